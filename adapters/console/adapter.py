@@ -1,0 +1,51 @@
+"""The console: the core's third platform, for operators, demos and tests.
+
+It is a thin translator like the others: typed text → `Request`, `Reply` → text.
+Channel posts from the notifier are printed with the channel's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from adapters.console.render import render
+from bot.bootstrap import App
+from bot.context import Place, Request
+from bot.reply import Reply
+
+PLATFORM = "console"
+
+
+class ConsolePoster:
+    """Posts to console channels by writing them out, and remembers them for tests."""
+
+    platform = PLATFORM
+
+    def __init__(self, write: Callable[[str], None] | None = None) -> None:
+        self.write = write
+        self.posts: list[tuple[str, str]] = []
+
+    async def post(self, channel_id: str, reply: Reply) -> None:
+        text = render(reply)
+        self.posts.append((channel_id, text))
+        if self.write is not None:
+            self.write(f"[#{channel_id}] {text}")
+
+
+class ConsoleSession:
+    """One person typing in one console channel."""
+
+    def __init__(self, app: App, user: str, channel: str | None = None) -> None:
+        self.app = app
+        self.user = user.lower()
+        self.channel = (channel or "").lstrip("#").lower()
+
+    def request(self, text: str) -> Request:
+        place = Place(PLATFORM, self.channel, self.channel)
+        return Request(PLATFORM, self.user, self.user, place, text=text)
+
+    async def send(self, text: str) -> Reply:
+        return await self.app.dispatcher.handle(self.request(text))
+
+    async def say(self, text: str) -> str:
+        return render(await self.send(text))

@@ -1,0 +1,46 @@
+"""A Reply as terminal text. Mentions become @handles; blocks become plain lines."""
+
+from __future__ import annotations
+
+from bot.mentions import Person, render_mentions
+from bot.reply import Actions, Context, Fields, Header, Image, Progress, Reply, Section
+
+BAR_WIDTH = 20
+
+
+def write_person(person: Person) -> str:
+    handle = person.handles.get("console")
+    return f"@{handle}" if handle else person.name
+
+
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    filled = round(min(fraction, 1.0) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def render(reply: Reply) -> str:
+    """Blocks when there are any (they carry the detail), else the fallback text."""
+    lines: list[str] = []
+    for block in reply.blocks:
+        match block:
+            case Header(text=text):
+                lines += [text, "─" * min(len(text), 60)]
+            case Section(text=text):
+                lines.append(text.replace("*", ""))
+            case Fields(pairs=pairs):
+                width = max(len(k) for k, _ in pairs) if pairs else 0
+                lines += [f"{k.ljust(width)}  {v}" for k, v in pairs]
+            case Progress():
+                pct = round(block.fraction * 100)
+                lines.append(
+                    f"{block.label}: {progress_bar(block.fraction)} "
+                    f"{block.value:g}/{block.target:g} ({pct}%) {block.note}".rstrip()
+                )
+            case Actions(buttons=buttons):
+                lines.append("  ".join(f"[{b.label}: {b.action}]" for b in buttons))
+            case Image(url=url, alt=alt):
+                lines.append(f"[image: {alt}] {url}")
+            case Context(text=text):
+                lines.append(text)
+    body = "\n".join(lines) if lines else reply.text
+    return render_mentions(body.replace("`", ""), reply.people, write_person)

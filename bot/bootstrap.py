@@ -1,0 +1,68 @@
+"""One place that builds the application: settings → engine → registry → dispatcher.
+
+Everything is handed to what needs it; nothing reads the environment afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import ConfigError, Settings
+from bot.dispatcher import Dispatcher
+from bot.notifier import Notifier
+from bot.registry import Registry
+from commands import build_registry
+from storage.engine import create_engine, safe_url, session_factory
+from storage.migrate import upgrade
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    registry: Registry
+    notifier: Notifier
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    engine: AsyncEngine | None = None,
+) -> App:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    clock = clock or SystemClock()
+    if engine is None:
+        try:
+            engine = create_engine(settings.database_url)
+        except ValueError as error:
+            raise ConfigError(f"DATABASE_URL: {error}") from None
+    if migrate:
+        try:
+            await upgrade(engine)
+        except (OperationalError, DBAPIError, OSError) as error:
+            await engine.dispose()
+            reason = str(getattr(error, "orig", error)).splitlines()[0][:200]
+            raise ConfigError(
+                f"DATABASE_URL: cannot open {safe_url(settings.database_url)} ({reason})"
+            ) from None
+    registry = build_registry()
+    sessions = session_factory(engine)
+    notifier = Notifier(sessions, clock, registry.announcers)
+    dispatcher = Dispatcher(registry, sessions, settings, clock, after_commit=notifier.flush)
+    return App(settings, engine, sessions, clock, registry, notifier, dispatcher)

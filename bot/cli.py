@@ -1,0 +1,201 @@
+"""The `chapterhouse` command line.
+
+Exit codes for `exec` (and every subcommand): 0 success, 1 refused or invalid
+(the one-line reason printed), 2 the command line itself is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from bot.bootstrap import App, bootstrap
+from bot.config import ConfigError, Settings, load_settings
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    help="Chapterhouse: run a volunteer society from Slack, Discord or this console.",
+    no_args_is_help=False,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="Database maintenance.")
+members_cli = typer.Typer(help="Member administration.")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(members_cli, name="members")
+
+DEFAULT_USER = "alice"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        _fail(f"Configuration error: {error}", 2)
+        raise  # pragma: no cover
+
+
+def _with_app(work: Callable[[App], Awaitable[T]]) -> T:
+    settings = _settings()
+
+    async def run() -> T:
+        try:
+            app = await bootstrap(settings)
+        except ConfigError as error:
+            _fail(f"Configuration error: {error}", 2)
+            raise  # pragma: no cover
+        try:
+            return await work(app)
+        finally:
+            await app.close()
+
+    return asyncio.run(run())
+
+
+async def _ensure_demo(app: App) -> str | None:
+    from commands.demo import NotEmpty, seed_demo
+    from storage.uow import UnitOfWork
+
+    async with UnitOfWork(app.sessions, app.clock.now()) as uow:
+        try:
+            message = await seed_demo(uow.session, uow.now)
+        except NotEmpty:
+            return None
+        await uow.commit()
+        return message
+
+
+@cli.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context) -> None:
+    """With no subcommand: the console on the demo society (no tokens set)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings()
+    if settings.slack_enabled or settings.discord_enabled:
+        _fail(
+            "Slack/Discord tokens are set, but this version has no Slack or Discord adapter "
+            "yet; unset SLACK_BOT_TOKEN and DISCORD_BOT_TOKEN to use the console.",
+            2,
+        )
+    _interactive(DEFAULT_USER, None, seed=True)
+
+
+@cli.command()
+def console(
+    user: Annotated[str, typer.Option("--as", help="who you are in the console")] = DEFAULT_USER,
+    channel: Annotated[str | None, typer.Option(help="the channel you type in")] = None,
+) -> None:
+    """Interactive console with history and /help."""
+    _interactive(user, channel, seed=False)
+
+
+def _interactive(user: str, channel: str | None, *, seed: bool) -> None:
+    from adapters.console.repl import run_repl
+
+    async def work(app: App) -> None:
+        if seed:
+            message = await _ensure_demo(app)
+            if message:
+                typer.echo(message)
+        await run_repl(app, user, channel)
+
+    _with_app(work)
+
+
+@cli.command("exec")
+def exec_command(
+    text: Annotated[str, typer.Argument(help='the command, e.g. "/chapter list"')],
+    user: Annotated[str, typer.Option("--as", help="who runs it")],
+    channel: Annotated[str | None, typer.Option(help="the channel it is typed in")] = None,
+) -> None:
+    """Run one command and print its reply as plain text."""
+    from adapters.console.adapter import ConsolePoster, ConsoleSession
+    from adapters.console.render import render
+
+    async def work(app: App) -> bool:
+        app.notifier.add_poster(ConsolePoster(typer.echo))
+        reply = await ConsoleSession(app, user, channel).send(text)
+        typer.echo(render(reply), err=not reply.ok)
+        return reply.ok
+
+    if not _with_app(work):
+        raise typer.Exit(1)
+
+
+@cli.command()
+def demo() -> None:
+    """Seed the demo society into an empty database."""
+
+    async def work(app: App) -> str | None:
+        return await _ensure_demo(app)
+
+    message = _with_app(work)
+    if message is None:
+        _fail("The database already has chapters or members; the demo needs an empty one.")
+    typer.echo(message)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done at every start)."""
+    from storage.migrate import current_revision
+
+    async def work(app: App) -> str | None:
+        return await current_revision(app.engine)
+
+    typer.echo(f"Database is at revision {_with_app(work)}.")
+
+
+@members_cli.command("import")
+def members_import(
+    file: Annotated[Path, typer.Argument(help="CSV: name,email,chapter,slack id,discord id")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report only; change nothing")] = False,
+) -> None:
+    """Import members from a CSV file, de-duplicated by email and platform id."""
+    from commands.importer import import_members, read_rows
+    from storage.uow import UnitOfWork
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"Cannot read {file}: {error}", 2)
+    try:
+        rows, unknown = read_rows(text)
+    except ValueError as error:
+        _fail(f"{file}: {error}")
+        return
+
+    async def work(app: App) -> str:
+        async with UnitOfWork(app.sessions, app.clock.now()) as uow:
+            report = await import_members(uow.session, rows, uow.now)
+            if not dry_run:
+                await uow.commit()
+        lines = [*report.notes]
+        if unknown:
+            lines.insert(0, f"ignored columns: {', '.join(unknown)}")
+        prefix = "dry run, nothing written: would have " if dry_run else ""
+        lines.append(f"{prefix}{report.summary()}")
+        return "\n".join(lines)
+
+    typer.echo(_with_app(work))
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,127 @@
+"""Settings, read once at start-up from the environment and `.env`.
+
+Nothing else in the process reads the environment: `bootstrap()` hands these
+settings to whatever needs them, so tests build a `Settings` directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLATFORMS = ("console", "slack", "discord")
+
+
+@dataclass(frozen=True)
+class AdminIdentity:
+    platform: str
+    user_id: str
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one line that names the variable."""
+
+
+def parse_admins(raw: str | list[AdminIdentity]) -> list[AdminIdentity]:
+    if isinstance(raw, list):
+        return raw
+    admins: list[AdminIdentity] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        platform, sep, user_id = item.partition(":")
+        platform = platform.strip().lower()
+        user_id = user_id.strip()
+        if not sep or platform not in PLATFORMS or not user_id:
+            raise ValueError(
+                f"{item!r} is not platform:id; expected e.g. console:alice,slack:U123,discord:456"
+            )
+        if platform == "console":
+            user_id = user_id.lower()
+        admins.append(AdminIdentity(platform, user_id))
+    return admins
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = "sqlite+aiosqlite:///chapterhouse.db"
+    chapterhouse_admins: Annotated[list[AdminIdentity], NoDecode] = Field(default_factory=list)
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    discord_bot_token: SecretStr | None = None
+    discord_guild_id: int | None = None
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=3000, ge=1, le=65535)
+    default_timezone: str = "UTC"
+    cadence_working: int = Field(default=4, ge=0, le=52)
+    cadence_social: int = Field(default=4, ge=0, le=52)
+    log_level: str = "INFO"
+
+    @field_validator("chapterhouse_admins", mode="before")
+    @classmethod
+    def _admins(cls, value: object) -> list[AdminIdentity]:
+        if value is None:
+            return []
+        if isinstance(value, str | list):
+            return parse_admins(value)
+        raise ValueError("expected a comma-separated list like console:alice,slack:U123")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name like Europe/London"
+            ) from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.default_timezone)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def discord_enabled(self) -> bool:
+        return self.discord_bot_token is not None
+
+    def is_admin(self, platform: str, user_id: str) -> bool:
+        if platform == "console":
+            user_id = user_id.lower()
+        return AdminIdentity(platform, user_id) in self.chapterhouse_admins
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{variable}: {message}")
+        raise ConfigError("; ".join(lines)) from None

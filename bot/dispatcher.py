@@ -1,0 +1,208 @@
+"""The one path every command takes, whatever platform it came from.
+
+parse → identity → member → permission → handler → audit → commit → notify.
+A `UserError` anywhere rolls the whole unit of work back and becomes one line;
+anything else is logged with an error id the user can quote.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import Context, Request
+from bot.errors import BadArgument, Forbidden, UserError
+from bot.identity import register, resolve, roles_of, touch
+from bot.mentions import Person, member_ids, mention
+from bot.parser import ParseEnv, bind_values, parse
+from bot.permissions import Role
+from bot.registry import CommandSpec, Kind, MemberRef, Registry
+from bot.reply import Reply
+from storage.models import Member
+from storage.uow import UnitOfWork
+
+log = logging.getLogger("chapterhouse.dispatcher")
+
+RETRIES = 3
+"""Attempts for a command that lost a race (unique constraint, serialisation failure)."""
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        registry: Registry,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Clock,
+        after_commit: AfterCommit | None = None,
+    ) -> None:
+        self.registry = registry
+        self.sessions = sessions
+        self.settings = settings
+        self.clock = clock
+        self.after_commit = after_commit
+
+    async def handle(self, request: Request) -> Reply:
+        now = self.clock.now()
+        env = ParseEnv(request.platform, now, self.settings.tz)
+        try:
+            spec, values = self._parse(request, env)
+        except UserError as error:
+            return Reply.error(str(error))
+        for attempt in range(1, RETRIES + 1):
+            try:
+                reply, raised_events = await self._run(spec, values, request, now)
+            except UserError as error:
+                return Reply.error(str(error))
+            except (IntegrityError, DBAPIError) as error:
+                if _is_race(error) and attempt < RETRIES:
+                    log.info("retrying /%s after a conflict (attempt %d)", spec.path, attempt)
+                    continue
+                return self._crash(spec, error)
+            except Exception as error:
+                return self._crash(spec, error)
+            if raised_events and self.after_commit is not None:
+                try:
+                    await self.after_commit()
+                except Exception:
+                    log.exception("delivering events after /%s failed; they stay queued", spec.path)
+            return reply
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _parse(self, request: Request, env: ParseEnv) -> tuple[CommandSpec, dict[str, Any]]:
+        if request.text is not None:
+            return parse(self.registry, request.text, env)
+        if request.path is None:
+            raise BadArgument("Type a command such as /help.")
+        spec = self.registry.get(*request.path)
+        if spec is None:
+            raise BadArgument(f"Unknown command /{' '.join(p for p in request.path if p)}.")
+        return spec, bind_values(spec, request.values, env)
+
+    async def _run(
+        self, spec: CommandSpec, values: dict[str, Any], request: Request, now: datetime
+    ) -> tuple[Reply, bool]:
+        async with UnitOfWork(self.sessions, now) as uow:
+            member, identity = await register(
+                uow, request.platform, request.user_id, request.user_name
+            )
+            roles = await roles_of(uow, member, self.settings)
+            context = Context(
+                member=member,
+                identity=identity,
+                roles=roles,
+                place=request.place,
+                uow=uow,
+                settings=self.settings,
+                registry=self.registry,
+            )
+            args = await self._resolve_members(uow, spec, values)
+            await self._authorize(context, spec, args)
+            touch(member, now)
+            if spec.access.privileged:
+                uow.audit(member.id, spec.path, canonical(spec, args))
+            reply = await spec.handler(context, **args)
+            reply = await with_people(uow.session, reply)
+            raised = bool(uow.events)
+            await uow.commit()
+        return reply, raised
+
+    async def _resolve_members(
+        self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        resolved = dict(values)
+        for param in spec.params:
+            value = values.get(param.name)
+            if param.kind is Kind.MEMBER and isinstance(value, MemberRef):
+                resolved[param.name] = await resolve(uow, value, param.metavar)
+        return resolved
+
+    async def _authorize(self, context: Context, spec: CommandSpec, args: dict[str, Any]) -> None:
+        access = spec.access
+        if not access.privileged or Role.HQ in context.roles:
+            return
+        if context.roles & access.roles:
+            return
+        if access.owner is not None:
+            resolver = self.registry.owners[access.owner.kind]
+            owners = await resolver(context, args[access.owner.param])
+            if context.member.id in owners:
+                return
+        raise Forbidden(access.describe(), f"use /{spec.path}")
+
+    def _crash(self, spec: CommandSpec, error: BaseException) -> Reply:
+        error_id = secrets.token_hex(4)
+        log.error("error %s in /%s", error_id, spec.path, exc_info=error)
+        return Reply.error(
+            f"Something went wrong on our side (error {error_id}); nothing was changed. "
+            "Tell an admin this id if it keeps happening."
+        )
+
+
+def _is_race(error: DBAPIError) -> bool:
+    """Lost races that a fresh attempt resolves: duplicates, serialisation, lock waits."""
+    if isinstance(error, IntegrityError):
+        return True
+    text = str(error.orig).lower()
+    return any(
+        marker in text
+        for marker in ("could not serialize", "deadlock detected", "database is locked")
+    )
+
+
+def canonical(spec: CommandSpec, args: dict[str, Any]) -> str:
+    """The command as it ran, for the audit log; members appear as mention tokens."""
+    parts = [f"/{spec.path}"]
+    for param in spec.params:
+        value = args.get(param.name)
+        if value is None or value is False or value == ():
+            continue
+        rendered = " ".join(_render(v) for v in value) if param.variadic else _render(value)
+        if param.positional:
+            parts.append(rendered)
+        elif param.kind is Kind.FLAG:
+            parts.append(param.flag)
+        else:
+            parts.append(f"{param.flag} {rendered}")
+    return " ".join(parts)
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, Member):
+        return mention(value.id)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return f"{int(value.total_seconds() // 60)}m"
+    text = str(value)
+    return f'"{text}"' if (" " in text or not text) else text
+
+
+async def with_people(session: AsyncSession, reply: Reply) -> Reply:
+    """Attach what renderers need to write each mentioned member, in one query."""
+    wanted = member_ids(reply.all_text()) - set(reply.people)
+    if not wanted:
+        return reply
+    members = await session.scalars(
+        select(Member).where(Member.id.in_(wanted)).options(selectinload(Member.identities))
+    )
+    people = dict(reply.people)
+    for member in members:
+        handles = {i.platform: i.external_id for i in member.identities}
+        people[member.id] = Person(member.name, handles)
+    return dataclasses.replace(reply, people=people)

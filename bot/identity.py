@@ -1,0 +1,106 @@
+"""From a platform account to a member: registering newcomers, resolving mentions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from bot.config import Settings
+from bot.errors import BadArgument, NotFound
+from bot.parser import closest
+from bot.permissions import Role
+from bot.registry import MemberRef
+from storage.models import GrantedRole, Identity, Member, RoleGrant
+from storage.uow import UnitOfWork
+
+
+async def register(
+    uow: UnitOfWork, platform: str, external_id: str, display_name: str
+) -> tuple[Member, Identity]:
+    """The member behind an account, created on first contact."""
+    if platform == "console":
+        external_id = external_id.lower()
+    found = (
+        await uow.session.execute(
+            select(Identity, Member)
+            .join(Member, Identity.member_id == Member.id)
+            .where(Identity.platform == platform, Identity.external_id == external_id)
+        )
+    ).first()
+    if found is not None:
+        identity, member = found.tuple()
+        if display_name and identity.display_name != display_name:
+            identity.display_name = display_name
+        return member, identity
+    name = display_name or external_id
+    member = Member(name=name, joined_at=uow.now)
+    identity = Identity(
+        member=member,
+        platform=platform,
+        external_id=external_id,
+        display_name=name,
+        created_at=uow.now,
+    )
+    uow.session.add_all([member, identity])
+    await uow.session.flush()
+    return member, identity
+
+
+async def roles_of(uow: UnitOfWork, member: Member, settings: Settings) -> frozenset[Role]:
+    roles = {Role.MEMBER}
+    granted = await uow.session.scalars(
+        select(RoleGrant.role).where(RoleGrant.member_id == member.id)
+    )
+    roles |= {Role.HQ if r is GrantedRole.HQ else Role.MODERATOR for r in granted}
+    if Role.HQ not in roles and settings.chapterhouse_admins:
+        accounts = await uow.session.execute(
+            select(Identity.platform, Identity.external_id).where(Identity.member_id == member.id)
+        )
+        if any(settings.is_admin(platform, user) for platform, user in accounts):
+            roles.add(Role.HQ)
+    return frozenset(roles)
+
+
+async def resolve(uow: UnitOfWork, ref: MemberRef, label: str = "@member") -> Member:
+    """The member a typed mention means.
+
+    Slack and Discord ids are authoritative, so an unseen account is registered;
+    a console or bare `@name` must match someone already known.
+    """
+    if ref.platform in ("slack", "discord"):
+        member, _ = await register(uow, ref.platform, ref.external_id, ref.name)
+        return member
+    name = ref.external_id.lower()
+    query = (
+        select(Member)
+        .outerjoin(Identity, Identity.member_id == Member.id)
+        .where(
+            or_(
+                (Identity.platform == "console") & (Identity.external_id == name),
+                func.lower(Identity.display_name) == name,
+                func.lower(Member.name) == name,
+            )
+        )
+        .distinct()
+        .limit(3)
+    )
+    matches = list(await uow.session.scalars(query))
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise BadArgument(f"@{name} matches several members; mention them by their account.")
+    known = list(
+        await uow.session.scalars(
+            select(Identity.external_id).where(Identity.platform == "console").limit(5000)
+        )
+    )
+    suggestion = closest(name, known)
+    hint = f" Did you mean @{suggestion}?" if suggestion else ""
+    raise NotFound(f"No member @{name}.{hint}")
+
+
+def touch(member: Member, now: datetime) -> None:
+    """Mark activity, at most every few minutes so busy members cost no extra writes."""
+    if member.last_active_at is None or (now - member.last_active_at).total_seconds() > 600:
+        member.last_active_at = now

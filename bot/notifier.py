@@ -1,0 +1,171 @@
+"""From committed domain events to posts in chapter channels, each at most once.
+
+Two steps, each safe to run twice or from two processes:
+1. `fan_out` claims undelivered outbox events with a conditional update and writes
+   one delivery per target channel, keyed `event:<id>:<platform>:<channel>`.
+2. `send_pending` claims pending deliveries for the platforms this process can
+   reach, posts them, and marks each sent or failed. Deliveries for a platform
+   that is not running here wait for a process that runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.dispatcher import with_people
+from bot.reply import Reply
+from storage.models import ChannelBinding, Delivery, DeliveryStatus, OutboxEvent
+from storage.uow import UnitOfWork
+
+log = logging.getLogger("chapterhouse.notifier")
+
+MAX_ATTEMPTS = 5
+BATCH = 200
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class Poster(Protocol):
+    """An adapter's outgoing side: post a Reply to one of its channels."""
+
+    platform: str
+
+    async def post(self, channel_id: str, reply: Reply) -> None: ...
+
+
+@dataclass(frozen=True)
+class Announcement:
+    reply: Reply
+    chapter_ids: frozenset[int] | None = None
+    """The chapters whose channels hear it; None means every bound chapter channel."""
+
+
+Announcer = Callable[[AsyncSession, Mapping[str, Any]], Awaitable[Announcement | None]]
+
+
+class Notifier:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        announcers: Mapping[str, Announcer],
+        posters: Mapping[str, Poster] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.announcers = announcers
+        self.posters: dict[str, Poster] = dict(posters or {})
+
+    def add_poster(self, poster: Poster) -> None:
+        self.posters[poster.platform] = poster
+
+    async def flush(self) -> None:
+        await self.fan_out()
+        await self.send_pending()
+
+    async def fan_out(self) -> int:
+        """Turn undispatched events into deliveries; returns how many were written."""
+        written = 0
+        async with UnitOfWork(self.sessions, self.clock.now()) as uow:
+            session = uow.session
+            events = await session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.dispatched_at.is_(None))
+                .order_by(OutboxEvent.id)
+                .limit(BATCH)
+            )
+            for event in list(events):
+                claimed = await session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id == event.id, OutboxEvent.dispatched_at.is_(None))
+                    .values(dispatched_at=uow.now)
+                    .returning(OutboxEvent.id)
+                )
+                if claimed.first() is None:
+                    continue
+                announcer = self.announcers.get(event.kind)
+                announcement = await announcer(session, event.payload) if announcer else None
+                if announcement is None:
+                    continue
+                reply = (await with_people(session, announcement.reply)).to_json()
+                channels = select(ChannelBinding)
+                if announcement.chapter_ids is not None:
+                    channels = channels.where(
+                        ChannelBinding.chapter_id.in_(announcement.chapter_ids)
+                    )
+                for channel in await session.scalars(channels.order_by(ChannelBinding.id)):
+                    session.add(
+                        Delivery(
+                            key=f"event:{event.id}:{channel.platform}:{channel.channel_id}",
+                            platform=channel.platform,
+                            channel_id=channel.channel_id,
+                            reply=reply,
+                            created_at=uow.now,
+                        )
+                    )
+                    written += 1
+            await uow.commit()
+        return written
+
+    async def send_pending(self) -> int:
+        """Post what is pending for the platforms here; returns how many were sent."""
+        sent = 0
+        for platform, poster in self.posters.items():
+            async with UnitOfWork(self.sessions, self.clock.now()) as uow:
+                batch = (
+                    select(Delivery.id)
+                    .where(Delivery.platform == platform, Delivery.status == DeliveryStatus.PENDING)
+                    .order_by(Delivery.id)
+                    .limit(BATCH)
+                    .scalar_subquery()
+                )
+                claimed = list(
+                    await uow.session.scalars(
+                        update(Delivery)
+                        .where(Delivery.id.in_(batch), Delivery.status == DeliveryStatus.PENDING)
+                        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1)
+                        .returning(Delivery)
+                    )
+                )
+                await uow.commit()
+            for delivery in sorted(claimed, key=lambda d: d.id):
+                sent += await self._send(poster, delivery)
+        return sent
+
+    async def _send(self, poster: Poster, delivery: Delivery) -> int:
+        status, error = DeliveryStatus.SENT, None
+        try:
+            await poster.post(delivery.channel_id, Reply.from_json(delivery.reply))
+        except DeliveryFailed as failure:
+            error = failure.reason[:300]
+            retry = not failure.permanent and delivery.attempts < MAX_ATTEMPTS
+            status = DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED
+        except Exception as failure:
+            log.exception("posting delivery %s failed", delivery.key)
+            error = f"unexpected error: {type(failure).__name__}"
+            retry = delivery.attempts < MAX_ATTEMPTS
+            status = DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED
+        async with UnitOfWork(self.sessions, self.clock.now()) as uow:
+            await uow.session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery.id)
+                .values(
+                    status=status,
+                    error=error,
+                    sent_at=uow.now if status is DeliveryStatus.SENT else None,
+                )
+            )
+            await uow.commit()
+        return 1 if status is DeliveryStatus.SENT else 0

@@ -1,0 +1,73 @@
+"""Who may run what. Declared on each command; checked only in the dispatcher."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    PRESIDENT = "president"
+    LEAD = "lead"
+    MODERATOR = "moderator"
+    HQ = "hq"
+
+
+ROLE_TITLES = {
+    Role.MEMBER: "any member",
+    Role.PRESIDENT: "a chapter president",
+    Role.LEAD: "a workgroup lead",
+    Role.MODERATOR: "a moderator",
+    Role.HQ: "HQ",
+}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A scoped role: the holder of `title` over the thing named by parameter `param`."""
+
+    kind: str
+    param: str
+    title: str
+
+    def describe(self) -> str:
+        return f"the {self.title} of that {self.kind}"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Society-wide roles that pass, plus an optional owner of the named thing.
+
+    HQ passes every check, so it is implied wherever a command is privileged.
+    """
+
+    roles: frozenset[Role]
+    owner: Owner | None = None
+
+    @property
+    def privileged(self) -> bool:
+        return Role.MEMBER not in self.roles
+
+    def describe(self) -> str:
+        if not self.privileged:
+            return ROLE_TITLES[Role.MEMBER]
+        parts: list[str] = []
+        if self.owner is not None:
+            parts.append(self.owner.describe())
+        parts += [ROLE_TITLES[r] for r in (Role.MODERATOR,) if r in self.roles]
+        parts.append(ROLE_TITLES[Role.HQ])
+        return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+ANYONE = Access(frozenset({Role.MEMBER}))
+HQ_ONLY = Access(frozenset({Role.HQ}))
+MODERATORS = Access(frozenset({Role.MODERATOR, Role.HQ}))
+
+
+def president_of(param: str) -> Access:
+    return Access(frozenset({Role.HQ}), Owner("chapter", param, "president"))
+
+
+def lead_of(param: str) -> Access:
+    return Access(frozenset({Role.HQ}), Owner("workgroup", param, "lead"))

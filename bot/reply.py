@@ -1,0 +1,159 @@
+"""A Reply is data: blocks plus a plain-text fallback and a visibility.
+
+Adapters render it (Block Kit, Discord embeds, console text) and own the platform
+limits; handlers never think about them. Replies are JSON-serialisable because a
+post may be queued in the delivery ledger and sent by another process.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from bot.mentions import Person
+
+
+class Visibility(enum.StrEnum):
+    EPHEMERAL = "ephemeral"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Header:
+    text: str
+    type: Literal["header"] = "header"
+
+
+@dataclass(frozen=True)
+class Section:
+    """Markdown-ish text: *bold*, _italic_, `code`, bullet lines."""
+
+    text: str
+    type: Literal["section"] = "section"
+
+
+@dataclass(frozen=True)
+class Fields:
+    pairs: tuple[tuple[str, str], ...]
+    type: Literal["fields"] = "fields"
+
+
+@dataclass(frozen=True)
+class Progress:
+    label: str
+    value: float
+    target: float
+    note: str = ""
+    type: Literal["progress"] = "progress"
+
+    @property
+    def fraction(self) -> float:
+        if self.target <= 0:
+            return 1.0
+        return max(0.0, self.value / self.target)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    """The command text the button runs, e.g. `/poll vote 12 2`."""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+    type: Literal["actions"] = "actions"
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    alt: str
+    type: Literal["image"] = "image"
+
+
+@dataclass(frozen=True)
+class Context:
+    text: str
+    type: Literal["context"] = "context"
+
+
+Block = Header | Section | Fields | Progress | Actions | Image | Context
+_BLOCK_TYPES: dict[str, type[Any]] = {
+    "header": Header,
+    "section": Section,
+    "fields": Fields,
+    "progress": Progress,
+    "actions": Actions,
+    "image": Image,
+    "context": Context,
+}
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, tuple):
+        return [s for item in value for s in _strings(item)]
+    if hasattr(value, "__dataclass_fields__"):
+        return [s for name in value.__dataclass_fields__ for s in _strings(getattr(value, name))]
+    return []
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    blocks: tuple[Block, ...] = ()
+    visibility: Visibility = Visibility.EPHEMERAL
+    ok: bool = True
+    people: Mapping[int, Person] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, line: str) -> Reply:
+        return cls(text=line, ok=False)
+
+    @classmethod
+    def public(cls, text: str, *blocks: Block) -> Reply:
+        return cls(text=text, blocks=blocks, visibility=Visibility.PUBLIC)
+
+    @classmethod
+    def private(cls, text: str, *blocks: Block) -> Reply:
+        return cls(text=text, blocks=blocks)
+
+    def all_text(self) -> str:
+        """Every string a renderer may show, for finding mentions."""
+        return "\n".join([self.text, *(s for block in self.blocks for s in _strings(block))])
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["people"] = {
+            str(key): {"name": p.name, "handles": dict(p.handles)} for key, p in self.people.items()
+        }
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Reply:
+        blocks: list[Block] = []
+        for raw in data.get("blocks", ()):
+            kind = _BLOCK_TYPES[raw["type"]]
+            values = dict(raw)
+            if kind is Fields:
+                values["pairs"] = tuple(tuple(pair) for pair in values["pairs"])
+            if kind is Actions:
+                values["buttons"] = tuple(Button(**b) for b in values["buttons"])
+            blocks.append(kind(**values))
+        people = {
+            int(key): Person(p["name"], p.get("handles", {}))
+            for key, p in data.get("people", {}).items()
+        }
+        return cls(
+            text=data["text"],
+            blocks=tuple(blocks),
+            visibility=Visibility(data.get("visibility", "ephemeral")),
+            ok=data.get("ok", True),
+            people=people,
+        )

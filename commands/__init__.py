@@ -1,0 +1,13 @@
+"""The command set. Each feature module exposes a router; the app includes them here."""
+
+from __future__ import annotations
+
+from bot.registry import Registry
+from commands import audit, chapters, help, members, roles
+
+ROUTERS = (help.router, members.router, chapters.router, roles.router, audit.router)
+
+
+def build_registry() -> Registry:
+    """Every command of the app; fails at start-up on a name clash."""
+    return Registry().include(*ROUTERS)

@@ -1,0 +1,361 @@
+"""Chapters: the society's local groups, their channels, presidents and meetings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Context
+from bot.errors import BadArgument, Conflict
+from bot.mentions import mention
+from bot.notifier import Announcement
+from bot.permissions import HQ_ONLY, president_of
+from bot.registry import Arg, Opt, Router
+from bot.reply import Context as ContextLine
+from bot.reply import Fields, Header, Reply, Section
+from commands.cadence import Cadence, cadence
+from commands.lookup import chapter_presidents, find_chapter, name_key
+from commands.text import plural
+from storage.models import (
+    ChannelBinding,
+    Chapter,
+    ChapterStatus,
+    Meeting,
+    MeetingKind,
+    Member,
+)
+
+router = Router("chapters")
+router.owner("chapter")(chapter_presidents)
+
+ChapterName = Annotated[str, Arg("the chapter's name", complete="chapters")]
+MAX_NAME = 80
+EARLIEST_MEETING = date(2000, 1, 1)
+
+
+def _local_today(context: Context, chapter: Chapter) -> date:
+    return context.now.astimezone(ZoneInfo(chapter.timezone)).date()
+
+
+async def chapter_cadence(
+    session: AsyncSession, chapter: Chapter, today: date, per_kind: Mapping[MeetingKind, int]
+) -> dict[MeetingKind, Cadence]:
+    held = dict(
+        (
+            await session.execute(
+                select(Meeting.kind, func.count())
+                .where(
+                    Meeting.chapter_id == chapter.id,
+                    Meeting.held_on >= date(today.year, 1, 1),
+                    Meeting.held_on <= today,
+                )
+                .group_by(Meeting.kind)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    since = chapter.activated_at.date() if chapter.activated_at else None
+    return {kind: cadence(held.get(kind, 0), per_kind[kind], today, since) for kind in MeetingKind}
+
+
+def _targets(context: Context) -> dict[MeetingKind, int]:
+    return {
+        MeetingKind.WORKING: context.settings.cadence_working,
+        MeetingKind.SOCIAL: context.settings.cadence_social,
+    }
+
+
+@router.command("chapter", "list", examples=["/chapter list"])
+async def chapter_list(context: Context) -> Reply:
+    """List every chapter with its status, region and size."""
+    counts = dict(
+        (
+            await context.session.execute(
+                select(Member.chapter_id, func.count()).group_by(Member.chapter_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    chapters = list(await context.session.scalars(select(Chapter).order_by(Chapter.name_key)))
+    if not chapters:
+        return Reply.private("No chapters yet. HQ can add one with /chapter create.")
+    blocks: list[Any] = [Header(f"Chapters ({len(chapters)})")]
+    for status in ChapterStatus:
+        rows = [c for c in chapters if c.status is status]
+        if not rows:
+            continue
+        lines = [
+            f"• *{c.name}* ({c.region}) · {plural(counts.get(c.id, 0), 'member')}"
+            + (f" · president {mention(c.president_id)}" if c.president_id else "")
+            for c in rows
+        ]
+        blocks.append(Section(f"*{status.value.title()}* ({len(rows)})\n" + "\n".join(lines)))
+    text = ", ".join(f"{c.name} ({c.status.value})" for c in chapters)
+    return Reply.private(f"Chapters: {text}", *blocks)
+
+
+@router.command("chapter", "info", examples=["/chapter info Boston"])
+async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
+    """Show a chapter: region, time zone, status, president, channels and recent meetings."""
+    found = await find_chapter(context.session, chapter)
+    members = await context.session.scalar(
+        select(func.count()).select_from(Member).where(Member.chapter_id == found.id)
+    )
+    channels = list(
+        await context.session.scalars(
+            select(ChannelBinding).where(ChannelBinding.chapter_id == found.id)
+        )
+    )
+    recent = list(
+        await context.session.scalars(
+            select(Meeting)
+            .where(Meeting.chapter_id == found.id)
+            .order_by(Meeting.held_on.desc())
+            .limit(5)
+        )
+    )
+    president = mention(found.president_id) if found.president_id else "none yet"
+    where = ", ".join(f"#{c.channel_name} ({c.platform})" for c in channels) or "none bound"
+    blocks: list[Any] = [
+        Header(found.name),
+        Fields(
+            (
+                ("Status", found.status.value),
+                ("Region", found.region),
+                ("Time zone", found.timezone),
+                ("President", president),
+                ("Members", str(members or 0)),
+                ("Channels", where),
+            )
+        ),
+    ]
+    if recent:
+        lines = [
+            f"• {m.held_on.isoformat()} {m.kind.value}: {m.topic}"
+            + (f" ({m.attendance} attended)" if m.attendance is not None else "")
+            for m in recent
+        ]
+        blocks.append(Section("*Recent meetings*\n" + "\n".join(lines)))
+    text = f"{found.name}: {found.status.value}, {found.region}, president {president}"
+    return Reply.private(text, *blocks)
+
+
+@router.command("chapter", "status", examples=["/chapter status Boston"])
+async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
+    """Show a chapter's meeting cadence this year, pro rata: held, due by today, verdict."""
+    found = await find_chapter(context.session, chapter)
+    today = _local_today(context, found)
+    result = await chapter_cadence(context.session, found, today, _targets(context))
+    lines = []
+    for kind, c in result.items():
+        lines.append(
+            f"{kind.value.title()}: {c.held} held, {c.due} of {c.per_year} due by now — {c.verdict}"
+        )
+    return Reply.private(
+        f"{found.name} cadence for {today.year}: " + "; ".join(lines),
+        Header(f"{found.name} · cadence {today.year}"),
+        Section("\n".join(f"• {line}" for line in lines)),
+        ContextLine(f"As of {today.isoformat()} in {found.timezone}."),
+    )
+
+
+@router.command(
+    "chapter",
+    "create",
+    access=HQ_ONLY,
+    examples=['/chapter create "Los Angeles" --region "North America" --tz America/Los_Angeles'],
+)
+async def chapter_create(
+    context: Context,
+    name: Annotated[str, Arg("the new chapter's name")],
+    region: Annotated[str, Opt("the region it belongs to, e.g. Europe", metavar="TEXT")],
+    tz: Annotated[str, Opt("its IANA time zone, e.g. Europe/London", metavar="ZONE")],
+) -> Reply:
+    """Create a chapter. It starts incubating until HQ activates it."""
+    clean = " ".join(name.split())
+    if not clean or len(clean) > MAX_NAME:
+        raise BadArgument(f"NAME must be 1–{MAX_NAME} characters; got {len(clean)}.")
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadArgument(
+            f"--tz {tz!r} is not a time zone; use an IANA name like America/New_York."
+        ) from None
+    if await context.session.scalar(select(Chapter.id).where(Chapter.name_key == name_key(clean))):
+        raise Conflict(f"A chapter named {clean} already exists.")
+    context.session.add(
+        Chapter(
+            name=clean,
+            name_key=name_key(clean),
+            region=" ".join(region.split())[:80],
+            timezone=zone.key,
+            status=ChapterStatus.INCUBATING,
+            created_at=context.now,
+        )
+    )
+    return Reply.public(f"Created chapter {clean} ({region}, {zone.key}); it is incubating.")
+
+
+@router.command(
+    "chapter", "president", access=HQ_ONLY, examples=["/chapter president Boston @alice"]
+)
+async def chapter_president(
+    context: Context,
+    chapter: ChapterName,
+    member: Annotated[Member, Arg("the new president")],
+) -> Reply:
+    """Make a member the chapter's president (and a member of it, if they have no chapter)."""
+    found = await find_chapter(context.session, chapter)
+    if found.president_id == member.id:
+        raise Conflict(f"{member.name} is already president of {found.name}.")
+    found.president_id = member.id
+    if member.chapter_id is None:
+        member.chapter_id = found.id
+    return Reply.public(f"{mention(member.id)} is now president of {found.name}.")
+
+
+async def _set_status(context: Context, name: str, status: ChapterStatus) -> Chapter:
+    found = await find_chapter(context.session, name)
+    if found.status is status:
+        raise Conflict(f"{found.name} is already {status.value}.")
+    found.status = status
+    if status is ChapterStatus.ACTIVE:
+        found.activated_at, found.retired_at = context.now, None
+    else:
+        found.retired_at = context.now
+    return found
+
+
+@router.command("chapter", "activate", access=HQ_ONLY, examples=["/chapter activate London"])
+async def chapter_activate(context: Context, chapter: ChapterName) -> Reply:
+    """Mark a chapter active; every chapter channel hears about it."""
+    found = await _set_status(context, chapter, ChapterStatus.ACTIVE)
+    context.uow.record("chapter.activated", chapter_id=found.id)
+    return Reply.public(f"{found.name} is now an active chapter.")
+
+
+@router.command(
+    "chapter", "retire", access=HQ_ONLY, examples=["/chapter retire London"], confirm=True
+)
+async def chapter_retire(context: Context, chapter: ChapterName) -> Reply:
+    """Mark a chapter dormant. Its history and channels are kept; it can be activated again."""
+    found = await _set_status(context, chapter, ChapterStatus.DORMANT)
+    context.uow.record("chapter.retired", chapter_id=found.id)
+    return Reply.public(f"{found.name} is now dormant.")
+
+
+@router.command(
+    "chapter", "bind", access=president_of("chapter"), examples=["/chapter bind Boston"]
+)
+async def chapter_bind(context: Context, chapter: ChapterName) -> Reply:
+    """Bind the channel you type this in to the chapter, so it receives the chapter's updates."""
+    found = await find_chapter(context.session, chapter)
+    place = context.place
+    if not place.channel_id:
+        raise BadArgument(
+            "Type /chapter bind in the channel you want to bind, not a direct message."
+        )
+    existing = await context.session.scalar(
+        select(ChannelBinding).where(
+            ChannelBinding.platform == place.platform,
+            ChannelBinding.channel_id == place.channel_id,
+        )
+    )
+    if existing is not None:
+        if existing.chapter_id == found.id:
+            raise Conflict(f"This channel is already bound to {found.name}.")
+        other = await context.session.get(Chapter, existing.chapter_id)
+        owner = other.name if other else "another chapter"
+        raise Conflict(f"This channel already speaks for {owner}; a channel serves one chapter.")
+    context.session.add(
+        ChannelBinding(
+            chapter_id=found.id,
+            platform=place.platform,
+            channel_id=place.channel_id,
+            channel_name=place.channel_name or place.channel_id,
+            bound_by=context.member.id,
+            bound_at=context.now,
+        )
+    )
+    return Reply.public(f"This channel now receives {found.name}'s updates.")
+
+
+@router.command(
+    "chapter",
+    "meeting",
+    access=president_of("chapter"),
+    examples=[
+        '/chapter meeting Boston working 2026-03-14 "Ethics of AI" --attendance 18',
+        '/chapter meeting Boston social yesterday "Summer picnic"',
+    ],
+)
+async def chapter_meeting(
+    context: Context,
+    chapter: ChapterName,
+    kind: Annotated[Literal["working", "social"], Arg("working meeting or social event")],
+    day: Annotated[date, Arg("when it was held", past=True, metavar="DATE")],
+    topic: Annotated[str, Arg("what it was about")],
+    attendance: Annotated[int | None, Opt("how many attended", metavar="N")] = None,
+) -> Reply:
+    """Log a meeting the chapter held; it counts toward the chapter's yearly cadence."""
+    found = await find_chapter(context.session, chapter)
+    today = _local_today(context, found)
+    if day > today:
+        raise BadArgument(f"DATE {day.isoformat()} is in the future; log meetings once held.")
+    if day < EARLIEST_MEETING:
+        raise BadArgument(f"DATE {day.isoformat()} is too long ago; give a date from 2000 on.")
+    if attendance is not None and not 0 <= attendance <= 100_000:
+        raise BadArgument(f"--attendance must be between 0 and 100000, got {attendance}.")
+    clean_topic = " ".join(topic.split())
+    if len(clean_topic) > 200:
+        raise BadArgument(f"TOPIC is {len(clean_topic)} characters; keep it to 200.")
+    meeting_kind = MeetingKind(kind)
+    duplicate = await context.session.scalar(
+        select(Meeting.id).where(
+            Meeting.chapter_id == found.id, Meeting.kind == meeting_kind, Meeting.held_on == day
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(f"{found.name} already has a {kind} meeting logged on {day.isoformat()}.")
+    context.session.add(
+        Meeting(
+            chapter_id=found.id,
+            kind=meeting_kind,
+            held_on=day,
+            topic=clean_topic,
+            attendance=attendance,
+            logged_by=context.member.id,
+            logged_at=context.now,
+        )
+    )
+    await context.session.flush()
+    status = await chapter_cadence(context.session, found, today, _targets(context))
+    c = status[meeting_kind]
+    return Reply.public(
+        f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. "
+        f"{c.held} of {c.per_year} {kind} meetings this year ({c.verdict})."
+    )
+
+
+@router.announcer("chapter.activated")
+async def announce_activated(session: AsyncSession, payload: Mapping[str, Any]) -> Announcement:
+    chapter = await session.get(Chapter, payload["chapter_id"])
+    name = chapter.name if chapter else "A chapter"
+    return Announcement(Reply.public(f"🎉 {name} is now an active chapter. Welcome!"))
+
+
+@router.announcer("chapter.retired")
+async def announce_retired(session: AsyncSession, payload: Mapping[str, Any]) -> Announcement:
+    chapter = await session.get(Chapter, payload["chapter_id"])
+    name = chapter.name if chapter else "A chapter"
+    ids = frozenset({chapter.id}) if chapter else frozenset()
+    return Announcement(
+        Reply.public(f"{name} is now dormant. Thank you to everyone who ran it."), ids
+    )

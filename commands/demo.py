@@ -1,0 +1,124 @@
+"""The demo society: enough to try every command on a fresh machine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commands.lookup import name_key
+from storage.models import (
+    ChannelBinding,
+    Chapter,
+    ChapterStatus,
+    GrantedRole,
+    Identity,
+    Meeting,
+    MeetingKind,
+    Member,
+    RoleGrant,
+)
+
+CHAPTERS = (
+    ("Washington DC", "North America", "America/New_York", ChapterStatus.ACTIVE),
+    ("San Francisco", "North America", "America/Los_Angeles", ChapterStatus.ACTIVE),
+    ("Boston", "North America", "America/New_York", ChapterStatus.ACTIVE),
+    ("London", "Europe", "Europe/London", ChapterStatus.INCUBATING),
+    ("Chicago", "North America", "America/Chicago", ChapterStatus.INCUBATING),
+    ("New York", "North America", "America/New_York", ChapterStatus.INCUBATING),
+)
+# handle, full name, chapter, society-wide role, presides over
+MEMBERS = (
+    ("alice", "Alice Admin", "Washington DC", GrantedRole.HQ, None),
+    ("bob", "Bob Boston", "Boston", None, "Boston"),
+    ("carol", "Carol Capitol", "Washington DC", None, "Washington DC"),
+    ("dan", "Dan Moderator", "San Francisco", GrantedRole.MODERATOR, None),
+    ("erin", "Erin Bay", "San Francisco", None, "San Francisco"),
+    ("frank", "Frank Thames", "London", None, None),
+    ("grace", "Grace Member", "Boston", None, None),
+)
+
+
+class NotEmpty(Exception):
+    """The demo goes only into an empty database, never over real members."""
+
+
+async def seed_demo(session: AsyncSession, now: datetime) -> str:
+    if await session.scalar(select(func.count()).select_from(Chapter)) or await session.scalar(
+        select(func.count()).select_from(Member)
+    ):
+        raise NotEmpty("the database already has chapters or members; the demo needs an empty one")
+    chapters: dict[str, Chapter] = {}
+    start_of_year = datetime(now.year, 1, 1, tzinfo=now.tzinfo)
+    for name, region, tz, status in CHAPTERS:
+        chapter = Chapter(
+            name=name,
+            name_key=name_key(name),
+            region=region,
+            timezone=tz,
+            status=status,
+            created_at=start_of_year,
+            activated_at=start_of_year if status is ChapterStatus.ACTIVE else None,
+        )
+        chapters[name] = chapter
+        session.add(chapter)
+        if status is ChapterStatus.ACTIVE:
+            slug = name_key(name).replace(" ", "-")
+            session.add(
+                ChannelBinding(
+                    chapter=chapter,
+                    platform="console",
+                    channel_id=slug,
+                    channel_name=slug,
+                    bound_at=now,
+                )
+            )
+    await session.flush()
+    for handle, full_name, chapter_name, role, presides in MEMBERS:
+        member = Member(name=full_name, chapter_id=chapters[chapter_name].id, joined_at=now)
+        session.add(member)
+        session.add(
+            Identity(
+                member=member,
+                platform="console",
+                external_id=handle,
+                display_name=handle,
+                created_at=now,
+            )
+        )
+        await session.flush()
+        if role is not None:
+            session.add(RoleGrant(member_id=member.id, role=role, granted_at=now))
+        if presides is not None:
+            chapters[presides].president_id = member.id
+    _seed_meetings(session, chapters, now)
+    await session.flush()
+    return (
+        f"Seeded the demo society: {len(CHAPTERS)} chapters "
+        f"(3 active, 3 incubating) and {len(MEMBERS)} members."
+    )
+
+
+def _seed_meetings(session: AsyncSession, chapters: dict[str, Chapter], now: datetime) -> None:
+    """A plausible year so far: Boston on track, Washington DC a little behind."""
+    plan = {"Boston": (0.1, 0.35, 0.6), "Washington DC": (0.2,), "San Francisco": (0.15, 0.5)}
+    for name, fractions in plan.items():
+        chapter = chapters[name]
+        today = now.astimezone(ZoneInfo(chapter.timezone)).date()
+        start = date(today.year, 1, 1)
+        span = (today - start).days
+        for index, fraction in enumerate(fractions):
+            held = start + timedelta(days=int(span * fraction))
+            kind = MeetingKind.WORKING if index % 2 == 0 else MeetingKind.SOCIAL
+            session.add(
+                Meeting(
+                    chapter_id=chapter.id,
+                    kind=kind,
+                    held_on=held,
+                    topic=f"{name} {kind.value} meetup",
+                    attendance=12 + 3 * index,
+                    logged_at=now,
+                )
+            )

@@ -1,0 +1,79 @@
+"""`/help`, generated from the same declarations that drive every platform."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from bot.context import Context
+from bot.errors import NotFound
+from bot.parser import closest
+from bot.registry import Arg, CommandSpec, Kind, Router
+from bot.reply import Context as ContextLine
+from bot.reply import Header, Reply, Section
+
+router = Router("help")
+
+
+def _who(spec: CommandSpec) -> str:
+    return "" if not spec.access.privileged else f" _({spec.access.describe()})_"
+
+
+def describe(spec: CommandSpec) -> Reply:
+    lines = [f"`{spec.usage()}`", "", spec.summary]
+    if spec.description:
+        lines += ["", spec.description]
+    details = []
+    for param in spec.params:
+        label = param.metavar if param.positional else param.flag
+        extra = "" if param.required or param.kind is Kind.FLAG else " (optional)"
+        details.append(f"• `{label}`: {param.help}{extra}")
+    if details:
+        lines += ["", *details]
+    lines += ["", f"Who may: {spec.access.describe()}."]
+    if spec.examples:
+        lines += ["Examples:", *(f"• `{e}`" for e in spec.examples)]
+    text = "\n".join(lines)
+    return Reply.private(text, Header(f"/{spec.path}"), Section(text))
+
+
+@router.command("help", examples=["/help", "/help chapter", "/help chapter meeting"])
+async def help_command(
+    context: Context,
+    command: Annotated[tuple[str, ...], Arg("a command or group, e.g. chapter meeting")] = (),
+) -> Reply:
+    """List the commands, or explain one."""
+    registry = context.registry
+    groups = registry.groups()
+    if not command:
+        sections = []
+        for specs in groups.values():
+            lines = [f"• `/{s.path}`: {s.summary}{_who(s)}" for s in specs]
+            sections.append(Section("\n".join(lines)))
+        text = "\n".join(f"/{s.path}: {s.summary}" for s in registry)
+        return Reply.private(
+            text,
+            Header("Chapterhouse commands"),
+            *sections,
+            ContextLine("Type /help COMMAND for details, e.g. /help chapter meeting."),
+        )
+    words = [w.lstrip("/").lower() for w in command]
+    group = words[0]
+    if group not in groups:
+        hint = closest(group, list(groups))
+        raise NotFound(
+            f"No command /{group}." + (f" Did you mean /{hint}?" if hint else " Type /help.")
+        )
+    spec = registry.get(group, words[1] if len(words) > 1 else None)
+    if spec is None and len(words) > 1:
+        names = [s.name or "" for s in registry.subcommands(group)]
+        hint = closest(words[1], names)
+        raise NotFound(
+            f"/{group} has no subcommand {words[1]!r}."
+            + (f" Did you mean {hint}?" if hint else f" Choose one of: {', '.join(names)}.")
+        )
+    if spec is not None:
+        return describe(spec)
+    specs = registry.subcommands(group)
+    lines = [f"• `{s.usage()}`: {s.summary}{_who(s)}" for s in specs]
+    text = "\n".join(lines)
+    return Reply.private(text, Header(f"/{group}"), Section(text))

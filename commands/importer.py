@@ -1,0 +1,205 @@
+"""Importing members from a CSV, de-duplicated by email and by platform id.
+
+Each row is created, updated, skipped (nothing new) or rejected with its reason;
+a rejected row writes nothing and does not stop the others. `dry_run` reports
+exactly what would happen and rolls everything back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.parser import closest
+from commands.lookup import name_key
+from storage.models import Chapter, Identity, Member
+
+COLUMNS = {
+    "name": "name",
+    "full name": "name",
+    "email": "email",
+    "e-mail": "email",
+    "chapter": "chapter",
+    "slack id": "slack",
+    "slack_id": "slack",
+    "slack": "slack",
+    "discord id": "discord",
+    "discord_id": "discord",
+    "discord": "discord",
+}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PLATFORM_IDS = {"slack": re.compile(r"^[UW][A-Z0-9]{2,20}$"), "discord": re.compile(r"^\d{15,21}$")}
+MAX_NAME = 120
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"created {self.created}, updated {self.updated}, "
+            f"skipped {self.skipped}, rejected {self.rejected}"
+        )
+
+
+class RowError(Exception):
+    pass
+
+
+def read_rows(text: str) -> tuple[list[dict[str, str]], list[str]]:
+    """Rows keyed by canonical column; raises ValueError when the header is unusable."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if not reader.fieldnames:
+        raise ValueError(
+            "the file is empty; expected a header: name,email,chapter,slack id,discord id"
+        )
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for raw in reader.fieldnames:
+        key = COLUMNS.get(raw.strip().lower())
+        if key is None:
+            unknown.append(raw)
+        else:
+            mapping[raw] = key
+    if "name" not in mapping.values():
+        raise ValueError(
+            "the header has no 'name' column; expected name,email,chapter,slack id,discord id"
+        )
+    rows = [
+        {mapping[k]: (v or "").strip() for k, v in row.items() if k in mapping} for row in reader
+    ]
+    return rows, unknown
+
+
+async def import_members(
+    session: AsyncSession, rows: Iterable[dict[str, str]], now: datetime
+) -> ImportReport:
+    report = ImportReport()
+    chapters = {c.name_key: c for c in await session.scalars(select(Chapter))}
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        try:
+            outcome = await _import_row(session, row, chapters, now)
+        except RowError as error:
+            report.rejected += 1
+            report.notes.append(f"row {number}: rejected: {error}")
+            continue
+        if outcome == "created":
+            report.created += 1
+        elif outcome == "updated":
+            report.updated += 1
+        else:
+            report.skipped += 1
+            report.notes.append(f"row {number}: skipped: {outcome}")
+    return report
+
+
+async def _import_row(
+    session: AsyncSession, row: dict[str, str], chapters: dict[str, Chapter], now: datetime
+) -> str:
+    name = " ".join(row.get("name", "").split())
+    if not name:
+        raise RowError("name is empty")
+    if len(name) > MAX_NAME:
+        raise RowError(f"name is longer than {MAX_NAME} characters")
+    email = row.get("email", "").lower() or None
+    if email is not None and not EMAIL.match(email):
+        raise RowError(f"email {email!r} is not an address like name@example.org")
+    chapter: Chapter | None = None
+    if row.get("chapter"):
+        chapter = chapters.get(name_key(row["chapter"]))
+        if chapter is None:
+            hint = closest(name_key(row["chapter"]), list(chapters))
+            raise RowError(
+                f"unknown chapter {row['chapter']!r}"
+                + (f" (did you mean {chapters[hint].name}?)" if hint else "")
+            )
+    handles: dict[str, str] = {}
+    for platform, pattern in PLATFORM_IDS.items():
+        value = row.get(platform, "")
+        if value:
+            if platform == "slack":
+                value = value.upper()
+            if not pattern.match(value):
+                raise RowError(f"{platform} id {value!r} is malformed")
+            handles[platform] = value
+
+    matches: dict[int, Member] = {}
+    if email:
+        by_email = await session.scalar(select(Member).where(Member.email == email))
+        if by_email is not None:
+            matches[by_email.id] = by_email
+    existing_ids: dict[str, Identity] = {}
+    for platform, value in handles.items():
+        identity = await session.scalar(
+            select(Identity).where(Identity.platform == platform, Identity.external_id == value)
+        )
+        if identity is not None:
+            existing_ids[platform] = identity
+            owner = await session.get(Member, identity.member_id)
+            assert owner is not None
+            matches[owner.id] = owner
+    if len(matches) > 1:
+        raise RowError("its email and platform ids belong to different existing members")
+
+    if not matches:
+        member = Member(
+            name=name, email=email, chapter_id=chapter.id if chapter else None, joined_at=now
+        )
+        session.add(member)
+        await session.flush()
+        for platform, value in handles.items():
+            session.add(
+                Identity(
+                    member_id=member.id,
+                    platform=platform,
+                    external_id=value,
+                    display_name=name,
+                    created_at=now,
+                )
+            )
+        await session.flush()
+        return "created"
+
+    member = next(iter(matches.values()))
+    accounts = {
+        i.platform: i
+        for i in await session.scalars(select(Identity).where(Identity.member_id == member.id))
+    }
+    changes = False
+    for platform, value in handles.items():
+        if platform in existing_ids:
+            continue
+        if platform in accounts:
+            raise RowError(f"the member already has a different {platform} id")
+        session.add(
+            Identity(
+                member_id=member.id,
+                platform=platform,
+                external_id=value,
+                display_name=name,
+                created_at=now,
+            )
+        )
+        changes = True
+    if email and member.email is None:
+        member.email = email
+        changes = True
+    elif email and member.email != email:
+        raise RowError("the member matched by platform id has a different email")
+    if chapter is not None and member.chapter_id != chapter.id:
+        member.chapter_id = chapter.id
+        changes = True
+    await session.flush()
+    return "updated" if changes else "already up to date"

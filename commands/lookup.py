@@ -1,0 +1,39 @@
+"""Finding things by the names people type: exact, then unique prefix, then a hint."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Context
+from bot.errors import BadArgument, NotFound
+from bot.parser import closest
+from storage.models import Chapter
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+async def find_chapter(session: AsyncSession, name: str) -> Chapter:
+    key = name_key(name)
+    chapter = await session.scalar(select(Chapter).where(Chapter.name_key == key))
+    if chapter is not None:
+        return chapter
+    names = list(await session.scalars(select(Chapter.name_key).order_by(Chapter.name_key)))
+    starts = [n for n in names if n.startswith(key)] if key else []
+    if len(starts) == 1:
+        found = await session.scalar(select(Chapter).where(Chapter.name_key == starts[0]))
+        assert found is not None
+        return found
+    if len(starts) > 1:
+        shown = ", ".join(starts[:5])
+        raise BadArgument(f"{name!r} could be several chapters ({shown}); give the full name.")
+    suggestion = closest(key, names)
+    hint = f" Did you mean {suggestion.title()}?" if suggestion else " See /chapter list."
+    raise NotFound(f"No chapter named {name!r}.{hint}")
+
+
+async def chapter_presidents(context: Context, name: str) -> set[int]:
+    chapter = await find_chapter(context.session, name)
+    return {chapter.president_id} if chapter.president_id is not None else set()

@@ -1,0 +1,89 @@
+"""Engines for SQLite (one process) and PostgreSQL (several).
+
+SQLite gets WAL, foreign keys and a busy timeout, and every transaction opens with
+`BEGIN IMMEDIATE`: a deferred transaction that reads and then writes fails with
+SQLITE_BUSY at once instead of waiting its turn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def normalise_url(raw: str) -> URL:
+    """Accept the URLs operators paste (postgres://, sqlite:///) and pick the async driver."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ValueError(
+            "not a database URL; expected e.g. sqlite+aiosqlite:///chapterhouse.db "
+            "or postgresql+asyncpg://user:pass@host/db"
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg")
+    raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
+
+
+def safe_url(url: URL | str) -> str:
+    """The URL as it may appear in logs and error lines: never with its password."""
+    if isinstance(url, str):
+        try:
+            url = make_url(url)
+        except ArgumentError:
+            return "<unparseable URL>"
+    return url.render_as_string(hide_password=True)
+
+
+def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
+    url = normalise_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            raise ValueError("in-memory SQLite is not supported; give a file path")
+        engine = create_async_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Turn off the driver's own implicit BEGIN so ours is the only one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

@@ -1,0 +1,271 @@
+"""The society's tables. Invariants live here as constraints, not in handler code.
+
+Every timestamp is stored UTC-aware; names that must be unique regardless of case
+carry a lower-cased `*_key` column with the unique constraint.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """SQLite forgets time zones; this keeps every datetime UTC-aware on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class ChapterStatus(enum.StrEnum):
+    INCUBATING = "incubating"
+    ACTIVE = "active"
+    DORMANT = "dormant"
+
+
+class MeetingKind(enum.StrEnum):
+    WORKING = "working"
+    SOCIAL = "social"
+
+
+class GrantedRole(enum.StrEnum):
+    """Roles held society-wide. Presidents and leads are scoped and live on their rows."""
+
+    MODERATOR = "moderator"
+    HQ = "hq"
+
+
+def _enum(kind: type[enum.StrEnum]) -> Enum:
+    return Enum(
+        kind,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    nudges: Mapped[bool] = mapped_column(default=True)
+    joined_at: Mapped[datetime]
+    last_active_at: Mapped[datetime | None]
+
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True
+    )
+    chapter: Mapped[Chapter | None] = relationship(foreign_keys=[chapter_id])
+
+
+class Identity(Base):
+    """One platform account. A member has at most one per platform."""
+
+    __tablename__ = "identities"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_identities_platform_user"),
+        UniqueConstraint("member_id", "platform", name="uq_identities_member_platform"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+    member: Mapped[Member] = relationship(back_populates="identities")
+
+
+class RoleGrant(Base):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("member_id", "role", name="uq_role_grants_member_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    role: Mapped[GrantedRole] = mapped_column(_enum(GrantedRole))
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime]
+
+
+class Chapter(Base):
+    __tablename__ = "chapters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80), unique=True)
+    region: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ChapterStatus] = mapped_column(
+        _enum(ChapterStatus), default=ChapterStatus.INCUBATING, index=True
+    )
+    president_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    activated_at: Mapped[datetime | None]
+    retired_at: Mapped[datetime | None]
+
+    president: Mapped[Member | None] = relationship(foreign_keys=[president_id])
+    channels: Mapped[list[ChannelBinding]] = relationship(
+        back_populates="chapter", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ChannelBinding(Base):
+    """A chat channel that speaks for a chapter; a channel belongs to one chapter at most."""
+
+    __tablename__ = "channel_bindings"
+    __table_args__ = (
+        UniqueConstraint("platform", "channel_id", name="uq_channel_bindings_platform_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    channel_name: Mapped[str] = mapped_column(String(120))
+    bound_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    bound_at: Mapped[datetime]
+
+    chapter: Mapped[Chapter] = relationship(back_populates="channels")
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("chapter_id", "kind", "held_on", name="uq_meetings_chapter_kind_day"),
+        CheckConstraint("attendance IS NULL OR attendance >= 0", name="attendance_non_negative"),
+        Index("ix_meetings_chapter_held_on", "chapter_id", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"))
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
+    held_on: Mapped[date]
+    topic: Mapped[str] = mapped_column(String(200))
+    attendance: Mapped[int | None] = mapped_column(Integer)
+    logged_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    logged_at: Mapped[datetime]
+
+
+class LinkCode(Base):
+    """A one-time code joining two accounts; only its hash is stored."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """A privileged action. Members appear only as mention tokens, so forgetting works."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class OutboxEvent(Base):
+    """A domain event, written in the transaction that caused it, fanned out after commit."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_pending", "dispatched_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Delivery(Base):
+    """One post to one channel. The key makes a retried fan-out post at most once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_platform_status", "platform", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    reply: Mapped[dict[str, Any]]
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

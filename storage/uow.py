@@ -1,0 +1,58 @@
+"""The unit of work: one transaction per command, and the events it raised.
+
+Handlers add rows and record events; only the dispatcher commits. Events are
+written to the outbox inside the same transaction, so a rollback takes them too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import AuditEvent, OutboxEvent
+
+
+@dataclass
+class UnitOfWork:
+    factory: async_sessionmaker[AsyncSession]
+    now: datetime
+    session: AsyncSession = field(init=False)
+    events: list[OutboxEvent] = field(init=False, default_factory=list)
+
+    async def __aenter__(self) -> Self:
+        self.session = self.factory()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Leaving without commit() means rollback: nothing half-written survives.
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self.events.clear()
+
+    def record(self, kind: str, **payload: Any) -> None:
+        """Raise a domain event; it is delivered only if this transaction commits."""
+        event = OutboxEvent(kind=kind, payload=payload, created_at=self.now)
+        self.session.add(event)
+        self.events.append(event)
+
+    def audit(self, actor_id: int | None, action: str, summary: str) -> None:
+        self.session.add(AuditEvent(at=self.now, actor_id=actor_id, action=action, summary=summary))
