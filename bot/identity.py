@@ -29,7 +29,7 @@ async def register(
         )
     ).first()
     if found is not None:
-        identity, member = found.tuple()
+        identity, member = found
         if display_name and identity.display_name != display_name:
             identity.display_name = display_name
         return member, identity

@@ -56,9 +56,7 @@ async def chapter_cadence(
                 )
                 .group_by(Meeting.kind)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     since = chapter.activated_at.date() if chapter.activated_at else None
     return {kind: cadence(held.get(kind, 0), per_kind[kind], today, since) for kind in MeetingKind}
@@ -79,9 +77,7 @@ async def chapter_list(context: Context) -> Reply:
             await context.session.execute(
                 select(Member.chapter_id, func.count()).group_by(Member.chapter_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     chapters = list(await context.session.scalars(select(Chapter).order_by(Chapter.name_key)))
     if not chapters:

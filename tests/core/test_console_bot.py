@@ -1,0 +1,35 @@
+"""The core driven end to end through the console adapter."""
+
+from __future__ import annotations
+
+from storage.models import AuditEvent, Chapter, Member
+from tests.support import TestBot
+
+
+async def test_chapter_list_shows_demo_chapters(demo: TestBot) -> None:
+    listing = await demo.ok("/chapter list", as_="grace")
+    for name in ("Washington DC", "San Francisco", "Boston", "London", "Chicago", "New York"):
+        assert name in listing
+    assert "president @bob" in listing
+
+
+async def test_first_command_registers_the_member(bot: TestBot) -> None:
+    assert await bot.count(Member) == 0
+    await bot.ok("/chapter list", as_="newcomer")
+    assert await bot.count(Member) == 1
+
+
+async def test_refused_command_from_newcomer_writes_nothing(bot: TestBot) -> None:
+    before = await bot.snapshot()
+    line = await bot.refused("/chapter create Oslo --region Europe --tz Europe/Oslo", as_="mallory")
+    assert line == "Only HQ may use /chapter create."
+    assert await bot.snapshot() == before
+
+
+async def test_privileged_command_is_audited(bot: TestBot) -> None:
+    await bot.ok('/chapter create "Los Angeles" --region "North America" --tz America/Los_Angeles')
+    assert await bot.count(Chapter) == 1
+    log = await bot.ok("/audit")
+    assert '/chapter create "Los Angeles" --region "North America"' in log
+    assert "@alice" in log
+    assert await bot.count(AuditEvent) == 2  # the create, and reading the log

@@ -1,0 +1,157 @@
+"""Reusable test fixtures: real databases, a bot driven through the console adapter.
+
+Import from here in any test module; `conftest.py` only exposes these as fixtures.
+SQLite databases are real files, copied from a template migrated once per run;
+PostgreSQL (when TEST_DATABASE_URL is set) is migrated once and truncated per test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.console.adapter import ConsolePoster, ConsoleSession
+from adapters.console.render import render
+from bot.bootstrap import App, bootstrap
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.reply import Reply
+from commands.demo import seed_demo
+from storage.engine import create_engine
+from storage.migrate import upgrade
+from storage.models import Base
+from storage.uow import UnitOfWork
+
+START = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)
+"""A Monday afternoon in June: mid-year, so cadence arithmetic has something to say."""
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+class TemplateDatabases:
+    """Migrate once per test run; hand each test a fresh copy."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._sqlite_template: Path | None = None
+        self._postgres_ready = False
+
+    async def sqlite_url(self, name: str) -> str:
+        if self._sqlite_template is None:
+            template = self.root / "template.db"
+            engine = create_engine(f"sqlite+aiosqlite:///{template}")
+            await upgrade(engine)
+            await engine.dispose()  # the last connection to close checkpoints the WAL
+            assert not Path(f"{template}-wal").exists()
+            self._sqlite_template = template
+        target = self.root / f"{name}.db"
+        shutil.copyfile(self._sqlite_template, target)
+        return f"sqlite+aiosqlite:///{target}"
+
+    async def postgres_url(self) -> str:
+        assert POSTGRES_URL, "TEST_DATABASE_URL is not set"
+        engine = create_engine(POSTGRES_URL)
+        try:
+            if not self._postgres_ready:
+                async with engine.begin() as connection:
+                    await connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+                    await connection.exec_driver_sql("CREATE SCHEMA public")
+                await upgrade(engine)
+                self._postgres_ready = True
+            tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            async with engine.begin() as connection:
+                await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        finally:
+            await engine.dispose()
+        return POSTGRES_URL
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "chapterhouse_admins": "",
+        "default_timezone": "UTC",
+        "log_level": "WARNING",
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+class TestBot:
+    """The whole application, driven as a console user would drive it."""
+
+    __test__ = False  # not a test class, despite the name
+
+    def __init__(self, app: App, clock: FrozenClock) -> None:
+        self.app = app
+        self.clock = clock
+        self.poster = ConsolePoster()
+        app.notifier.add_poster(self.poster)
+
+    @property
+    def posts(self) -> list[tuple[str, str]]:
+        return self.poster.posts
+
+    async def send(self, command: str, *, as_: str = "alice", channel: str | None = None) -> Reply:
+        return await ConsoleSession(self.app, as_, channel).send(command)
+
+    async def say(self, command: str, *, as_: str = "alice", channel: str | None = None) -> str:
+        return render(await self.send(command, as_=as_, channel=channel))
+
+    async def ok(self, command: str, *, as_: str = "alice", channel: str | None = None) -> str:
+        """Run a command that must succeed; its rendered reply."""
+        reply = await self.send(command, as_=as_, channel=channel)
+        assert reply.ok, f"{command!r} as {as_} was refused: {reply.text}"
+        return render(reply)
+
+    async def refused(self, command: str, *, as_: str = "alice", channel: str | None = None) -> str:
+        """Run a command that must be refused; its one-line reason."""
+        reply = await self.send(command, as_=as_, channel=channel)
+        assert not reply.ok, f"{command!r} as {as_} unexpectedly succeeded: {reply.text}"
+        assert "\n" not in reply.text, f"error is not one line: {reply.text!r}"
+        return reply.text
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.app.sessions, self.clock.now())
+
+    async def count(self, model: type[Base], *where: Any) -> int:
+        async with self.uow() as uow:
+            query = select(func.count()).select_from(model)
+            for condition in where:
+                query = query.where(condition)
+            return int(await uow.session.scalar(query) or 0)
+
+    async def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table: compare two snapshots to prove nothing was written."""
+        async with self.uow() as uow:
+            rows: dict[str, list[tuple[Any, ...]]] = {}
+            for table in Base.metadata.sorted_tables:
+                result = await uow.session.execute(select(table).order_by(*table.primary_key))
+                rows[table.name] = [tuple(r) for r in result]
+            return rows
+
+    async def seed_demo(self) -> None:
+        async with self.uow() as uow:
+            await seed_demo(uow.session, uow.now)
+            await uow.commit()
+
+
+async def start_bot(database_url: str, **settings: Any) -> AsyncIterator[TestBot]:
+    clock = FrozenClock(START)
+    app = await bootstrap(make_settings(database_url, **settings), clock=clock, migrate=False)
+    try:
+        yield TestBot(app, clock)
+    finally:
+        await app.close()
+
+
+async def engine_for(url: str) -> AsyncEngine:
+    return create_engine(url)
