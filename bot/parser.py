@@ -172,6 +172,9 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
                 raise BadArgument(f"Missing {param.metavar}. {usage}")
             values[param.name] = param.default
             continue
+        if param is params[-1] and param.kind is Kind.TEXT and len(positional) > 1:
+            # The last text parameter takes the rest: /chapter info Washington DC
+            positional = [" ".join(positional)]
         values[param.name] = convert(param, positional.pop(0), env)
     if positional:
         raise BadArgument(f"Unexpected {positional[0]!r}. {usage}")

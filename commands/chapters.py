@@ -184,8 +184,11 @@ async def chapter_create(
         raise BadArgument(
             f"--tz {tz!r} is not a time zone; use an IANA name like America/New_York."
         ) from None
-    if await context.session.scalar(select(Chapter.id).where(Chapter.name_key == name_key(clean))):
-        raise Conflict(f"A chapter named {clean} already exists.")
+    existing = await context.session.scalar(
+        select(Chapter.name).where(Chapter.name_key == name_key(clean))
+    )
+    if existing is not None:
+        raise Conflict(f"A chapter named {existing} already exists.")
     context.session.add(
         Chapter(
             name=clean,

@@ -23,7 +23,7 @@ RoleName = Annotated[
 TITLES = {GrantedRole.MODERATOR: "a moderator", GrantedRole.HQ: "HQ"}
 
 
-@router.command("role", "grant", access=HQ_ONLY, examples=["/role grant @bob moderator"])
+@router.command("role", "grant", access=HQ_ONLY, examples=["/role grant @grace moderator"])
 async def role_grant(context: Context, member: Who, role: RoleName) -> Reply:
     """Give a member a society-wide role."""
     granted = GrantedRole(role)
@@ -40,7 +40,7 @@ async def role_grant(context: Context, member: Who, role: RoleName) -> Reply:
     return Reply.public(f"{mention(member.id)} is now {TITLES[granted]}.")
 
 
-@router.command("role", "revoke", access=HQ_ONLY, examples=["/role revoke @bob moderator"])
+@router.command("role", "revoke", access=HQ_ONLY, examples=["/role revoke @dan moderator"])
 async def role_revoke(context: Context, member: Who, role: RoleName) -> Reply:
     """Take a society-wide role away from a member."""
     granted = GrantedRole(role)

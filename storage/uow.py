@@ -35,11 +35,9 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # Leaving without commit() means rollback: nothing half-written survives.
-        try:
-            if self.session.in_transaction():
-                await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back and detaches objects with their loaded state intact,
+        # so what a read-only unit of work returns stays readable.
+        await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -1,0 +1,140 @@
+"""The dispatcher: crashes become an error id, events wait for commit, mentions render."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import pytest
+from sqlalchemy import select
+
+from adapters.console.render import render
+from bot.context import Context, Place, Request
+from bot.dispatcher import Dispatcher
+from bot.notifier import DeliveryFailed
+from bot.permissions import HQ_ONLY
+from bot.registry import Arg, Registry, Router
+from bot.reply import Reply
+from commands import ROUTERS
+from storage.models import ChannelBinding, Delivery, DeliveryStatus, Member, OutboxEvent
+from tests.support import TestBot
+
+broken = Router("broken")
+
+
+@broken.command("boom")
+async def boom(context: Context) -> Reply:
+    """Write something, then fail as a bug would."""
+    context.session.add(Member(name="half-written", joined_at=context.now))
+    await context.session.flush()
+    raise RuntimeError("secret internals")
+
+
+@broken.command("announce-test", access=HQ_ONLY)
+async def announce_test(
+    context: Context, text: Annotated[str, Arg("what to say")], fail: Annotated[str, Arg("x")] = ""
+) -> Reply:
+    """Raise an event, and optionally fail afterwards."""
+    context.uow.record("chapter.activated", chapter_id=1)
+    if fail:
+        raise RuntimeError("after the event")
+    return Reply.public(text)
+
+
+def _dispatcher(bot: TestBot) -> Dispatcher:
+    registry = Registry().include(*ROUTERS, broken)
+    return Dispatcher(
+        registry, bot.app.sessions, bot.app.settings, bot.clock, bot.app.notifier.flush
+    )
+
+
+def _request(text: str, user: str = "alice") -> Request:
+    return Request("console", user, user, Place("console", ""), text=text)
+
+
+async def test_unexpected_error_shows_an_id_and_writes_nothing(
+    bot: TestBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="chapterhouse.dispatcher"):
+        reply = await _dispatcher(bot).handle(_request("/boom", user="newcomer"))
+    assert not reply.ok
+    assert reply.text.startswith("Something went wrong on our side (error ")
+    assert "secret internals" not in reply.text and "Traceback" not in reply.text
+    error_id = reply.text.split("(error ")[1].split(")")[0]
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+    assert await bot.count(Member) == 0  # neither the newcomer nor the half-written row
+
+
+async def test_events_are_delivered_only_after_commit(demo: TestBot) -> None:
+    dispatcher = _dispatcher(demo)
+    failed = await dispatcher.handle(_request("/announce-test hello yes"))
+    assert not failed.ok
+    assert await demo.count(OutboxEvent) == 0 and demo.posts == []
+    ok = await dispatcher.handle(_request("/announce-test hello"))
+    assert ok.ok
+    assert await demo.count(OutboxEvent) == 1
+    assert len(demo.posts) == 3
+
+
+async def test_slack_mentions_resolve_and_register_unseen_accounts(demo: TestBot) -> None:
+    request = Request(
+        "slack", "U0ALICE", "alice", Place("slack", "C1", "general"), text="/member profile"
+    )
+    await demo.app.dispatcher.handle(request)
+    mention = Request(
+        "slack",
+        "U0ALICE",
+        "alice",
+        Place("slack", "C1", "general"),
+        text="/member profile <@U0NEWBIE|newbie>",
+    )
+    reply = await demo.app.dispatcher.handle(mention)
+    assert reply.ok, reply.text
+    assert "newbie" in render(reply)
+    assert await demo.count(Member, Member.name == "newbie") == 1
+
+
+class FlakyPoster:
+    platform = "slack"
+
+    def __init__(self, failures: list[DeliveryFailed]) -> None:
+        self.failures = failures
+        self.sent: list[str] = []
+
+    async def post(self, channel_id: str, reply: Reply) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(channel_id)
+
+
+async def test_deliveries_retry_transient_failures_and_record_permanent_ones(
+    demo: TestBot,
+) -> None:
+    async with demo.uow() as uow:
+        for channel in ("C1", "C2"):
+            uow.session.add(
+                ChannelBinding(
+                    chapter_id=1,
+                    platform="slack",
+                    channel_id=channel,
+                    channel_name=channel,
+                    bound_at=uow.now,
+                )
+            )
+        await uow.commit()
+    await demo.ok("/chapter activate London")  # no Slack poster yet: Slack posts wait
+    assert await demo.count(Delivery, Delivery.status == DeliveryStatus.PENDING) == 2
+    poster = FlakyPoster(
+        [
+            DeliveryFailed("rate limited", permanent=False),
+            DeliveryFailed("channel_not_found", permanent=True),
+        ]
+    )
+    demo.app.notifier.add_poster(poster)
+    await demo.app.notifier.send_pending()
+    await demo.app.notifier.send_pending()
+    async with demo.uow() as uow:
+        rows = {d.channel_id: d for d in await uow.session.scalars(select(Delivery))}
+    assert rows["C1"].status is DeliveryStatus.SENT and rows["C1"].attempts == 2
+    assert rows["C2"].status is DeliveryStatus.FAILED and rows["C2"].error == "channel_not_found"
+    assert poster.sent == ["C1"]

@@ -1,0 +1,66 @@
+"""The permission matrix, generated from the registry: every privileged command ×
+every kind of member, refused or allowed exactly as declared; a refusal writes nothing.
+
+Commands added later join the matrix through their declaration and first example.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.parser import ParseEnv, parse
+from bot.permissions import Role
+from bot.registry import CommandSpec
+from commands import build_registry
+from tests.support import START, TestBot
+
+REGISTRY = build_registry()
+PRIVILEGED = [spec for spec in REGISTRY if spec.access.privileged]
+# Who each demo member is, and what they hold.
+PEOPLE = {
+    "grace": set(),  # a plain member of Boston
+    "bob": {"president:boston"},
+    "carol": {"president:washington dc"},
+    "dan": {Role.MODERATOR},
+    "alice": {Role.HQ},
+}
+BIND_CHANNEL = "fresh-room"  # an unbound channel, so /chapter bind can succeed
+
+
+def expected_allowed(spec: CommandSpec, who: str) -> bool:
+    held = PEOPLE[who]
+    if Role.HQ in held or held & spec.access.roles:
+        return True
+    owner = spec.access.owner
+    if owner is None:
+        return False
+    _, args = parse(REGISTRY, spec.examples[0], ParseEnv("console", START, START.tzinfo))  # type: ignore[arg-type]
+    return f"{owner.title}:{args[owner.param].lower()}" in held
+
+
+def test_every_privileged_command_has_an_example() -> None:
+    assert PRIVILEGED, "no privileged commands found"
+    for spec in PRIVILEGED:
+        assert spec.examples, f"/{spec.path} needs an example for the permission matrix"
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+@pytest.mark.parametrize("spec", PRIVILEGED, ids=lambda s: s.path.replace(" ", "-"))
+async def test_permission_matrix(demo: TestBot, spec: CommandSpec, who: str) -> None:
+    command = spec.examples[0]
+    before = await demo.snapshot()
+    reply = await demo.send(command, as_=who, channel=BIND_CHANNEL)
+    if expected_allowed(spec, who):
+        assert reply.ok, f"{who} should be allowed {command!r}: {reply.text}"
+    else:
+        assert not reply.ok
+        assert reply.text == f"Only {spec.access.describe()} may use /{spec.path}."
+        assert await demo.snapshot() == before, "a refused command wrote something"
+
+
+def test_refusal_names_the_role_needed() -> None:
+    spec = REGISTRY.get("chapter", "meeting")
+    assert spec is not None
+    assert spec.access.describe() == "the president of that chapter or HQ"
+    create = REGISTRY.get("chapter", "create")
+    assert create is not None and create.access.describe() == "HQ"
