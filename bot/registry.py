@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.permissions import ANYONE, Access
 from storage.models import Member
 
@@ -247,6 +249,9 @@ def spec_from_handler(
 
 
 OwnerResolver = Callable[["Context", Any], Awaitable[set[int]]]
+Completer = Callable[[AsyncSession, str], Awaitable[list[str]]]
+"""Given what the user has typed so far, up to `MAX_CHOICES` values that fit."""
+MAX_CHOICES = 25
 """Given the typed value of a scoped parameter, the ids of the members who own it."""
 
 
@@ -258,6 +263,7 @@ class Router:
         self.specs: list[CommandSpec] = []
         self.owners: dict[str, OwnerResolver] = {}
         self.announcers: dict[str, AnyAnnouncer] = {}
+        self.completers: dict[str, Completer] = {}
 
     def command(
         self,
@@ -281,6 +287,15 @@ class Router:
 
         return decorate
 
+    def completer(self, source: str) -> Callable[[Completer], Completer]:
+        """Declare the autocomplete source that parameters name with `complete=`."""
+
+        def decorate(completer: Completer) -> Completer:
+            self.completers[source] = completer
+            return completer
+
+        return decorate
+
     def announcer(self, kind: str) -> Callable[[AnyAnnouncer], AnyAnnouncer]:
         """Declare how a domain event of `kind` is announced to chapter channels."""
 
@@ -298,6 +313,7 @@ class Registry:
         self._specs: dict[tuple[str, str | None], CommandSpec] = {}
         self.owners: dict[str, OwnerResolver] = {}
         self.announcers: dict[str, AnyAnnouncer] = {}
+        self.completers: dict[str, Completer] = {}
 
     def include(self, *routers: Router) -> Registry:
         for router in routers:
@@ -314,6 +330,10 @@ class Registry:
                 if kind in self.announcers:
                     raise ValueError(f"announcer of {kind!r} is declared twice ({router.name})")
                 self.announcers[kind] = announcer
+            for source, completer in router.completers.items():
+                if source in self.completers:
+                    raise ValueError(f"completer {source!r} is declared twice ({router.name})")
+                self.completers[source] = completer
         groups_with_subs = {g for (g, n) in self._specs if n is not None}
         for spec in self._specs.values():
             owner = spec.access.owner
@@ -321,6 +341,9 @@ class Registry:
                 raise ValueError(f"/{spec.path} is scoped to a {owner.kind}, which has no owner")
             if owner is not None and owner.param not in {p.name for p in spec.params}:
                 raise ValueError(f"/{spec.path}: scope parameter {owner.param!r} is missing")
+            for param in spec.params:
+                if param.complete is not None and param.complete not in self.completers:
+                    raise ValueError(f"/{spec.path}: no completer for {param.complete!r}")
             if spec.name is None and spec.group in groups_with_subs:
                 raise ValueError(f"/{spec.group} is both a command and a group")
         return self

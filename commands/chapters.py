@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.complete import rank_choices
 from bot.context import Context
 from bot.errors import BadArgument, Conflict
 from bot.mentions import mention
@@ -32,6 +33,12 @@ from storage.models import (
 
 router = Router("chapters")
 router.owner("chapter")(chapter_presidents)
+
+
+@router.completer("chapters")
+async def complete_chapters(session: AsyncSession, typed: str) -> list[str]:
+    return rank_choices(typed, await session.scalars(select(Chapter.name)))
+
 
 ChapterName = Annotated[str, Arg("the chapter's name", complete="chapters")]
 MAX_NAME = 80

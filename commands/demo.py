@@ -102,7 +102,7 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
 
 
 def _seed_meetings(session: AsyncSession, chapters: dict[str, Chapter], now: datetime) -> None:
-    """A plausible year so far: Boston on track, Washington DC a little behind."""
+    """A plausible year so far, with some chapters keeping up better than others."""
     plan = {"Boston": (0.1, 0.35, 0.6), "Washington DC": (0.2,), "San Francisco": (0.15, 0.5)}
     for name, fractions in plan.items():
         chapter = chapters[name]

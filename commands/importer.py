@@ -37,6 +37,7 @@ COLUMNS = {
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PLATFORM_IDS = {"slack": re.compile(r"^[UW][A-Z0-9]{2,20}$"), "discord": re.compile(r"^\d{15,21}$")}
 MAX_NAME = 120
+MAX_EMAIL = 254
 
 
 @dataclass
@@ -59,27 +60,35 @@ class RowError(Exception):
 
 
 def read_rows(text: str) -> tuple[list[dict[str, str]], list[str]]:
-    """Rows keyed by canonical column; raises ValueError when the header is unusable."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames:
+    """Rows keyed by canonical column; raises ValueError when the header is unusable.
+
+    Blank lines are kept (as rows with every value empty, which the import passes
+    over) so that "row N" in the report is row N of the spreadsheet.
+    """
+    records = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next((r for r in records if any(cell.strip() for cell in r)), None)
+    if header is None:
         raise ValueError(
             "the file is empty; expected a header: name,email,chapter,slack id,discord id"
         )
-    mapping: dict[str, str] = {}
+    columns: list[str | None] = []
     unknown: list[str] = []
-    for raw in reader.fieldnames:
-        key = COLUMNS.get(raw.strip().lower())
-        if key is None:
+    for raw in header:
+        key = COLUMNS.get(" ".join(raw.split()).lower())
+        columns.append(key)
+        if key is None and raw.strip():
             unknown.append(raw)
-        else:
-            mapping[raw] = key
-    if "name" not in mapping.values():
+    if "name" not in columns:
         raise ValueError(
             "the header has no 'name' column; expected name,email,chapter,slack id,discord id"
         )
-    rows = [
-        {mapping[k]: (v or "").strip() for k, v in row.items() if k in mapping} for row in reader
-    ]
+    rows: list[dict[str, str]] = []
+    for record in records:
+        row = {key: "" for key in columns if key is not None}
+        for key, value in zip(columns, record, strict=False):
+            if key is not None and value.strip():
+                row[key] = value.strip()
+        rows.append(row)
     return rows, unknown
 
 
@@ -89,6 +98,8 @@ async def import_members(
     report = ImportReport()
     chapters = {c.name_key: c for c in await session.scalars(select(Chapter))}
     for number, row in enumerate(rows, start=2):  # row 1 is the header
+        if not any(row.values()):
+            continue  # a blank line, or a spreadsheet's empty trailing row
         try:
             outcome = await _import_row(session, row, chapters, now)
         except RowError as error:
@@ -116,6 +127,8 @@ async def _import_row(
     email = row.get("email", "").lower() or None
     if email is not None and not EMAIL.match(email):
         raise RowError(f"email {email!r} is not an address like name@example.org")
+    if email is not None and len(email) > MAX_EMAIL:
+        raise RowError(f"email is longer than {MAX_EMAIL} characters")
     chapter: Chapter | None = None
     if row.get("chapter"):
         chapter = chapters.get(name_key(row["chapter"]))
@@ -177,12 +190,19 @@ async def _import_row(
         i.platform: i
         for i in await session.scalars(select(Identity).where(Identity.member_id == member.id))
     }
-    changes = False
+    # Decide everything before changing anything: a rejected row writes nothing.
+    new_handles: dict[str, str] = {}
     for platform, value in handles.items():
         if platform in existing_ids:
             continue
         if platform in accounts:
             raise RowError(f"the member already has a different {platform} id")
+        new_handles[platform] = value
+    if email and member.email is not None and member.email != email:
+        raise RowError("the member matched by platform id has a different email")
+
+    changes = bool(new_handles)
+    for platform, value in new_handles.items():
         session.add(
             Identity(
                 member_id=member.id,
@@ -192,12 +212,9 @@ async def _import_row(
                 created_at=now,
             )
         )
-        changes = True
     if email and member.email is None:
         member.email = email
         changes = True
-    elif email and member.email != email:
-        raise RowError("the member matched by platform id has a different email")
     if chapter is not None and member.chapter_id != chapter.id:
         member.chapter_id = chapter.id
         changes = True

@@ -138,3 +138,14 @@ async def test_unknown_and_ambiguous_chapter_names(demo: TestBot) -> None:
     await demo.ok('/chapter create "Chichester" --region Europe --tz Europe/London')
     line = await demo.refused("/chapter info chi", as_="grace")
     assert line.startswith("'chi' could be several chapters")
+
+
+async def test_chapter_autocomplete_prefix_then_fuzzy(demo: TestBot) -> None:
+    complete = demo.app.registry.completers["chapters"]
+    async with demo.uow() as uow:
+        assert await complete(uow.session, "") == [
+            "Boston", "Chicago", "London", "New York", "San Francisco", "Washington DC",
+        ]  # fmt: skip
+        assert await complete(uow.session, "s") == ["San Francisco", "Boston", "Washington DC"]
+        assert (await complete(uow.session, "bostn"))[0] == "Boston"
+        assert await complete(uow.session, "zzzz") == []
