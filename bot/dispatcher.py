@@ -188,8 +188,11 @@ def _render(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, timedelta):
-        return f"{int(value.total_seconds() // 60)}m"
+        seconds = int(value.total_seconds())
+        return f"{seconds // 60}m" if seconds % 60 == 0 else f"{seconds}s"
     text = str(value)
+    if '"' in text:
+        return f"“{text}”"  # typographic quotes close only on their own kind
     return f'"{text}"' if (" " in text or not text) else text
 
 

@@ -20,7 +20,22 @@ from bot.mentions import strip_tokens
 from bot.registry import ChannelRef, CommandSpec, Kind, MemberRef, Param, Registry
 from bot.timeparse import parse_date, parse_duration, parse_when
 
+_DOUBLE = frozenset('"“”')
 OPENING_QUOTES = {'"': '"', "“": "”", "”": "”", "„": "“", "«": "»", "'": "'", "‘": "’"}
+"""Each opening quote and the closing quote named in the unclosed-quote hint."""
+_CLOSERS = {
+    '"': _DOUBLE,
+    "“": _DOUBLE,
+    "”": _DOUBLE,
+    "„": _DOUBLE,
+    "«": frozenset('»"'),
+    "'": frozenset("'’"),
+    "‘": frozenset("'’"),
+}
+_SINGLE = frozenset("'’")
+_DASHES = ("—", "–")
+"""Phones and smart-punctuation keyboards turn a typed `--` into an em or en dash."""
+_INLINE_OPTION = re.compile(r"[^\s=]+=")
 MAX_TEXT = 4000
 _SLACK_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 _SLACK_CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -39,7 +54,10 @@ def tokenize(text: str) -> list[Token]:
     """Split on whitespace, honouring straight and typographic quotes.
 
     A quote opens only at the start of a word, so apostrophes inside words
-    ("Women's", “don’t”) stay literal.
+    ("Women's", “don’t”) stay literal, and inside a single-quoted phrase an
+    apostrophe between two letters does not close it ('Women's night').
+    `--option="a value"` keeps its quoted value. A leading em or en dash
+    (what phones make of `--`) reads as `--`.
     """
     tokens: list[Token] = []
     i, n = 0, len(text)
@@ -48,24 +66,47 @@ def tokenize(text: str) -> list[Token]:
             i += 1
             continue
         if text[i] in OPENING_QUOTES:
-            closing = OPENING_QUOTES[text[i]]
-            closers = {closing, '"'} if text[i] != "'" else {"'", "’"}
-            if text[i] in "“”„":
-                closers |= {"”", "“", '"'}
-            end = next((j for j in range(i + 1, n) if text[j] in closers), -1)
-            if end == -1:
-                raise BadArgument(
-                    f"Unclosed quote starting at {text[i : i + 20]!r}: add the closing {closing}."
-                )
-            tokens.append(Token(text[i + 1 : end], quoted=True))
-            i = end + 1
+            inner, i = _quoted(text, i)
+            tokens.append(Token(inner, quoted=True))
+            continue
+        if text.startswith("--", i):
+            name = i + 2
+        elif text[i] in _DASHES and i + 1 < n and text[i + 1].isalpha():
+            name = i + 1
+        else:
+            name = -1
+        inline = _INLINE_OPTION.match(text, name) if name > i else None
+        if inline and inline.end() < n and text[inline.end()] in OPENING_QUOTES:
+            value, i = _quoted(text, inline.end())
+            tokens.append(Token(f"--{inline.group()}{value}"))
             continue
         j = i
         while j < n and not text[j].isspace():
             j += 1
-        tokens.append(Token(text[i:j]))
+        tokens.append(Token("--" + text[name:j] if name > i else text[i:j]))
         i = j
     return tokens
+
+
+def _quoted(text: str, start: int) -> tuple[str, int]:
+    """The phrase opened by the quote at `start`, and the index just past its close."""
+    opening = text[start]
+    closers = _CLOSERS[opening]
+    for j in range(start + 1, len(text)):
+        if text[j] not in closers:
+            continue
+        apostrophe = (
+            text[j] in _SINGLE
+            and j + 1 < len(text)
+            and text[j - 1].isalnum()
+            and text[j + 1].isalnum()
+        )
+        if not apostrophe:
+            return text[start + 1 : j], j + 1
+    raise BadArgument(
+        f"Unclosed quote starting at {text[start : start + 20]!r}: "
+        f"add the closing {OPENING_QUOTES[opening]}."
+    )
 
 
 def closest(word: str, candidates: list[str]) -> str | None:
@@ -94,7 +135,8 @@ def find_spec(registry: Registry, tokens: list[Token]) -> tuple[CommandSpec, lis
     groups = registry.groups()
     if group not in groups:
         hint = _did_you_mean(group, list(groups))
-        raise BadArgument(f"Unknown command /{group}.{hint} Type /help for the list.")
+        shown = " ".join(group.split())[:40]  # `--x="a\nb"` is one word with a line break
+        raise BadArgument(f"Unknown command /{shown}.{hint} Type /help for the list.")
     top = registry.get(group, None)
     if top is not None:
         return top, tokens[1:]
@@ -123,7 +165,7 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
     """Assign tokens to the spec's parameters and convert each to its type."""
     usage = f"Usage: {spec.usage()}"
     options = spec.options
-    raw: dict[str, list[str]] = {}
+    raw: dict[str, str] = {}
     positional: list[str] = []
     i = 0
     while i < len(tokens):
@@ -144,41 +186,80 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
         if param.kind is Kind.FLAG:
             if eq:
                 raise BadArgument(f"{flag} is a switch and takes no value. {usage}")
-            raw[flag] = []
+            raw[flag] = ""
             i += 1
             continue
         if eq:
-            raw[flag] = [inline]
+            raw[flag] = inline
             i += 1
             continue
         if i + 1 >= len(tokens) or (
             not tokens[i + 1].quoted and tokens[i + 1].text.startswith("--")
         ):
             raise BadArgument(f"{flag} needs a value ({param.metavar}). {usage}")
-        raw[flag] = [tokens[i + 1].text]
+        raw[flag] = tokens[i + 1].text
         i += 2
 
-    values: dict[str, Any] = {}
+    slots: dict[str, list[str]] = {}
     params = spec.positionals
     for param in params:
-        if param.variadic:
-            taken, positional = positional, []
-            if param.required and not taken:
-                raise BadArgument(f"Missing {param.metavar}. {usage}")
-            values[param.name] = tuple(convert(param, t, env) for t in taken)
-            continue
         if not positional:
-            if param.required:
-                raise BadArgument(f"Missing {param.metavar}. {usage}")
-            values[param.name] = param.default
-            continue
-        if param is params[-1] and param.kind is Kind.TEXT and len(positional) > 1:
+            break
+        if param.variadic:
+            slots[param.name], positional = positional, []
+        elif param is params[-1] and param.kind is Kind.TEXT and len(positional) > 1:
             # The last text parameter takes the rest: /chapter info Washington DC
-            positional = [" ".join(positional)]
-        values[param.name] = convert(param, positional.pop(0), env)
-    if positional:
-        raise BadArgument(f"Unexpected {positional[0]!r}. {usage}")
-    for flag, param in options.items():
+            slots[param.name], positional = [" ".join(positional)], []
+        else:
+            slots[param.name] = [positional.pop(0)]
+    return _convert_all(spec, slots, raw, env, extra=positional[0] if positional else None)
+
+
+def bind_values(spec: CommandSpec, given: Mapping[str, str], env: ParseEnv) -> dict[str, Any]:
+    """Typed-option platforms (Discord) send values by name; convert them the same way.
+
+    Values are matched to parameters by name, never by position, so a missing
+    value is reported as missing rather than shifting the others along.
+    """
+    by_name = {p.name: p for p in spec.params}
+    for name in given:
+        if name not in by_name:
+            raise BadArgument(f"/{spec.path} has no option {name!r}.")
+    slots: dict[str, list[str]] = {}
+    raw: dict[str, str] = {}
+    for name, value in given.items():
+        param = by_name[name]
+        text = strip_tokens(str(value))
+        if param.positional:
+            slots[name] = [t.text for t in tokenize(text)] if param.variadic else [text]
+        elif param.kind is not Kind.FLAG:
+            raw[param.flag] = text
+        elif text.strip().lower() in ("true", "1", "yes"):
+            raw[param.flag] = ""
+    return _convert_all(spec, slots, raw, env)
+
+
+def _convert_all(
+    spec: CommandSpec,
+    slots: Mapping[str, list[str]],
+    raw: Mapping[str, str],
+    env: ParseEnv,
+    extra: str | None = None,
+) -> dict[str, Any]:
+    """Convert what each parameter was given, in declaration order; report what is missing."""
+    usage = f"Usage: {spec.usage()}"
+    values: dict[str, Any] = {}
+    for param in spec.positionals:
+        texts = slots.get(param.name, [])
+        if not texts and param.required:
+            raise BadArgument(f"Missing {param.metavar}. {usage}")
+        if param.variadic:
+            values[param.name] = tuple(convert(param, t, env) for t in texts)
+        else:
+            values[param.name] = convert(param, texts[0], env) if texts else param.default
+    if extra is not None:
+        raise BadArgument(f"Unexpected {extra!r}. {usage}")
+    for flag, param in spec.options.items():
         if flag not in raw:
             if param.required:
                 raise BadArgument(f"Missing {flag} {param.metavar}. {usage}")
@@ -186,31 +267,8 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
         elif param.kind is Kind.FLAG:
             values[param.name] = True
         else:
-            values[param.name] = convert(param, raw[flag][0], env)
+            values[param.name] = convert(param, raw[flag], env)
     return values
-
-
-def bind_values(spec: CommandSpec, given: Mapping[str, str], env: ParseEnv) -> dict[str, Any]:
-    """Typed-option platforms (Discord) send values by name; convert them the same way."""
-    tokens: list[Token] = []
-    by_name = {p.name: p for p in spec.params}
-    for name in given:
-        if name not in by_name:
-            raise BadArgument(f"/{spec.path} has no option {name!r}.")
-    for param in spec.positionals:
-        if param.name in given:
-            values = given[param.name]
-            parts = tokenize(values) if param.variadic else [Token(values, quoted=True)]
-            tokens.extend(Token(t.text, quoted=True) for t in parts)
-    for param in spec.params:
-        if param.positional or param.name not in given:
-            continue
-        if param.kind is Kind.FLAG:
-            if str(given[param.name]).lower() in ("true", "1", "yes"):
-                tokens.append(Token(param.flag))
-        else:
-            tokens += [Token(param.flag), Token(str(given[param.name]), quoted=True)]
-    return bind(spec, tokens, env)
 
 
 def _label(param: Param) -> str:

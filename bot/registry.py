@@ -231,7 +231,7 @@ def spec_from_handler(
             seen_optional = True
         elif seen_optional:
             raise TypeError(f"{group} {name}: required {p.name!r} follows an optional positional")
-    doc = inspect.cleandoc(handler.__doc__ or "")
+    doc = inspect.cleandoc(handler.__doc__ or "").strip()
     if not doc:
         raise TypeError(f"{group} {name}: a command's docstring is its help; write one")
     summary, _, description = doc.partition("\n")
@@ -249,10 +249,10 @@ def spec_from_handler(
 
 
 OwnerResolver = Callable[["Context", Any], Awaitable[set[int]]]
+"""Given the typed value of a scoped parameter, the ids of the members who own it."""
 Completer = Callable[[AsyncSession, str], Awaitable[list[str]]]
 """Given what the user has typed so far, up to `MAX_CHOICES` values that fit."""
 MAX_CHOICES = 25
-"""Given the typed value of a scoped parameter, the ids of the members who own it."""
 
 
 class Router:

@@ -52,7 +52,11 @@ def parse_duration(text: str, what: str = "duration") -> timedelta:
 
 
 def parse_date(text: str, today: date, *, past: bool = False, what: str = "date") -> date:
-    """A calendar date. A bare weekday is the next one, or with `past` the last one."""
+    """A calendar date. A bare weekday is the next one, or with `past` the last one.
+
+    A bare weekday may be today. `last tuesday` is strictly before today and
+    `next tuesday` strictly after it: said on a Tuesday, they mean a week away.
+    """
     raw = text.strip().lower()
     words = raw.split()
     if raw == "today":
@@ -63,10 +67,13 @@ def parse_date(text: str, today: date, *, past: bool = False, what: str = "date"
         return today + timedelta(days=1)
     if len(words) in (1, 2) and words[-1] in _WEEKDAYS:
         day = _WEEKDAYS[words[-1]]
-        direction = words[0] if len(words) == 2 else ("last" if past else "next")
-        if direction == "last":
-            return today + relativedelta(weekday=day(-1))
-        if direction in ("next", "this"):
+        if len(words) == 1:
+            return today + relativedelta(weekday=day(-1 if past else +1))
+        if words[0] == "last":
+            return today + relativedelta(days=-1, weekday=day(-1))
+        if words[0] == "next":
+            return today + relativedelta(days=+1, weekday=day(+1))
+        if words[0] == "this":
             return today + relativedelta(weekday=day(+1))
     try:
         return date.fromisoformat(text.strip())
