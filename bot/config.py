@@ -6,14 +6,18 @@ settings to whatever needs them, so tests build a `Settings` directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.engine import safe_url
+
 PLATFORMS = ("console", "slack", "discord")
+EXAMPLE_ADMINS = {"console": "console:alice", "slack": "slack:U123", "discord": "discord:456"}
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,18 @@ def parse_admins(raw: str | list[AdminIdentity]) -> list[AdminIdentity]:
         platform, sep, user_id = item.partition(":")
         platform = platform.strip().lower()
         user_id = user_id.strip()
-        if not sep or platform not in PLATFORMS or not user_id:
+        if not sep:
             raise ValueError(
                 f"{item!r} is not platform:id; expected e.g. console:alice,slack:U123,discord:456"
+            )
+        if platform not in PLATFORMS:
+            raise ValueError(
+                f"{item!r} names an unknown platform {platform!r}; "
+                "expected console, slack or discord"
+            )
+        if not user_id:
+            raise ValueError(
+                f"{item!r} has no id after the colon; expected e.g. {EXAMPLE_ADMINS[platform]}"
             )
         if platform == "console":
             user_id = user_id.lower()
@@ -95,6 +108,13 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return level
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Tokens are SecretStr already; the database URL may carry a password too.
+        for name, value in super().__repr_args__():
+            if name == "database_url" and isinstance(value, str):
+                value = safe_url(value)
+            yield name, value
 
     @property
     def tz(self) -> ZoneInfo:

@@ -192,7 +192,7 @@ def _render(value: Any) -> str:
         return f"{seconds // 60}m" if seconds % 60 == 0 else f"{seconds}s"
     text = str(value)
     if '"' in text:
-        return f"“{text}”"  # typographic quotes close only on their own kind
+        return f"“{text}”"  # for reading: straight quotes inside stay visible
     return f'"{text}"' if (" " in text or not text) else text
 
 
