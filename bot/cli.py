@@ -166,9 +166,11 @@ def members_import(
     from storage.uow import UnitOfWork
 
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        _fail(f"Cannot read {file}: {error}", 2)
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        _fail(f"{file} is not UTF-8 text; save it as 'CSV UTF-8' and import again.")
+    except OSError as error:
+        _fail(f"Cannot read {file}: {error.strerror or error}.", 2)
     try:
         rows, unknown = read_rows(text)
     except ValueError as error:

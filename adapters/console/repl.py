@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.history import FileHistory, InMemoryHistory
+from prompt_toolkit.history import FileHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from adapters.console.adapter import ConsolePoster, ConsoleSession
@@ -18,15 +20,28 @@ BANNER = (
 )
 
 
+class BestEffortFileHistory(FileHistory):
+    """History in ~/.chapterhouse_history, or only in memory when that file is unusable.
+
+    A missing or read-only home must not cost the line just typed: prompt_toolkit
+    stores history while accepting the line, so an error there would drop it.
+    """
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            return list(super().load_history_strings())
+        except OSError:
+            return []
+
+    def store_string(self, string: str) -> None:
+        with suppress(OSError):
+            super().store_string(string)
+
+
 async def run_repl(app: App, user: str, channel: str | None) -> None:
     app.notifier.add_poster(ConsolePoster(print))
     session = ConsoleSession(app, user, channel)
-    try:
-        history: FileHistory | InMemoryHistory = FileHistory(
-            str(Path.home() / ".chapterhouse_history")
-        )
-    except OSError:  # pragma: no cover - read-only home
-        history = InMemoryHistory()
+    history = BestEffortFileHistory(str(Path.home() / ".chapterhouse_history"))
     prompt: PromptSession[str] = PromptSession(history=history)
     where = f" in #{session.channel}" if session.channel else ""
     print(BANNER.format(user=session.user, where=where))

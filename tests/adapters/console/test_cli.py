@@ -1,0 +1,257 @@
+"""The `chapterhouse` command line and the interactive console, as an operator uses them.
+
+Most tests run the real program in a subprocess (its own directory, no `.env`, a
+SQLite file of its own); the interactive console is also driven in-process through
+prompt_toolkit's pipe input, which is faster and lets the test see every prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output.plain_text import PlainTextOutput
+from typer.testing import CliRunner
+
+from adapters.console.repl import run_repl
+from bot.cli import cli
+from bot.config import Settings
+from storage.migrate import alembic_config
+from tests.support import TemplateDatabases, TestBot, start_bot
+
+SETTINGS_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
+
+
+@dataclass
+class Cli:
+    """`chapterhouse` in a subprocess, run from `home` (no .env) against one database."""
+
+    home: Path
+    database_url: str
+
+    def run(
+        self, *args: str, stdin: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        environment = {
+            key: value for key, value in os.environ.items() if key.upper() not in SETTINGS_VARIABLES
+        }
+        environment.update(
+            HOME=str(self.home),
+            PYTHONIOENCODING="utf-8",
+            DATABASE_URL=self.database_url,
+            **env,
+        )
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=self.home,
+            env=environment,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
+
+
+def count_rows(database: Path, table: str) -> int:
+    with sqlite3.connect(database) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+async def demo_database(templates: TemplateDatabases, name: str) -> Path:
+    """A migrated SQLite file holding the demo society, ready for a subprocess."""
+    url = await templates.sqlite_url(name)
+    async for bot in start_bot(url):
+        await bot.seed_demo()
+    return Path(url.removeprefix("sqlite+aiosqlite:///"))
+
+
+@pytest.fixture
+async def demo_cli(
+    tmp_path: Path, templates: TemplateDatabases, request: pytest.FixtureRequest
+) -> Cli:
+    database = await demo_database(templates, f"cli-{request.node.name}")
+    return Cli(tmp_path, f"sqlite+aiosqlite:///{database}")
+
+
+def test_db_upgrade_creates_the_database_and_demo_seeds_it_once(tmp_path: Path) -> None:
+    database = tmp_path / "society.db"
+    program = Cli(tmp_path, f"sqlite+aiosqlite:///{database}")
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+    upgraded = program.run("db", "upgrade")
+    assert (upgraded.returncode, upgraded.stdout) == (0, f"Database is at revision {head}.\n")
+    assert database.exists() and count_rows(database, "members") == 0
+
+    seeded = program.run("demo")
+    assert seeded.returncode == 0, seeded.stderr
+    assert seeded.stdout == (
+        "Seeded the demo society: 6 chapters (3 active, 3 incubating) and 7 members.\n"
+    )
+    assert (count_rows(database, "chapters"), count_rows(database, "members")) == (6, 7)
+
+    again = program.run("demo")
+    assert again.returncode == 1
+    assert again.stdout == ""
+    assert again.stderr == (
+        "The database already has chapters or members; the demo needs an empty one.\n"
+    )
+    assert (count_rows(database, "chapters"), count_rows(database, "members")) == (6, 7)
+
+
+async def test_exec_prints_the_reply_and_exits_by_its_outcome(demo_cli: Cli) -> None:
+    listing = demo_cli.run("exec", "--as", "alice", "/chapter list")
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.startswith("Chapters (6)\n")
+    for name in ("Washington DC", "San Francisco", "Boston", "London", "Chicago", "New York"):
+        assert f"• {name} (" in listing.stdout
+    assert "president @bob" in listing.stdout
+
+    refused = demo_cli.run("exec", "--as", "grace", "/chapter activate London")
+    assert refused.returncode == 1
+    assert refused.stdout == ""
+    assert refused.stderr == "Only HQ may use /chapter activate.\n"
+
+    activated = demo_cli.run("exec", "--as", "alice", "/chapter activate London")
+    assert activated.returncode == 0, activated.stderr
+    lines = activated.stdout.splitlines()
+    # Every bound console channel hears about it, then the reply to alice.
+    assert sorted(lines[:-1]) == [
+        f"[#{channel}] 🎉 London is now an active chapter. Welcome!"
+        for channel in ("boston", "san-francisco", "washington-dc")
+    ]
+    assert lines[-1] == "London is now an active chapter."
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["exec", "/chapter list"], "Missing option '--as'"),
+        (["exec", "--as", "alice"], "Missing argument"),
+        (["frob"], "No such command 'frob'"),
+        (["members", "import"], "Missing argument"),
+        (["exec", "--as", "alice", "--colour", "red", "/help"], "No such option"),
+    ],
+)
+def test_a_wrong_command_line_exits_2_and_touches_nothing(
+    args: list[str], complaint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "untouched.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert complaint in result.output
+    assert not database.exists()
+
+
+def test_tokens_without_adapters_refuse_the_default_console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "untouched.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-not-for-the-console")
+    result = CliRunner().invoke(cli, [])
+    assert result.exit_code == 2
+    assert "unset SLACK_BOT_TOKEN and DISCORD_BOT_TOKEN to use the console" in result.output
+    assert "xoxb-not-for-the-console" not in result.output
+    assert not database.exists()
+
+
+def test_console_with_piped_input(demo_cli: Cli) -> None:
+    typed = "/chapter status Boston\n/as grace\n/member profile\n/quit\n/chapter list\n"
+    session = demo_cli.run("console", "--as", "bob", stdin=typed)
+    assert session.returncode == 0, session.stderr
+    out = session.stdout
+    assert out.startswith("Chapterhouse console. You are @bob. Type /help for commands")
+    assert "Boston · cadence" in out and "Working: " in out
+    assert "@grace> " in out and "Grace Member" in out
+    assert "Chapters (6)" not in out  # typed after /quit
+
+
+def test_bare_chapterhouse_opens_the_console_on_the_demo_society(tmp_path: Path) -> None:
+    database = tmp_path / "chapterhouse.db"
+    session = Cli(tmp_path, f"sqlite+aiosqlite:///{database}").run(stdin="/chapter list\n")
+    assert session.returncode == 0, session.stderr
+    assert session.stdout.startswith(
+        "Seeded the demo society: 6 chapters (3 active, 3 incubating) and 7 members.\n"
+        "Chapterhouse console. You are @alice."
+    )
+    assert "Chapters (6)" in session.stdout
+    assert count_rows(database, "members") == 7
+
+
+async def drive_console(bot: TestBot, user: str, typed: str) -> str:
+    """Type into run_repl through a pipe; everything it showed, prompts included."""
+    screen = io.StringIO()
+    with (
+        create_pipe_input() as keyboard,
+        create_app_session(input=keyboard, output=PlainTextOutput(screen)),
+    ):
+        keyboard.send_text(typed)
+        try:
+            # A guard against hanging on a prompt nobody answers, not a time limit.
+            await asyncio.wait_for(run_repl(bot.app, user, None), timeout=60)
+        except TimeoutError:
+            pytest.fail(f"the console is still waiting for input; it showed:\n{screen.getvalue()}")
+    return screen.getvalue()
+
+
+async def test_console_session(
+    demo: TestBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    typed = (
+        "/help\r"
+        "/chapter status Boston\r"
+        "/as grace\r"
+        "/chapter activate London\r"
+        "/channel #Boston\r"
+        "/member join\r"
+        "/quit\r"
+        "/chapter list\r"
+    )
+    screen = await drive_console(demo, "bob", typed)
+
+    banner = capsys.readouterr().out
+    assert banner.startswith("Chapterhouse console. You are @bob. Type /help for commands")
+    # /help lists the commands.
+    assert "/chapter status: Show a chapter's meeting cadence" in screen
+    assert "Type /help COMMAND for details" in screen
+    # bob's status of his chapter, on the demo clock (a Monday in June 2026).
+    assert "Boston · cadence 2026" in screen
+    assert "As of 2026-06-15 in America/New_York." in screen
+    # /as switches member: the prompt follows, and grace is no HQ.
+    assert "@grace> " in screen
+    assert "Only HQ may use /chapter activate." in screen
+    # /channel moves: the prompt shows it, and commands know where they are typed.
+    assert "@grace #boston> " in screen
+    assert "You are already a member of Boston." in screen
+    # Nothing after /quit runs.
+    assert "Chapters (6)" not in screen
+    history = (tmp_path / ".chapterhouse_history").read_text(encoding="utf-8")
+    assert "+/chapter status Boston" in history
+
+
+async def test_console_works_when_home_is_unwritable(
+    demo: TestBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "no-such-home"))
+    screen = await drive_console(demo, "bob", "/chapter list\r/quit\r")
+    assert "Chapters (6)" in screen
+    assert "Press ENTER" not in screen
