@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -155,3 +159,51 @@ async def start_bot(database_url: str, **settings: Any) -> AsyncIterator[TestBot
 
 async def engine_for(url: str) -> AsyncEngine:
     return create_engine(url)
+
+
+SETTINGS_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
+
+
+@dataclass
+class Cli:
+    """`chapterhouse` in a subprocess, run from `home` (no .env) against one database."""
+
+    home: Path
+    database_url: str
+
+    def run(
+        self, *args: str, stdin: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        environment = {
+            key: value for key, value in os.environ.items() if key.upper() not in SETTINGS_VARIABLES
+        }
+        environment.update(
+            HOME=str(self.home),
+            PYTHONIOENCODING="utf-8",
+            DATABASE_URL=self.database_url,
+            **env,
+        )
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=self.home,
+            env=environment,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
+
+
+def count_rows(database: Path, table: str) -> int:
+    with sqlite3.connect(database) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+async def demo_database(templates: TemplateDatabases, name: str) -> Path:
+    """A migrated SQLite file holding the demo society, ready for a subprocess."""
+    url = await templates.sqlite_url(name)
+    async for bot in start_bot(url):
+        await bot.seed_demo()
+    return Path(url.removeprefix("sqlite+aiosqlite:///"))

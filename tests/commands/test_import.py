@@ -18,8 +18,7 @@ from bot.cli import cli
 from commands.demo import MEMBERS as DEMO_MEMBERS
 from commands.importer import ImportReport, import_members, read_rows
 from storage.models import Member
-from tests.adapters.console.test_cli import Cli, count_rows, demo_database
-from tests.support import TemplateDatabases, TestBot
+from tests.support import Cli, TemplateDatabases, TestBot, count_rows, demo_database
 
 HEADER = "name,email,chapter,slack id,discord id\n"
 ADA_DISCORD = "112233445566778899"

@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import AdminIdentity, ConfigError, Settings, load_settings
 from storage.engine import safe_url
-from tests.adapters.console.test_cli import Cli
+from tests.support import Cli
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-1111-secret-bot-token",

@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import sqlite3
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,56 +20,8 @@ from typer.testing import CliRunner
 
 from adapters.console.repl import run_repl
 from bot.cli import cli
-from bot.config import Settings
 from storage.migrate import alembic_config
-from tests.support import TemplateDatabases, TestBot, start_bot
-
-SETTINGS_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
-
-
-@dataclass
-class Cli:
-    """`chapterhouse` in a subprocess, run from `home` (no .env) against one database."""
-
-    home: Path
-    database_url: str
-
-    def run(
-        self, *args: str, stdin: str | None = None, **env: str
-    ) -> subprocess.CompletedProcess[str]:
-        environment = {
-            key: value for key, value in os.environ.items() if key.upper() not in SETTINGS_VARIABLES
-        }
-        environment.update(
-            HOME=str(self.home),
-            PYTHONIOENCODING="utf-8",
-            DATABASE_URL=self.database_url,
-            **env,
-        )
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
-            cwd=self.home,
-            env=environment,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-            check=False,
-        )
-
-
-def count_rows(database: Path, table: str) -> int:
-    with sqlite3.connect(database) as connection:
-        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
-async def demo_database(templates: TemplateDatabases, name: str) -> Path:
-    """A migrated SQLite file holding the demo society, ready for a subprocess."""
-    url = await templates.sqlite_url(name)
-    async for bot in start_bot(url):
-        await bot.seed_demo()
-    return Path(url.removeprefix("sqlite+aiosqlite:///"))
+from tests.support import Cli, TemplateDatabases, TestBot, count_rows, demo_database
 
 
 @pytest.fixture
