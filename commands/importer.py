@@ -172,16 +172,7 @@ async def _import_row(
         )
         session.add(member)
         await session.flush()
-        for platform, value in handles.items():
-            session.add(
-                Identity(
-                    member_id=member.id,
-                    platform=platform,
-                    external_id=value,
-                    display_name=name,
-                    created_at=now,
-                )
-            )
+        _add_accounts(session, member, handles, now)
         await session.flush()
         return "created"
 
@@ -202,16 +193,7 @@ async def _import_row(
         raise RowError("the member matched by platform id has a different email")
 
     changes = bool(new_handles)
-    for platform, value in new_handles.items():
-        session.add(
-            Identity(
-                member_id=member.id,
-                platform=platform,
-                external_id=value,
-                display_name=name,
-                created_at=now,
-            )
-        )
+    _add_accounts(session, member, new_handles, now, name)
     if email and member.email is None:
         member.email = email
         changes = True
@@ -220,3 +202,22 @@ async def _import_row(
         changes = True
     await session.flush()
     return "updated" if changes else "already up to date"
+
+
+def _add_accounts(
+    session: AsyncSession,
+    member: Member,
+    handles: dict[str, str],
+    now: datetime,
+    shown_as: str | None = None,
+) -> None:
+    for platform, external_id in handles.items():
+        session.add(
+            Identity(
+                member_id=member.id,
+                platform=platform,
+                external_id=external_id,
+                display_name=shown_as or member.name,
+                created_at=now,
+            )
+        )
