@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -29,7 +28,7 @@ from bot.parser import ParseEnv, bind_values, parse
 from bot.permissions import Role
 from bot.registry import CommandSpec, Kind, MemberRef, Registry
 from bot.reply import Reply
-from storage.models import Member
+from storage.models import Identity, Member
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("chapterhouse.dispatcher")
@@ -201,11 +200,18 @@ async def with_people(session: AsyncSession, reply: Reply) -> Reply:
     wanted = member_ids(reply.all_text()) - set(reply.people)
     if not wanted:
         return reply
-    members = await session.scalars(
-        select(Member).where(Member.id.in_(wanted)).options(selectinload(Member.identities))
+    rows = await session.execute(
+        select(Member.id, Member.name, Identity.platform, Identity.external_id)
+        .outerjoin(Identity, Identity.member_id == Member.id)
+        .where(Member.id.in_(wanted))
     )
+    names: dict[int, str] = {}
+    handles: dict[int, dict[str, str]] = {}
+    for member_id, name, platform, external_id in rows:
+        names[member_id] = name
+        if platform is not None:
+            handles.setdefault(member_id, {})[platform] = external_id
     people = dict(reply.people)
-    for member in members:
-        handles = {i.platform: i.external_id for i in member.identities}
-        people[member.id] = Person(member.name, handles)
+    for member_id, name in names.items():
+        people[member_id] = Person(name, handles.get(member_id, {}))
     return dataclasses.replace(reply, people=people)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
 
 from bot.config import Settings
 from bot.errors import BadArgument, NotFound
@@ -13,6 +13,9 @@ from bot.permissions import Role
 from bot.registry import MemberRef
 from storage.models import GrantedRole, Identity, Member, RoleGrant
 from storage.uow import UnitOfWork
+
+HINT_POOL = 2000
+"""Handles sharing the first letters that "did you mean" compares against."""
 
 
 async def register(
@@ -72,30 +75,33 @@ async def resolve(uow: UnitOfWork, ref: MemberRef, label: str = "@member") -> Me
         member, _ = await register(uow, ref.platform, ref.external_id, ref.name)
         return member
     name = ref.external_id.lower()
-    query = (
+    session = uow.session
+    exact = await session.scalar(
         select(Member)
-        .outerjoin(Identity, Identity.member_id == Member.id)
-        .where(
-            or_(
-                (Identity.platform == "console") & (Identity.external_id == name),
-                func.lower(Identity.display_name) == name,
-                func.lower(Member.name) == name,
-            )
-        )
-        .distinct()
-        .limit(3)
+        .join(Identity, Identity.member_id == Member.id)
+        .where(Identity.platform == "console", Identity.external_id == name)
     )
-    matches = list(await uow.session.scalars(query))
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
+    if exact is not None:
+        return exact
+    # Each branch is served by its own lower(...) index; an OR across a join is not.
+    named = union(
+        select(Member.id).where(func.lower(Member.name) == name),
+        select(Identity.member_id).where(func.lower(Identity.display_name) == name),
+    ).limit(3)
+    ids = list(await session.scalars(named))
+    if len(ids) == 1:
+        found = await session.get(Member, ids[0])
+        assert found is not None
+        return found
+    if len(ids) > 1:
         raise BadArgument(f"@{name} matches several members; mention them by their account.")
-    known = list(
-        await uow.session.scalars(
-            select(Identity.external_id).where(Identity.platform == "console").limit(5000)
-        )
+    nearby = await session.scalars(
+        select(Identity.external_id)
+        .where(Identity.platform == "console", Identity.external_id.startswith(name[:2]))
+        .order_by(Identity.external_id)
+        .limit(HINT_POOL)
     )
-    suggestion = closest(name, known)
+    suggestion = closest(name, list(nearby))
     hint = f" Did you mean @{suggestion}?" if suggestion else ""
     raise NotFound(f"No member @{name}.{hint}")
 

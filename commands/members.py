@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.errors import BadArgument, Conflict, NotFound
+from bot.identity import roles_of
 from bot.mentions import mention
 from bot.permissions import Role
 from bot.registry import Arg, Opt, Router
@@ -87,18 +88,19 @@ async def member_join(
     return Reply.private(f"Welcome to {found.name}!{moved}")
 
 
-async def _roles_line(session: AsyncSession, member: Member) -> str:
-    roles = [
-        r.value.upper() if r.value == "hq" else r.value
-        for r in await session.scalars(
-            select(RoleGrant.role).where(RoleGrant.member_id == member.id)
-        )
-    ]
-    presides = list(
-        await session.scalars(select(Chapter.name).where(Chapter.president_id == member.id))
+async def _roles_line(context: Context, member: Member) -> str:
+    """Society-wide roles (configured admins included) and the chapters presided over."""
+    if member.id == context.member.id:
+        roles = context.roles
+    else:
+        roles = await roles_of(context.uow, member, context.settings)
+    titles = ((Role.HQ, "HQ"), (Role.MODERATOR, "moderator"))
+    names = [title for role, title in titles if role in roles]
+    presides = await context.session.scalars(
+        select(Chapter.name).where(Chapter.president_id == member.id).order_by(Chapter.name)
     )
-    roles += [f"president of {name}" for name in presides]
-    return ", ".join(roles) or "member"
+    names += [f"president of {name}" for name in presides]
+    return ", ".join(names) or "member"
 
 
 @router.command("member", "profile", examples=["/member profile", "/member profile @alice"])
@@ -112,7 +114,7 @@ async def member_profile(
     platforms = await context.session.scalars(
         select(Identity.platform).where(Identity.member_id == who.id).order_by(Identity.platform)
     )
-    roles = await _roles_line(context.session, who)
+    roles = await _roles_line(context, who)
     linked = ", ".join(PLATFORM_NAMES.get(p, p) for p in platforms)
     pairs = (
         ("Chapter", chapter.name if chapter else "none yet"),
@@ -151,7 +153,7 @@ async def member_data(context: Context) -> Reply:
         ("Name", member.name),
         ("Email", member.email or "not stored"),
         ("Chapter", chapter.name if chapter else "none"),
-        ("Roles", await _roles_line(session, member)),
+        ("Roles", await _roles_line(context, member)),
         ("Nudges", "on" if member.nudges else "off"),
         ("Joined", member.joined_at.isoformat(timespec="minutes")),
         (

@@ -7,9 +7,11 @@ SQLITE_BUSY at once instead of waiting its turn.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 BUSY_TIMEOUT_MS = 10_000
+_GATES: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
 
 
 def normalise_url(raw: str) -> URL:
@@ -58,6 +61,7 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
             url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         _configure_sqlite(engine)
+        _GATES[engine.sync_engine] = asyncio.Lock()
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -83,6 +87,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def write_gate(engine: AsyncEngine | None) -> asyncio.Lock | None:
+    """SQLite's queue for this process's transactions, or None where the server queues.
+
+    SQLite admits one writer; the rest wait in its busy handler, which polls at
+    widening intervals, so the last writer keeps winning and others starve for
+    seconds. Queuing in-process first, in arrival order, keeps waits short and fair.
+    """
+    return _GATES.get(engine.sync_engine) if engine is not None else None
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

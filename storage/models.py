@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -129,6 +130,11 @@ class Identity(Base):
     member: Mapped[Member] = relationship(back_populates="identities")
 
 
+# Mentions by bare name (`@grace`) match case-insensitively; these keep that a lookup.
+Index("ix_members_name_lower", func.lower(Member.name))
+Index("ix_identities_display_name_lower", func.lower(Identity.display_name))
+
+
 class RoleGrant(Base):
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("member_id", "role", name="uq_role_grants_member_role"),)
@@ -136,7 +142,9 @@ class RoleGrant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     role: Mapped[GrantedRole] = mapped_column(_enum(GrantedRole))
-    granted_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    granted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
     granted_at: Mapped[datetime]
 
 
@@ -179,7 +187,9 @@ class ChannelBinding(Base):
     platform: Mapped[str] = mapped_column(String(16))
     channel_id: Mapped[str] = mapped_column(String(64))
     channel_name: Mapped[str] = mapped_column(String(120))
-    bound_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    bound_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
     bound_at: Mapped[datetime]
 
     chapter: Mapped[Chapter] = relationship(back_populates="channels")
@@ -199,7 +209,9 @@ class Meeting(Base):
     held_on: Mapped[date]
     topic: Mapped[str] = mapped_column(String(200))
     attendance: Mapped[int | None] = mapped_column(Integer)
-    logged_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    logged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
     logged_at: Mapped[datetime]
 
 

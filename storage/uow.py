@@ -6,13 +6,15 @@ written to the outbox inside the same transaction, so a rollback takes them too.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.engine import write_gate
 from storage.models import AuditEvent, OutboxEvent
 
 
@@ -22,11 +24,25 @@ class UnitOfWork:
     now: datetime
     session: AsyncSession = field(init=False)
     events: list[OutboxEvent] = field(init=False, default_factory=list)
+    _gate: asyncio.Lock | None = field(init=False, default=None, repr=False)
 
     async def __aenter__(self) -> Self:
-        self.session = self.factory()
-        await self.session.begin()
+        bind = self.factory.kw.get("bind")
+        self._gate = write_gate(bind if isinstance(bind, AsyncEngine) else None)
+        if self._gate is not None:
+            await self._gate.acquire()
+        try:
+            self.session = self.factory()
+            await self.session.begin()
+        except BaseException:
+            self._release()
+            raise
         return self
+
+    def _release(self) -> None:
+        if self._gate is not None:
+            self._gate.release()
+            self._gate = None
 
     async def __aexit__(
         self,
@@ -37,7 +53,10 @@ class UnitOfWork:
         # Leaving without commit() means rollback: nothing half-written survives.
         # close() rolls back and detaches objects with their loaded state intact,
         # so what a read-only unit of work returns stays readable.
-        await self.session.close()
+        try:
+            await self.session.close()
+        finally:
+            self._release()
 
     async def commit(self) -> None:
         await self.session.commit()

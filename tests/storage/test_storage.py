@@ -17,6 +17,7 @@ from storage.uow import UnitOfWork
 from tests.support import TestBot
 
 
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 async def test_migrations_match_the_models(bot: TestBot) -> None:
     def diff(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
