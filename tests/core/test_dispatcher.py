@@ -6,6 +6,8 @@ import logging
 from typing import Annotated
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from adapters.console.render import render
@@ -138,3 +140,50 @@ async def test_deliveries_retry_transient_failures_and_record_permanent_ones(
     assert rows["C1"].status is DeliveryStatus.SENT and rows["C1"].attempts == 2
     assert rows["C2"].status is DeliveryStatus.FAILED and rows["C2"].error == "channel_not_found"
     assert poster.sent == ["C1"]
+
+
+async def test_typed_option_requests_run_the_same_command(demo: TestBot) -> None:
+    """The path Discord will take: a command path and values by name, no text."""
+    place = Place("discord", "555", "general")
+    typed = Request(
+        "discord", "1234567", "grace", place, path=("chapter", "info"), values={"chapter": "Boston"}
+    )
+    reply = await demo.app.dispatcher.handle(typed)
+    assert reply.ok and "President" in render(reply) and "Boston" in render(reply)
+    missing = Request("discord", "1234567", "grace", place, path=("chapter", "info"))
+    refused = await demo.app.dispatcher.handle(missing)
+    assert refused.text == "Missing CHAPTER. Usage: /chapter info CHAPTER"
+    unknown = Request("discord", "1234567", "grace", place, path=("chapter", "nope"))
+    assert (await demo.app.dispatcher.handle(unknown)).text == "Unknown command /chapter nope."
+
+
+WORDS = st.sampled_from(
+    [
+        "/member", "/chapter", "/role", "/audit", "/help", "join", "profile", "data", "link",
+        "nudges", "forget", "list", "info", "status", "create", "president", "activate",
+        "retire", "bind", "meeting", "grant", "revoke", "Boston", "London", "Chicago",
+        "working", "social", "today", "friday", "2026-06-01", "@bob", "@grace", "@nobody",
+        "<@U0SLACK|sam>", "moderator", "hq", "on", "off", "--confirm", "--region", "--tz",
+        "Europe/Oslo", "--attendance", "12", "-4", '"Ethics of AI"', "“curly”", "'single",
+        "ABCD-EFGH", "\ue000m1\ue001",
+    ]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(words=st.lists(WORDS | st.text(max_size=12), min_size=1, max_size=8), who=st.sampled_from(
+    ["alice", "bob", "grace", "visitor"]
+))  # fmt: skip
+async def test_no_input_reaches_the_user_as_a_crash(
+    demo: TestBot, words: list[str], who: str
+) -> None:
+    """Whatever anyone types, the answer is a reply or one line; never an error id."""
+    reply = await demo.send(" ".join(words), as_=who, channel="boston")
+    assert "Something went wrong" not in reply.text, (words, reply.text)
+    if not reply.ok:
+        assert "\n" not in reply.text and reply.text.strip()
