@@ -125,7 +125,7 @@ class Dispatcher:
         resolved = dict(values)
         for param in spec.params:
             value = values.get(param.name)
-            if param.kind is Kind.MEMBER and isinstance(value, MemberRef):
+            if param.resolve and isinstance(value, MemberRef):
                 resolved[param.name] = await resolve(uow, value, param.metavar)
         return resolved
 

@@ -94,6 +94,8 @@ class Param:
     complete: str | None = None
     past: bool = False
     metavar_override: str | None = None
+    resolve: bool = False
+    """For members: hand the handler the stored Member, not the mention as typed."""
 
     @property
     def flag(self) -> str:
@@ -203,6 +205,7 @@ def _param_from(name: str, annotation: Any, default: Any) -> Param:
         complete=marker.complete,
         past=marker.past,
         metavar_override=marker.metavar,
+        resolve=base is Member,
     )
 
 

@@ -184,6 +184,12 @@ async def member_link(
     on your other account.
     """
     if code is None:
+        # One live code per member: asking again replaces the last one.
+        await context.session.execute(
+            delete(LinkCode).where(
+                LinkCode.member_id == context.member.id, LinkCode.used_at.is_(None)
+            )
+        )
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         context.session.add(
             LinkCode(

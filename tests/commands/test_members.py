@@ -166,3 +166,14 @@ async def test_last_hq_cannot_forget_themselves(bot: TestBot) -> None:
         await uow.commit()
     line = await bot.refused("/member forget --confirm", as_="solo")
     assert line == "You are the last HQ admin; grant HQ to someone else first."
+
+
+async def test_asking_for_a_new_link_code_replaces_the_last(demo: TestBot) -> None:
+    first = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", await demo.ok("/member link", as_="grace"))
+    second = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", await demo.ok("/member link", as_="grace"))
+    assert first and second
+    assert await demo.count(LinkCode) == 1
+    assert "unknown" in await _as_slack(demo, "U0GRACE", f"/member link {first.group(0)}")
+    assert (await _as_slack(demo, "U0GRACE", f"/member link {second.group(0)}")).startswith(
+        "Linked:"
+    )
