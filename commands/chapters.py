@@ -82,11 +82,20 @@ async def chapter_list(context: Context) -> Reply:
     counts = dict(
         (
             await context.session.execute(
-                select(Member.chapter_id, func.count()).group_by(Member.chapter_id)
+                select(Member.chapter_id, func.count())
+                .where(Member.chapter_id.is_not(None))
+                .group_by(Member.chapter_id)
             )
         ).all()
     )
-    chapters = list(await context.session.scalars(select(Chapter).order_by(Chapter.name_key)))
+    # Plain rows, not entities: a list of hundreds of chapters needs no identity map.
+    chapters = (
+        await context.session.execute(
+            select(
+                Chapter.id, Chapter.name, Chapter.region, Chapter.status, Chapter.president_id
+            ).order_by(Chapter.name_key)
+        )
+    ).all()
     if not chapters:
         return Reply.private("No chapters yet. HQ can add one with /chapter create.")
     blocks: list[Any] = [Header(f"Chapters ({len(chapters)})")]
