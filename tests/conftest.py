@@ -29,7 +29,7 @@ async def database_url(
         yield await templates.postgres_url()
     else:
         name = request.node.name.replace("/", "_")[:80]
-        yield await templates.sqlite_url(f"{name}-{id(request)}")
+        yield await templates.sqlite_url(name)
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ class TemplateDatabases:
         self.root = root
         self._sqlite_template: Path | None = None
         self._postgres_ready = False
+        self._issued = 0
 
     async def sqlite_url(self, name: str) -> str:
         if self._sqlite_template is None:
@@ -55,7 +56,12 @@ class TemplateDatabases:
             await engine.dispose()  # the last connection to close checkpoints the WAL
             assert not Path(f"{template}-wal").exists()
             self._sqlite_template = template
-        target = self.root / f"{name}.db"
+        # A fresh directory per database: names repeat across modules, and a file
+        # left with a -wal beside it would leak one test's rows into another.
+        self._issued += 1
+        folder = self.root / f"db{self._issued}"
+        folder.mkdir()
+        target = folder / f"{name[:60]}.db"
         shutil.copyfile(self._sqlite_template, target)
         return f"sqlite+aiosqlite:///{target}"
 
