@@ -17,7 +17,7 @@ from bot.dispatcher import Dispatcher
 from bot.notifier import Notifier
 from bot.registry import Registry
 from commands import build_registry
-from storage.engine import create_engine, safe_url, session_factory
+from storage.engine import create_engine, safe_url, session_factory, settle_driver_threads
 from storage.migrate import upgrade
 
 
@@ -57,6 +57,7 @@ async def bootstrap(
             await upgrade(engine)
         except (OperationalError, DBAPIError, OSError) as error:
             await engine.dispose()
+            await settle_driver_threads()
             reason = str(getattr(error, "orig", error)).splitlines()[0][:200]
             raise ConfigError(
                 f"DATABASE_URL: cannot open {safe_url(settings.database_url)} ({reason})"

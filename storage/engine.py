@@ -8,6 +8,7 @@ SQLITE_BUSY at once instead of waiting its turn.
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -97,6 +98,23 @@ def write_gate(engine: AsyncEngine | None) -> asyncio.Lock | None:
     seconds. Queuing in-process first, in arrival order, keeps waits short and fair.
     """
     return _GATES.get(engine.sync_engine) if engine is not None else None
+
+
+async def settle_driver_threads(timeout: float = 2.0) -> None:
+    """Wait for aiosqlite's worker threads to finish while the event loop still runs.
+
+    When a connection fails to open, aiosqlite queues its thread's stop without
+    awaiting it; if the loop closes first, the thread reports to a closed loop and
+    prints a traceback. Called on failed start-up, so the operator sees one line.
+    """
+    workers = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.current_thread()
+        and thread.name.endswith("(_connection_worker_thread)")
+    ]
+    for thread in workers:
+        await asyncio.to_thread(thread.join, timeout)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
