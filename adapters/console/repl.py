@@ -11,6 +11,7 @@ from prompt_toolkit.history import FileHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from adapters.console.adapter import ConsolePoster, ConsoleSession
+from adapters.console.complete import RegistryCompleter
 from adapters.console.render import render
 from bot.bootstrap import App
 
@@ -42,7 +43,9 @@ async def run_repl(app: App, user: str, channel: str | None) -> None:
     app.notifier.add_poster(ConsolePoster(print))
     session = ConsoleSession(app, user, channel)
     history = BestEffortFileHistory(str(Path.home() / ".chapterhouse_history"))
-    prompt: PromptSession[str] = PromptSession(history=history)
+    prompt: PromptSession[str] = PromptSession(
+        history=history, completer=RegistryCompleter(app), complete_while_typing=False
+    )
     where = f" in #{session.channel}" if session.channel else ""
     print(BANNER.format(user=session.user, where=where))
     with patch_stdout():
