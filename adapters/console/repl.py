@@ -41,6 +41,7 @@ class BestEffortFileHistory(FileHistory):
 
 async def run_repl(app: App, user: str, channel: str | None) -> None:
     app.notifier.add_poster(ConsolePoster(print))
+    await app.notifier.flush()  # anything an earlier run committed but did not post
     session = ConsoleSession(app, user, channel)
     history = BestEffortFileHistory(str(Path.home() / ".chapterhouse_history"))
     prompt: PromptSession[str] = PromptSession(
