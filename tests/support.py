@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.console.adapter import ConsolePoster, ConsoleSession
 from adapters.console.render import render
@@ -161,10 +160,6 @@ async def start_bot(database_url: str, **settings: Any) -> AsyncIterator[TestBot
         yield TestBot(app, clock)
     finally:
         await app.close()
-
-
-async def engine_for(url: str) -> AsyncEngine:
-    return create_engine(url)
 
 
 SETTINGS_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
