@@ -25,6 +25,7 @@ from storage.models import (
     ChannelBinding,
     Chapter,
     ChapterStatus,
+    GrantedRole,
     Identity,
     LinkCode,
     Meeting,
@@ -314,6 +315,8 @@ async def _sole_hq(context: Context) -> set[int]:
     if context.settings.chapterhouse_admins:
         return set()
     holders = set(
-        await context.session.scalars(select(RoleGrant.member_id).where(RoleGrant.role == "hq"))
+        await context.session.scalars(
+            select(RoleGrant.member_id).where(RoleGrant.role == GrantedRole.HQ)
+        )
     )
     return holders if len(holders) == 1 else set()
