@@ -30,7 +30,7 @@ class ConfigError(Exception):
     """A setting is wrong; the message is one line that names the variable."""
 
 
-def _normal_id(platform: str, user_id: str) -> str:
+def normal_account_id(platform: str, user_id: str) -> str:
     """Console names ignore case; Slack ids are upper-case however they were pasted."""
     if platform == "console":
         return user_id.lower()
@@ -62,7 +62,7 @@ def parse_admins(raw: str | list[AdminIdentity]) -> list[AdminIdentity]:
             raise ValueError(
                 f"{item!r} has no id after the colon; expected e.g. {EXAMPLE_ADMINS[platform]}"
             )
-        admins.append(AdminIdentity(platform, _normal_id(platform, user_id)))
+        admins.append(AdminIdentity(platform, normal_account_id(platform, user_id)))
     return admins
 
 
@@ -136,7 +136,10 @@ class Settings(BaseSettings):
         return self.discord_bot_token is not None
 
     def is_admin(self, platform: str, user_id: str) -> bool:
-        return AdminIdentity(platform, _normal_id(platform, user_id)) in self.chapterhouse_admins
+        return (
+            AdminIdentity(platform, normal_account_id(platform, user_id))
+            in self.chapterhouse_admins
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -126,7 +126,7 @@ class Dispatcher:
         for param in spec.params:
             value = values.get(param.name)
             if param.resolve and isinstance(value, MemberRef):
-                resolved[param.name] = await resolve(uow, value, param.metavar)
+                resolved[param.name] = await resolve(uow, value)
         return resolved
 
     async def _authorize(self, context: Context, spec: CommandSpec, args: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, union
 
-from bot.config import Settings
+from bot.config import Settings, normal_account_id
 from bot.errors import BadArgument, NotFound
 from bot.parser import closest
 from bot.permissions import Role
@@ -14,6 +14,8 @@ from bot.registry import MemberRef
 from storage.models import GrantedRole, Identity, Member, RoleGrant
 from storage.uow import UnitOfWork
 
+MAX_ACCOUNT_ID = 64
+MAX_DISPLAY_NAME = 120
 HINT_POOL = 2000
 """Handles sharing the first letters that "did you mean" compares against."""
 
@@ -22,8 +24,13 @@ async def register(
     uow: UnitOfWork, platform: str, external_id: str, display_name: str
 ) -> tuple[Member, Identity]:
     """The member behind an account, created on first contact."""
-    if platform == "console":
-        external_id = external_id.lower()
+    external_id = normal_account_id(platform, external_id)
+    if not external_id or len(external_id) > MAX_ACCOUNT_ID:
+        raise BadArgument(
+            f"An account name must be 1–{MAX_ACCOUNT_ID} characters; "
+            f"{external_id[:20]!r}… is {len(external_id)}."
+        )
+    display_name = display_name[:MAX_DISPLAY_NAME]
     found = (
         await uow.session.execute(
             select(Identity, Member)
@@ -65,7 +72,7 @@ async def roles_of(uow: UnitOfWork, member: Member, settings: Settings) -> froze
     return frozenset(roles)
 
 
-async def resolve(uow: UnitOfWork, ref: MemberRef, label: str = "@member") -> Member:
+async def resolve(uow: UnitOfWork, ref: MemberRef) -> Member:
     """The member a typed mention means.
 
     Slack and Discord ids are authoritative, so an unseen account is registered;

@@ -42,6 +42,8 @@ async def complete_chapters(session: AsyncSession, typed: str) -> list[str]:
 
 ChapterName = Annotated[str, Arg("the chapter's name", complete="chapters")]
 MAX_NAME = 80
+MAX_CHANNEL_ID = 64
+MAX_CHANNEL_NAME = 120
 EARLIEST_MEETING = date(2000, 1, 1)
 
 
@@ -194,6 +196,9 @@ async def chapter_create(
     clean = " ".join(name.split())
     if not clean or len(clean) > MAX_NAME:
         raise BadArgument(f"NAME must be 1–{MAX_NAME} characters; got {len(clean)}.")
+    clean_region = " ".join(region.split())
+    if not clean_region or len(clean_region) > MAX_NAME:
+        raise BadArgument(f"--region must be 1–{MAX_NAME} characters; got {len(clean_region)}.")
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -209,7 +214,7 @@ async def chapter_create(
         Chapter(
             name=clean,
             name_key=name_key(clean),
-            region=" ".join(region.split())[:80],
+            region=clean_region,
             timezone=zone.key,
             status=ChapterStatus.INCUBATING,
             created_at=context.now,
@@ -277,6 +282,10 @@ async def chapter_bind(context: Context, chapter: ChapterName) -> Reply:
         raise BadArgument(
             "Type /chapter bind in the channel you want to bind, not a direct message."
         )
+    if len(place.channel_id) > MAX_CHANNEL_ID:
+        raise BadArgument(
+            f"This channel's id is over {MAX_CHANNEL_ID} characters; it cannot be bound."
+        )
     existing = await context.session.scalar(
         select(ChannelBinding).where(
             ChannelBinding.platform == place.platform,
@@ -294,7 +303,7 @@ async def chapter_bind(context: Context, chapter: ChapterName) -> Reply:
             chapter_id=found.id,
             platform=place.platform,
             channel_id=place.channel_id,
-            channel_name=place.channel_name or place.channel_id,
+            channel_name=(place.channel_name or place.channel_id)[:MAX_CHANNEL_NAME],
             bound_by=context.member.id,
             bound_at=context.now,
         )

@@ -149,3 +149,16 @@ async def test_chapter_autocomplete_prefix_then_fuzzy(demo: TestBot) -> None:
         assert await complete(uow.session, "s") == ["San Francisco", "Boston", "Washington DC"]
         assert (await complete(uow.session, "bostn"))[0] == "Boston"
         assert await complete(uow.session, "zzzz") == []
+
+
+async def test_over_long_values_are_refused_in_one_line_on_every_database(bot: TestBot) -> None:
+    long_region = "r" * 81
+    assert await bot.refused(f'/chapter create Oslo --region "{long_region}" --tz Europe/Oslo') == (
+        "--region must be 1–80 characters; got 81."
+    )
+    await bot.ok("/chapter create Bergen --region Europe --tz Europe/Oslo")
+    assert await bot.refused("/chapter bind Bergen", channel="c" * 65) == (
+        "This channel's id is over 64 characters; it cannot be bound."
+    )
+    assert await bot.count(Chapter) == 1
+    assert await bot.count(ChannelBinding) == 0

@@ -33,3 +33,9 @@ async def test_privileged_command_is_audited(bot: TestBot) -> None:
     assert '/chapter create "Los Angeles" --region "North America"' in log
     assert "@alice" in log
     assert await bot.count(AuditEvent) == 2  # the create, and reading the log
+
+
+async def test_over_long_account_name_is_refused_not_crashed(bot: TestBot) -> None:
+    line = await bot.refused("/chapter list", as_="x" * 65)
+    assert line.startswith("An account name must be 1–64 characters;")
+    assert await bot.count(Member) == 0
