@@ -13,7 +13,7 @@ from prompt_toolkit.document import Document
 
 from bot.bootstrap import App
 from bot.parser import BadArgument, Token, find_spec, tokenize
-from bot.registry import CommandSpec, Param
+from bot.registry import CommandSpec, Kind, Param
 from storage.uow import UnitOfWork
 
 CONSOLE_WORDS = ("/as", "/channel", "/quit")
@@ -33,7 +33,7 @@ def _next_positional(spec: CommandSpec, words: list[Token]) -> Param | None:
             skip = False
             continue
         if not token.quoted and token.text in options:
-            skip = options[token.text].kind.value != "flag"
+            skip = options[token.text].kind is not Kind.FLAG
             continue
         index += 1
     positionals = spec.positionals
