@@ -8,7 +8,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.context import Place, Request
-from storage.models import AuditEvent, Chapter, Identity, LinkCode, Member, RoleGrant
+from storage.models import (
+    AuditEvent,
+    Chapter,
+    GrantedRole,
+    Identity,
+    LinkCode,
+    Member,
+    RoleGrant,
+)
 from tests.support import TestBot
 
 
@@ -149,20 +157,11 @@ async def test_forget_needs_confirm_and_deletes_personal_data(demo: TestBot) -> 
 async def test_last_hq_cannot_forget_themselves(bot: TestBot) -> None:
     # Without configured admins, the only granted HQ must hand over first.
     bot.app.settings.chapterhouse_admins = []
+    await bot.ok("/member profile", as_="solo")  # registers solo
+    solo = await _member(bot, "solo")
+    assert solo is not None
     async with bot.uow() as uow:
-        member = Member(name="Solo", joined_at=uow.now)
-        uow.session.add(member)
-        await uow.session.flush()
-        uow.session.add(
-            Identity(
-                member_id=member.id,
-                platform="console",
-                external_id="solo",
-                display_name="solo",
-                created_at=uow.now,
-            )
-        )
-        uow.session.add(RoleGrant(member_id=member.id, role="hq", granted_at=uow.now))
+        uow.session.add(RoleGrant(member_id=solo.id, role=GrantedRole.HQ, granted_at=uow.now))
         await uow.commit()
     line = await bot.refused("/member forget --confirm", as_="solo")
     assert line == "You are the last HQ admin; grant HQ to someone else first."
