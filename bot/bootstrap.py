@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.ballot_key import with_ballot_key
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.dispatcher import Dispatcher
@@ -32,6 +33,7 @@ class App:
     dispatcher: Dispatcher
 
     async def close(self) -> None:
+        await self.notifier.live.drain()
         await self.engine.dispose()
 
 
@@ -41,6 +43,7 @@ async def bootstrap(
     clock: Clock | None = None,
     migrate: bool = True,
     engine: AsyncEngine | None = None,
+    live_interval: float = 1.0,
 ) -> App:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -62,8 +65,15 @@ async def bootstrap(
             raise ConfigError(
                 f"DATABASE_URL: cannot open {safe_url(settings.database_url)} ({reason})"
             ) from None
+    try:
+        settings = with_ballot_key(settings)
+    except ConfigError:
+        await engine.dispose()
+        raise
     registry = build_registry()
     sessions = session_factory(engine)
-    notifier = Notifier(sessions, clock, registry.announcers)
+    notifier = Notifier(
+        sessions, clock, registry.announcers, renderers=registry.live, live_interval=live_interval
+    )
     dispatcher = Dispatcher(registry, sessions, settings, clock, after_commit=notifier.flush)
     return App(settings, engine, sessions, clock, registry, notifier, dispatcher)

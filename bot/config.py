@@ -87,6 +87,15 @@ class Settings(BaseSettings):
     cadence_working: int = Field(default=4, ge=0, le=52)
     cadence_social: int = Field(default=4, ge=0, le=52)
     log_level: str = "INFO"
+    ballot_secret: SecretStr | None = None
+    poll_default_hours: int = Field(default=72, ge=1, le=24 * 366)
+
+    @field_validator("ballot_secret")
+    @classmethod
+    def _ballot_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (a random string)")
+        return value or None
 
     @field_validator("chapterhouse_admins", mode="before")
     @classmethod

@@ -36,7 +36,9 @@ log = logging.getLogger("chapterhouse.dispatcher")
 RETRIES = 3
 """Attempts for a command that lost a race (unique constraint, serialisation failure)."""
 
-AfterCommit = Callable[[], Awaitable[None]]
+AfterCommit = Callable[[frozenset[str]], Awaitable[None]]
+"""Runs after a command committed work for later (events, direct messages, live edits);
+receives the live subjects it touched."""
 
 
 class Dispatcher:
@@ -63,7 +65,7 @@ class Dispatcher:
             return Reply.error(str(error))
         for attempt in range(1, RETRIES + 1):
             try:
-                reply, raised_events = await self._run(spec, values, request, now)
+                reply, work = await self._run(spec, values, request, now)
             except UserError as error:
                 return Reply.error(str(error))
             except (IntegrityError, DBAPIError) as error:
@@ -73,9 +75,9 @@ class Dispatcher:
                 return self._crash(spec, error)
             except Exception as error:
                 return self._crash(spec, error)
-            if raised_events and self.after_commit is not None:
+            if work is not None and self.after_commit is not None:
                 try:
-                    await self.after_commit()
+                    await self.after_commit(work)
                 except Exception:
                     log.exception("delivering events after /%s failed; they stay queued", spec.path)
             return reply
@@ -93,7 +95,7 @@ class Dispatcher:
 
     async def _run(
         self, spec: CommandSpec, values: dict[str, Any], request: Request, now: datetime
-    ) -> tuple[Reply, bool]:
+    ) -> tuple[Reply, frozenset[str] | None]:
         async with UnitOfWork(self.sessions, now) as uow:
             member, identity = await register(
                 uow, request.platform, request.user_id, request.user_name
@@ -115,9 +117,9 @@ class Dispatcher:
                 uow.audit(member.id, spec.path, canonical(spec, args))
             reply = await spec.handler(context, **args)
             reply = await with_people(uow.session, reply)
-            raised = bool(uow.events)
+            work = frozenset(uow.touched) if uow.has_work else None
             await uow.commit()
-        return reply, raised
+        return reply, work
 
     async def _resolve_members(
         self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any]

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.dispatcher import with_people
+from bot.live import LiveMessages, LiveRenderer
 from bot.reply import Reply
-from storage.models import ChannelBinding, Delivery, DeliveryStatus, OutboxEvent
+from storage.models import ChannelBinding, Delivery, DeliveryStatus, Identity, OutboxEvent
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("chapterhouse.notifier")
@@ -38,11 +39,20 @@ class DeliveryFailed(Exception):
 
 
 class Poster(Protocol):
-    """An adapter's outgoing side: post a Reply to one of its channels."""
+    """An adapter's outgoing side. Posting returns the platform's message id, if any,
+    so that live posts (a poll's message) can be edited in place later."""
 
     platform: str
 
-    async def post(self, channel_id: str, reply: Reply) -> None: ...
+    async def post(self, channel_id: str, reply: Reply) -> str | None: ...
+
+    async def direct(self, user_id: str, reply: Reply) -> str | None: ...
+
+    async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None: ...
+
+
+Target = tuple[str, str]
+"""(platform, channel id)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,10 @@ class Announcement:
     reply: Reply
     chapter_ids: frozenset[int] | None = None
     """The chapters whose channels hear it; None means every bound chapter channel."""
+    targets: tuple[Target, ...] | None = None
+    """Exact channels instead of chapters (a poll posted where it was typed)."""
+    subject: str | None = None
+    """Names a post that stays live (`poll:12`): its copies are edited as it changes."""
 
 
 Announcer = Callable[[AsyncSession, Mapping[str, Any]], Awaitable[Announcement | None]]
@@ -62,18 +76,23 @@ class Notifier:
         clock: Clock,
         announcers: Mapping[str, Announcer],
         posters: Mapping[str, Poster] | None = None,
+        renderers: Mapping[str, LiveRenderer] | None = None,
+        live_interval: float = 1.0,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.announcers = announcers
         self.posters: dict[str, Poster] = dict(posters or {})
+        self.live = LiveMessages(sessions, clock, renderers or {}, self.posters, live_interval)
 
     def add_poster(self, poster: Poster) -> None:
         self.posters[poster.platform] = poster
 
-    async def flush(self) -> None:
+    async def flush(self, touched: frozenset[str] = frozenset()) -> None:
+        """Deliver what committed work left behind, then bring live posts up to date."""
         await self.fan_out()
         await self.send_pending()
+        await self.live.changed(sorted(touched))
 
     async def fan_out(self) -> int:
         """Turn undispatched events into deliveries; returns how many were written."""
@@ -100,18 +119,14 @@ class Notifier:
                 if announcement is None:
                     continue
                 reply = (await with_people(session, announcement.reply)).to_json()
-                channels = select(ChannelBinding)
-                if announcement.chapter_ids is not None:
-                    channels = channels.where(
-                        ChannelBinding.chapter_id.in_(announcement.chapter_ids)
-                    )
-                for channel in await session.scalars(channels.order_by(ChannelBinding.id)):
+                for platform, channel_id in await _targets(session, announcement):
                     session.add(
                         Delivery(
-                            key=f"event:{event.id}:{channel.platform}:{channel.channel_id}",
-                            platform=channel.platform,
-                            channel_id=channel.channel_id,
+                            key=f"event:{event.id}:{platform}:{channel_id}",
+                            platform=platform,
+                            channel_id=channel_id,
                             reply=reply,
+                            subject=announcement.subject,
                             created_at=uow.now,
                         )
                     )
@@ -145,9 +160,13 @@ class Notifier:
         return sent
 
     async def _send(self, poster: Poster, delivery: Delivery) -> int:
-        status, error = DeliveryStatus.SENT, None
+        status, error, message_id = DeliveryStatus.SENT, None, None
+        reply = Reply.from_json(delivery.reply)
         try:
-            await poster.post(delivery.channel_id, Reply.from_json(delivery.reply))
+            if delivery.direct:
+                message_id = await poster.direct(delivery.channel_id, reply)
+            else:
+                message_id = await poster.post(delivery.channel_id, reply)
         except DeliveryFailed as failure:
             error = failure.reason[:300]
             retry = not failure.permanent and delivery.attempts < MAX_ATTEMPTS
@@ -164,8 +183,50 @@ class Notifier:
                 .values(
                     status=status,
                     error=error,
+                    message_id=message_id,
                     sent_at=uow.now if status is DeliveryStatus.SENT else None,
                 )
             )
             await uow.commit()
         return 1 if status is DeliveryStatus.SENT else 0
+
+
+async def _targets(session: AsyncSession, announcement: Announcement) -> list[Target]:
+    if announcement.targets is not None:
+        return list(dict.fromkeys(announcement.targets))
+    channels = select(ChannelBinding.platform, ChannelBinding.channel_id)
+    if announcement.chapter_ids is not None:
+        channels = channels.where(ChannelBinding.chapter_id.in_(announcement.chapter_ids))
+    rows = await session.execute(channels.order_by(ChannelBinding.id))
+    return [(platform, channel_id) for platform, channel_id in rows]
+
+
+async def queue_direct(uow: UnitOfWork, reply: Reply, recipients: Mapping[int, str]) -> int:
+    """Queue one direct message per member (member id → delivery key); returns how many.
+
+    A member with accounts on several platforms hears it once, on the account they
+    made first. Members without any account (imported, never seen) are skipped.
+    """
+    if not recipients:
+        return 0
+    rows = await uow.session.execute(
+        select(Identity.member_id, Identity.platform, Identity.external_id)
+        .where(Identity.member_id.in_(recipients))
+        .order_by(Identity.id)
+    )
+    accounts: dict[int, tuple[str, str]] = {}
+    for member_id, platform, external_id in rows:
+        accounts.setdefault(member_id, (platform, external_id))
+    stored = (await with_people(uow.session, reply)).to_json()
+    for member_id, (platform, external_id) in sorted(accounts.items()):
+        uow.deliver(
+            Delivery(
+                key=recipients[member_id],
+                platform=platform,
+                channel_id=external_id,
+                direct=True,
+                reply=stored,
+                created_at=uow.now,
+            )
+        )
+    return len(accounts)

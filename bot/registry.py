@@ -256,6 +256,10 @@ OwnerResolver = Callable[["Context", Any], Awaitable[set[int]]]
 Completer = Callable[[AsyncSession, str], Awaitable[list[str]]]
 """Given what the user has typed so far, up to `MAX_CHOICES` values that fit."""
 MAX_CHOICES = 25
+LiveRenderer = Callable[[AsyncSession, str], Awaitable["Reply | None"]]
+"""See `bot.live`: the current look of a live post, given its id."""
+MemberHook = Callable[["Context", Member, Member | None], Awaitable[None]]
+"""Runs before a member is merged into another (target given) or forgotten (None)."""
 
 
 class Router:
@@ -267,6 +271,8 @@ class Router:
         self.owners: dict[str, OwnerResolver] = {}
         self.announcers: dict[str, AnyAnnouncer] = {}
         self.completers: dict[str, Completer] = {}
+        self.live: dict[str, LiveRenderer] = {}
+        self.member_hooks: list[MemberHook] = []
 
     def command(
         self,
@@ -309,6 +315,25 @@ class Router:
         return decorate
 
 
+    def live_post(self, kind: str) -> Callable[[LiveRenderer], LiveRenderer]:
+        """Declare how a live post of `kind` (`poll` for `poll:12`) is rendered anew."""
+
+        def decorate(renderer: LiveRenderer) -> LiveRenderer:
+            self.live[kind] = renderer
+            return renderer
+
+        return decorate
+
+    def before_member_leaves(self, hook: MemberHook) -> MemberHook:
+        """Declare a step to run before a member is merged away or forgotten.
+
+        Rows that key on a member without a foreign key (a ballot's keyed hash)
+        cannot be moved by the generic merge; their owner moves them here.
+        """
+        self.member_hooks.append(hook)
+        return hook
+
+
 class Registry:
     """Every command of the app; refuses at start-up to hold two of the same name."""
 
@@ -317,6 +342,8 @@ class Registry:
         self.owners: dict[str, OwnerResolver] = {}
         self.announcers: dict[str, AnyAnnouncer] = {}
         self.completers: dict[str, Completer] = {}
+        self.live: dict[str, LiveRenderer] = {}
+        self.member_hooks: list[MemberHook] = []
 
     def include(self, *routers: Router) -> Registry:
         for router in routers:
@@ -333,6 +360,11 @@ class Registry:
                 if kind in self.announcers:
                     raise ValueError(f"announcer of {kind!r} is declared twice ({router.name})")
                 self.announcers[kind] = announcer
+            for kind, renderer in router.live.items():
+                if kind in self.live:
+                    raise ValueError(f"live post {kind!r} is declared twice ({router.name})")
+                self.live[kind] = renderer
+            self.member_hooks.extend(router.member_hooks)
             for source, completer in router.completers.items():
                 if source in self.completers:
                     raise ValueError(f"completer {source!r} is declared twice ({router.name})")

@@ -225,6 +225,8 @@ async def member_link(
     if target is None:  # pragma: no cover - the code is deleted with its member
         raise NotFound("The member behind that code no longer exists.")
     link.used_at = context.now
+    for hook in context.registry.member_hooks:
+        await hook(context, context.member, target)
     await merge_members(context.session, source=context.member, target=target)
     return Reply.private(
         f"Linked: this {PLATFORM_NAMES.get(context.platform, context.platform)} account is now "
@@ -302,6 +304,8 @@ async def member_forget(
     member = context.member
     if Role.HQ in context.roles and member.id in await _sole_hq(context):
         raise Conflict("You are the last HQ admin; grant HQ to someone else first.")
+    for hook in context.registry.member_hooks:
+        await hook(context, member, None)
     await context.session.flush()
     context.session.expunge(context.identity)
     context.session.expunge(member)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.engine import Dialect
@@ -264,7 +265,12 @@ class DeliveryStatus(enum.StrEnum):
 
 
 class Delivery(Base):
-    """One post to one channel. The key makes a retried fan-out post at most once."""
+    """One post to one channel or person. The key makes a retried fan-out post at most once.
+
+    A post that adapters keep up to date (a poll's message) names its `subject`
+    (`poll:12`) and, once sent, the platform's `message_id`, so every copy can be
+    edited in place.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_platform_status", "platform", "status"),)
@@ -273,6 +279,10 @@ class Delivery(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     platform: Mapped[str] = mapped_column(String(16))
     channel_id: Mapped[str] = mapped_column(String(64))
+    """A channel, or for a direct message the platform's user id."""
+    direct: Mapped[bool] = mapped_column(default=False, server_default=false())
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(64))
     reply: Mapped[dict[str, Any]]
     status: Mapped[DeliveryStatus] = mapped_column(
         _enum(DeliveryStatus), default=DeliveryStatus.PENDING
@@ -281,3 +291,64 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Poll(Base):
+    """A question with 2–10 options, one count across every channel it was posted to."""
+
+    __tablename__ = "polls"
+    __table_args__ = (
+        CheckConstraint("multi >= 1", name="multi_positive"),
+        Index("ix_polls_open_closes_at", "closed_at", "closes_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(String(300))
+    options: Mapped[list[str]] = mapped_column(JSON)
+    multi: Mapped[int] = mapped_column(default=1)
+    """How many options a ballot may choose; 1 is a single-choice poll."""
+    ranked: Mapped[bool] = mapped_column(default=False)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    audience: Mapped[str] = mapped_column(String(16))
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="SET NULL"), index=True
+    )
+    origin_platform: Mapped[str] = mapped_column(String(16))
+    origin_channel_id: Mapped[str] = mapped_column(String(64))
+    origin_channel_name: Mapped[str] = mapped_column(String(120))
+    creator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    reminded_on: Mapped[date | None]
+
+
+class Ballot(Base):
+    """One member's current choices in one poll; changing a vote replaces the row.
+
+    `voter_key` is a keyed hash of poll and member whose key lives outside the
+    database, so one-ballot-per-member holds without storing who cast it. Only a
+    non-anonymous ballot also names its voter. An anonymous ballot carries no time,
+    and the table has no row id (on SQLite its rows are stored in key order), so
+    neither can be matched to when a member was last active.
+    """
+
+    __tablename__ = "poll_ballots"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    voter_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    voter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    choices: Mapped[list[int]] = mapped_column(JSON)
+    """Option numbers from 1; for a ranked poll, first preference first."""
+    cast_at: Mapped[datetime | None]

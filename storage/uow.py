@@ -15,7 +15,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.engine import write_gate
-from storage.models import AuditEvent, OutboxEvent
+from storage.models import AuditEvent, Delivery, OutboxEvent
 
 
 @dataclass
@@ -24,6 +24,10 @@ class UnitOfWork:
     now: datetime
     session: AsyncSession = field(init=False)
     events: list[OutboxEvent] = field(init=False, default_factory=list)
+    queued: int = field(init=False, default=0)
+    """Deliveries written directly (direct messages), to be sent after commit."""
+    touched: set[str] = field(init=False, default_factory=set)
+    """Live subjects (`poll:12`) whose posted copies are out of date after commit."""
     _gate: asyncio.Lock | None = field(init=False, default=None, repr=False)
 
     async def __aenter__(self) -> Self:
@@ -64,12 +68,28 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self.events.clear()
+        self.queued = 0
+        self.touched.clear()
+
+    @property
+    def has_work(self) -> bool:
+        """Whether anything must happen after commit: events, deliveries or live edits."""
+        return bool(self.events or self.queued or self.touched)
 
     def record(self, kind: str, **payload: Any) -> None:
         """Raise a domain event; it is delivered only if this transaction commits."""
         event = OutboxEvent(kind=kind, payload=payload, created_at=self.now)
         self.session.add(event)
         self.events.append(event)
+
+    def deliver(self, delivery: Delivery) -> None:
+        """Queue a post (a direct message) that goes out only if this transaction commits."""
+        self.session.add(delivery)
+        self.queued += 1
+
+    def touch(self, subject: str) -> None:
+        """Mark a live post (`poll:12`) as changed, so its copies are edited after commit."""
+        self.touched.add(subject)
 
     def audit(self, actor_id: int | None, action: str, summary: str) -> None:
         self.session.add(AuditEvent(at=self.now, actor_id=actor_id, action=action, summary=summary))

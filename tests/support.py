@@ -88,6 +88,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "chapterhouse_admins": "",
         "default_timezone": "UTC",
         "log_level": "WARNING",
+        "ballot_secret": "test-ballot-secret-0123456789",
         "_env_file": None,
     }
     values.update(overrides)
@@ -155,7 +156,9 @@ class TestBot:
 
 async def start_bot(database_url: str, **settings: Any) -> AsyncIterator[TestBot]:
     clock = FrozenClock(START)
-    app = await bootstrap(make_settings(database_url, **settings), clock=clock, migrate=False)
+    app = await bootstrap(
+        make_settings(database_url, **settings), clock=clock, migrate=False, live_interval=0
+    )
     try:
         yield TestBot(app, clock)
     finally:

@@ -17,19 +17,36 @@ PLATFORM = "console"
 
 
 class ConsolePoster:
-    """Posts to console channels by writing them out, and remembers them for tests."""
+    """Posts to console channels by writing them out, and remembers them for tests.
+
+    Direct messages are recorded under `@name`. The console cannot change what it
+    already printed, so an edit of a live post (a poll's count) is only remembered.
+    """
 
     platform = PLATFORM
 
     def __init__(self, write: Callable[[str], None] | None = None) -> None:
         self.write = write
         self.posts: list[tuple[str, str]] = []
+        self.edits: dict[str, str] = {}
+        """The latest text of each edited message, by message id."""
 
-    async def post(self, channel_id: str, reply: Reply) -> None:
+    async def post(self, channel_id: str, reply: Reply) -> str:
         text = render(reply)
         self.posts.append((channel_id, text))
         if self.write is not None:
             self.write(f"[#{channel_id}] {text}")
+        return f"{channel_id}/{len(self.posts)}"
+
+    async def direct(self, user_id: str, reply: Reply) -> str:
+        text = render(reply)
+        self.posts.append((f"@{user_id}", text))
+        if self.write is not None:
+            self.write(f"[direct message to @{user_id}] {text}")
+        return f"@{user_id}/{len(self.posts)}"
+
+    async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
+        self.edits[message_id] = render(reply)
 
 
 class ConsoleSession:

@@ -103,10 +103,17 @@ class FlakyPoster:
         self.failures = failures
         self.sent: list[str] = []
 
-    async def post(self, channel_id: str, reply: Reply) -> None:
+    async def post(self, channel_id: str, reply: Reply) -> str:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(channel_id)
+        return f"ts-{len(self.sent)}"
+
+    async def direct(self, user_id: str, reply: Reply) -> str:
+        return await self.post(user_id, reply)
+
+    async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
+        raise AssertionError("nothing here is live")
 
 
 async def test_deliveries_retry_transient_failures_and_record_permanent_ones(
