@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
@@ -26,8 +27,8 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger("chapterhouse.live")
 
-LiveRenderer = Callable[[AsyncSession, str], Awaitable[Reply | None]]
-"""Given the id part of a subject (`12` of `poll:12`), the post as it should look now."""
+LiveRenderer = Callable[[AsyncSession, str, datetime], Awaitable[Reply | None]]
+"""Given the id part of a subject (`12` of `poll:12`) and the time, the post as it is now."""
 
 
 class Editor(Protocol):
@@ -94,7 +95,7 @@ class LiveMessages:
         if renderer is None:
             return 0
         async with UnitOfWork(self.sessions, self.clock.now()) as uow:
-            reply = await renderer(uow.session, ident)
+            reply = await renderer(uow.session, ident, uow.now)
             if reply is not None:
                 reply = await with_people(uow.session, reply)
             copies = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -66,7 +67,8 @@ class Announcement:
     """Names a post that stays live (`poll:12`): its copies are edited as it changes."""
 
 
-Announcer = Callable[[AsyncSession, Mapping[str, Any]], Awaitable[Announcement | None]]
+Announcer = Callable[[AsyncSession, Mapping[str, Any], datetime], Awaitable[Announcement | None]]
+"""Given an event's payload and the time now, what to post where (None: nothing)."""
 
 
 class Notifier:
@@ -115,7 +117,9 @@ class Notifier:
                 if claimed.first() is None:
                     continue
                 announcer = self.announcers.get(event.kind)
-                announcement = await announcer(session, event.payload) if announcer else None
+                announcement = (
+                    await announcer(session, event.payload, uow.now) if announcer else None
+                )
                 if announcement is None:
                     continue
                 reply = (await with_people(session, announcement.reply)).to_json()

@@ -30,9 +30,11 @@ class Owner:
     kind: str
     param: str
     title: str
+    wording: str | None = None
+    """How to name the holder where `the {title} of that {kind}` would read badly."""
 
     def describe(self) -> str:
-        return f"the {self.title} of that {self.kind}"
+        return self.wording or f"the {self.title} of that {self.kind}"
 
 
 @dataclass(frozen=True)

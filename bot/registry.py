@@ -256,7 +256,7 @@ OwnerResolver = Callable[["Context", Any], Awaitable[set[int]]]
 Completer = Callable[[AsyncSession, str], Awaitable[list[str]]]
 """Given what the user has typed so far, up to `MAX_CHOICES` values that fit."""
 MAX_CHOICES = 25
-LiveRenderer = Callable[[AsyncSession, str], Awaitable["Reply | None"]]
+LiveRenderer = Callable[[AsyncSession, str, datetime], Awaitable["Reply | None"]]
 """See `bot.live`: the current look of a live post, given its id."""
 MemberHook = Callable[["Context", Member, Member | None], Awaitable[None]]
 """Runs before a member is merged into another (target given) or forgotten (None)."""
@@ -313,7 +313,6 @@ class Router:
             return announcer
 
         return decorate
-
 
     def live_post(self, kind: str) -> Callable[[LiveRenderer], LiveRenderer]:
         """Declare how a live post of `kind` (`poll` for `poll:12`) is rendered anew."""

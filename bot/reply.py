@@ -82,8 +82,19 @@ class Context:
     type: Literal["context"] = "context"
 
 
-Block = Header | Section | Fields | Progress | Actions | Image | Context
+@dataclass(frozen=True)
+class File:
+    """A text file for the user to keep (a CSV export): uploaded, attached or printed."""
+
+    name: str
+    content: str
+    media_type: str = "text/csv"
+    type: Literal["file"] = "file"
+
+
+Block = Header | Section | Fields | Progress | Actions | Image | Context | File
 _BLOCK_TYPES: dict[str, type[Any]] = {
+    "file": File,
     "header": Header,
     "section": Section,
     "fields": Fields,

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from commands import audit, chapters, help, members, roles
+from commands import audit, chapters, help, members, polls, roles
 
-ROUTERS = (help.router, members.router, chapters.router, roles.router, audit.router)
+ROUTERS = (
+    help.router,
+    members.router,
+    chapters.router,
+    polls.router,
+    roles.router,
+    audit.router,
+)
 
 
 def build_registry() -> Registry:

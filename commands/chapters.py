@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -369,14 +369,18 @@ async def chapter_meeting(
 
 
 @router.announcer("chapter.activated")
-async def announce_activated(session: AsyncSession, payload: Mapping[str, Any]) -> Announcement:
+async def announce_activated(
+    session: AsyncSession, payload: Mapping[str, Any], now: datetime
+) -> Announcement:
     chapter = await session.get(Chapter, payload["chapter_id"])
     name = chapter.name if chapter else "A chapter"
     return Announcement(Reply.public(f"🎉 {name} is now an active chapter. Welcome!"))
 
 
 @router.announcer("chapter.retired")
-async def announce_retired(session: AsyncSession, payload: Mapping[str, Any]) -> Announcement:
+async def announce_retired(
+    session: AsyncSession, payload: Mapping[str, Any], now: datetime
+) -> Announcement:
     chapter = await session.get(Chapter, payload["chapter_id"])
     name = chapter.name if chapter else "A chapter"
     ids = frozenset({chapter.id}) if chapter else frozenset()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.context import Context
+from bot.context import Context, Place
 from bot.errors import BadArgument, NotFound
 from bot.parser import closest
-from storage.models import Chapter
+from storage.models import ChannelBinding, Chapter
 
 
 def name_key(name: str) -> str:
@@ -37,3 +37,17 @@ async def find_chapter(session: AsyncSession, name: str) -> Chapter:
 async def chapter_presidents(context: Context, name: str) -> set[int]:
     chapter = await find_chapter(context.session, name)
     return {chapter.president_id} if chapter.president_id is not None else set()
+
+
+async def chapter_of_place(session: AsyncSession, place: Place) -> Chapter | None:
+    """The chapter whose channel this is, if the channel is bound to one."""
+    if not place.channel_id:
+        return None
+    return await session.scalar(
+        select(Chapter)
+        .join(ChannelBinding, ChannelBinding.chapter_id == Chapter.id)
+        .where(
+            ChannelBinding.platform == place.platform,
+            ChannelBinding.channel_id == place.channel_id,
+        )
+    )

@@ -18,11 +18,10 @@ from bot.permissions import Role
 from bot.registry import Arg, Opt, Router
 from bot.reply import Context as ContextLine
 from bot.reply import Fields, Header, Reply, Section
-from commands.lookup import find_chapter
+from commands.lookup import chapter_of_place, find_chapter
 from storage.models import (
     AuditEvent,
     Base,
-    ChannelBinding,
     Chapter,
     ChapterStatus,
     GrantedRole,
@@ -49,20 +48,6 @@ def _normalise_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
-async def _chapter_of_channel(context: Context) -> Chapter | None:
-    place = context.place
-    if not place.channel_id:
-        return None
-    return await context.session.scalar(
-        select(Chapter)
-        .join(ChannelBinding, ChannelBinding.chapter_id == Chapter.id)
-        .where(
-            ChannelBinding.platform == place.platform,
-            ChannelBinding.channel_id == place.channel_id,
-        )
-    )
-
-
 @router.command("member", "join", examples=["/member join Boston", "/member join"])
 async def member_join(
     context: Context,
@@ -73,7 +58,7 @@ async def member_join(
     """Join a chapter (one at a time). In a chapter's channel, the chapter can be left out."""
     found = await find_chapter(context.session, chapter) if chapter else None
     if found is None:
-        found = await _chapter_of_channel(context)
+        found = await chapter_of_place(context.session, context.place)
         if found is None:
             raise BadArgument(
                 "Name the chapter to join, e.g. /member join Boston (see /chapter list)."

@@ -317,6 +317,8 @@ class Poll(Base):
     origin_platform: Mapped[str] = mapped_column(String(16))
     origin_channel_id: Mapped[str] = mapped_column(String(64))
     origin_channel_name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64))
+    """Where its times are shown: the chapter's zone, else the society's."""
     creator_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), index=True
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.mentions import Person, render_mentions
-from bot.reply import Actions, Context, Fields, Header, Image, Progress, Reply, Section
+from bot.reply import Actions, Context, Fields, File, Header, Image, Progress, Reply, Section
 
 BAR_WIDTH = 20
 
@@ -42,5 +42,7 @@ def render(reply: Reply) -> str:
                 lines.append(f"[image: {alt}] {url}")
             case Context(text=text):
                 lines.append(text)
+            case File(name=name, content=content):
+                lines += [f"── {name} ──", content.rstrip("\n"), "── end of file ──"]
     body = "\n".join(lines) if lines else reply.text
     return render_mentions(body.replace("`", ""), reply.people, write_person)

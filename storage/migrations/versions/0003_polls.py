@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("origin_platform", sa.String(length=16), nullable=False),
         sa.Column("origin_channel_id", sa.String(length=64), nullable=False),
         sa.Column("origin_channel_name", sa.String(length=120), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("creator_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),

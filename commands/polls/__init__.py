@@ -1,0 +1,5 @@
+"""Polls: one question, one count, wherever it was posted."""
+
+from commands.polls.commands import router
+
+__all__ = ["router"]

@@ -1,0 +1,114 @@
+"""Who a poll is for: where it is posted, who may vote, who may create it.
+
+`here` posts the poll only in the channel it was typed in; if that channel is a
+chapter's, only that chapter's members vote, otherwise anyone who uses the channel
+does (Chapterhouse cannot see a channel's membership, so such a poll has no
+eligible count and no reminders). `chapter:NAME` posts to the chapter's bound
+channels and lets its members vote; `society` posts to every bound chapter channel
+on every platform, and everyone votes, all in one count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Context
+from bot.errors import BadArgument
+from bot.notifier import Target
+from commands.lookup import chapter_of_place, find_chapter
+from storage.models import ChannelBinding, Chapter, Member, Poll
+
+HERE, CHAPTER, SOCIETY = "here", "chapter", "society"
+AUDIENCES = "here, society, chapter:NAME or workgroup:NAME"
+
+
+@dataclass(frozen=True)
+class Audience:
+    kind: str
+    chapter: Chapter | None = None
+
+
+async def parse_audience(context: Context, text: str) -> Audience:
+    raw = " ".join(text.split())
+    lowered = raw.lower()
+    if lowered == HERE:
+        if not context.place.channel_id:
+            raise BadArgument(
+                "A poll for here needs a channel; type it in the channel it is for, "
+                "or give --audience society or chapter:NAME."
+            )
+        return Audience(HERE, await chapter_of_place(context.session, context.place))
+    if lowered == SOCIETY:
+        return Audience(SOCIETY)
+    kind, sep, name = raw.partition(":")
+    if sep and kind.strip().lower() == CHAPTER and name.strip():
+        return Audience(CHAPTER, await find_chapter(context.session, name.strip()))
+    if sep and kind.strip().lower() == "workgroup" and name.strip():
+        raise BadArgument(
+            "Workgroup polls arrive with workgroups; for now use here, society or chapter:NAME."
+        )
+    raise BadArgument(f"--audience {raw[:60]!r} is not an audience; use {AUDIENCES}.")
+
+
+async def audience_owners(context: Context, text: str) -> set[int]:
+    """A chapter's president may poll the chapter (or its channel); HQ and moderators any."""
+    audience = await parse_audience(context, text)
+    chapter = audience.chapter
+    if chapter is not None and chapter.president_id is not None:
+        return {chapter.president_id}
+    return set()
+
+
+async def targets(session: AsyncSession, poll: Poll) -> list[Target]:
+    """The channels a new poll is posted to."""
+    if poll.audience == HERE:
+        return [(poll.origin_platform, poll.origin_channel_id)]
+    query = select(ChannelBinding.platform, ChannelBinding.channel_id).order_by(ChannelBinding.id)
+    if poll.audience == CHAPTER:
+        query = query.where(ChannelBinding.chapter_id == poll.chapter_id)
+    return [(platform, channel_id) for platform, channel_id in await session.execute(query)]
+
+
+def is_open_channel(poll: Poll) -> bool:
+    """A `here` poll outside any chapter channel: anyone may vote, nobody is counted."""
+    return poll.audience == HERE and poll.chapter_id is None
+
+
+def describe(poll: Poll, chapter: Chapter | None) -> str:
+    """Who votes, in words: for cards and refusals."""
+    if poll.audience == SOCIETY:
+        return "the whole society"
+    if chapter is not None:
+        return f"members of {chapter.name}"
+    if is_open_channel(poll):
+        return f"anyone in #{poll.origin_channel_name or poll.origin_channel_id}"
+    return "members of a former chapter"
+
+
+def may_vote(poll: Poll, member: Member) -> bool:
+    if poll.audience == SOCIETY or is_open_channel(poll):
+        return True
+    return member.chapter_id == poll.chapter_id
+
+
+async def eligible_count(session: AsyncSession, poll: Poll) -> int | None:
+    """How many members may vote, or None where that cannot be known (an open channel)."""
+    if is_open_channel(poll):
+        return None
+    query = select(func.count()).select_from(Member)
+    if poll.audience != SOCIETY:
+        query = query.where(Member.chapter_id == poll.chapter_id)
+    return int(await session.scalar(query) or 0)
+
+
+async def eligible_ids(session: AsyncSession, poll: Poll) -> list[tuple[int, bool]]:
+    """(member id, wants nudges) for everyone who may vote; empty for an open channel."""
+    if is_open_channel(poll):
+        return []
+    query = select(Member.id, Member.nudges).order_by(Member.id)
+    if poll.audience != SOCIETY:
+        query = query.where(Member.chapter_id == poll.chapter_id)
+    return [(member_id, nudges) for member_id, nudges in await session.execute(query)]

@@ -1,0 +1,535 @@
+"""/poll: create, vote, results, list, close, remind, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.complete import rank_choices
+from bot.context import Context
+from bot.errors import BadArgument, Conflict, Forbidden, NotFound
+from bot.notifier import queue_direct
+from bot.permissions import Access, Owner, Role
+from bot.registry import MAX_CHOICES, Arg, Opt, Router, When
+from bot.reply import Context as ContextLine
+from bot.reply import File, Header, Reply, Section
+from commands.polls import audience as audiences
+from commands.polls import ballots
+from commands.polls.cards import (
+    buttons,
+    option_names,
+    poll_card,
+    results_reply,
+    vote_example,
+)
+from commands.polls.closing import (
+    announce_closed,
+    announce_opened,
+    close_poll,
+    render_card,
+    settle,
+    subject,
+)
+from commands.polls.tally import count, is_closed, results_visible
+from commands.text import moment, plural
+from storage.models import Ballot, Chapter, Member, Poll
+
+router = Router("polls")
+router.owner("audience")(audiences.audience_owners)
+router.announcer("poll.opened")(announce_opened)
+router.announcer("poll.closed")(announce_closed)
+router.live_post("poll")(render_card)
+router.before_member_leaves(ballots.move_ballots)
+
+MIN_OPTIONS, MAX_OPTIONS = 2, 10
+MAX_QUESTION, MAX_OPTION = 300, 75
+LONGEST = timedelta(days=366)
+LIST_LIMIT = 15
+
+POLL_CREATORS = Access(
+    frozenset({Role.MODERATOR, Role.HQ}),
+    Owner("audience", "audience", "president", wording="the president of the chapter polled"),
+)
+POLL_KEEPERS = Access(frozenset({Role.MODERATOR, Role.HQ}), Owner("poll", "poll_id", "creator"))
+PollId = Annotated[int, Arg("the poll's number, as shown on it", complete="polls", metavar="ID")]
+
+
+@router.owner("poll")
+async def poll_creator(context: Context, poll_id: int) -> set[int]:
+    poll = await _find(context, poll_id)
+    return {poll.creator_id} if poll.creator_id is not None else set()
+
+
+@router.completer("polls")
+async def complete_polls(session: AsyncSession, typed: str) -> list[str]:
+    """Open polls, newest first, by number."""
+    rows = await session.scalars(
+        select(Poll.id).where(Poll.closed_at.is_(None)).order_by(Poll.id.desc()).limit(200)
+    )
+    return [str(i) for i in rows if str(i).startswith(typed.strip())][:MAX_CHOICES]
+
+
+@router.completer("audiences")
+async def complete_audiences(session: AsyncSession, typed: str) -> list[str]:
+    names = [f"chapter:{name}" for name in await session.scalars(select(Chapter.name))]
+    return rank_choices(typed, [audiences.HERE, audiences.SOCIETY, *names])
+
+
+async def _find(context: Context, poll_id: int) -> Poll:
+    poll = await context.session.get(Poll, poll_id)
+    if poll is None:
+        raise NotFound(f"No poll {poll_id}. /poll list shows the polls.")
+    return poll
+
+
+async def _chapter(context: Context, poll: Poll) -> Chapter | None:
+    return await context.session.get(Chapter, poll.chapter_id) if poll.chapter_id else None
+
+
+def _clean_options(question: str, options: tuple[str, ...]) -> list[str]:
+    cleaned = [" ".join(o.split()) for o in options]
+    if len(cleaned) < MIN_OPTIONS:
+        raise BadArgument(
+            f"A poll needs at least {MIN_OPTIONS} options; you gave {len(cleaned)}. "
+            'Example: /poll create "Where next?" "Boston" "Denver"'
+        )
+    if len(cleaned) > MAX_OPTIONS:
+        hint = " Put the question in quotes." if not question.endswith("?") else ""
+        raise BadArgument(
+            f"A poll takes at most {MAX_OPTIONS} options; you gave {len(cleaned)}.{hint}"
+        )
+    if any(o.endswith("?") for o in cleaned) and not question.endswith("?"):
+        raise BadArgument(
+            'Put the question in quotes: /poll create "Where should we meet?" "Tea" "Coffee"'
+        )
+    seen: set[str] = set()
+    for option in cleaned:
+        if not option:
+            raise BadArgument("An option is empty; give each option some text.")
+        if len(option) > MAX_OPTION:
+            raise BadArgument(
+                f"Option {option[:20]!r}… is {len(option)} characters; "
+                f"keep each option to {MAX_OPTION}."
+            )
+        if option.casefold() in seen:
+            raise BadArgument(f"Option {option!r} is given twice; give each option once.")
+        seen.add(option.casefold())
+    return cleaned
+
+
+@router.command(
+    "poll",
+    "create",
+    access=POLL_CREATORS,
+    examples=[
+        '/poll create "Where should we meet?" "Library" "Café" --audience chapter:Boston',
+        '/poll create "Conference city?" "Lisbon" "Denver" "Osaka" --ranked --audience society',
+        '/poll create "Which talks?" "AI" "Ethics" "Careers" --multi 2 --anonymous --closes 48h',
+    ],
+)
+async def poll_create(
+    context: Context,
+    question: Annotated[str, Arg("the question, in quotes")],
+    options: Annotated[tuple[str, ...], Arg("2 to 10 options, each in quotes", metavar="OPTION")],
+    multi: Annotated[int | None, Opt("let members choose up to N options", metavar="N")] = None,
+    anonymous: Annotated[bool, Opt("nobody can see who voted what, ever")] = False,
+    hidden: Annotated[bool, Opt("hide the results from everyone until the poll closes")] = False,
+    ranked: Annotated[bool, Opt("members rank the options; counted by instant runoff")] = False,
+    closes: Annotated[
+        When | None, Opt("when voting ends: 48h, 3d or a date (default 3 days)")
+    ] = None,
+    audience: Annotated[
+        str, Opt("here, society, chapter:NAME or workgroup:NAME", complete="audiences")
+    ] = "here",
+) -> Reply:
+    """Ask a question in a channel, a chapter or the whole society.
+
+    Members vote with the buttons or /poll vote, and may change their vote until it
+    closes. A society poll is posted to every chapter channel on every platform and
+    counted as one poll. Moderators and HQ may poll anyone; a chapter's president
+    may poll their chapter.
+    """
+    text = " ".join(question.split())
+    if len(text) > MAX_QUESTION:
+        raise BadArgument(f"The question is {len(text)} characters; keep it to {MAX_QUESTION}.")
+    labels = _clean_options(text, options)
+    if ranked and multi is not None:
+        raise BadArgument(
+            "--ranked and --multi do not mix: a ranked ballot already orders every choice."
+        )
+    if multi is not None and not 1 <= multi <= len(labels):
+        raise BadArgument(
+            f"--multi must be between 1 and {len(labels)} (the number of options); got {multi}."
+        )
+    now = context.now
+    closes_at = closes or now + timedelta(hours=context.settings.poll_default_hours)
+    if closes_at <= now:
+        raise BadArgument(
+            f"--closes is in the past ({moment(closes_at, context.tz)}); "
+            "give a later time such as 48h or a future date."
+        )
+    if closes_at - now > LONGEST:
+        raise BadArgument("--closes is more than a year away; give a nearer time.")
+    target = await audiences.parse_audience(context, audience)
+    zone = target.chapter.timezone if target.chapter else context.settings.default_timezone
+    poll = Poll(
+        question=text,
+        options=labels,
+        multi=1 if ranked else (multi or 1),
+        ranked=ranked,
+        anonymous=anonymous,
+        hidden=hidden,
+        audience=target.kind,
+        chapter_id=target.chapter.id if target.chapter else None,
+        origin_platform=context.place.platform,
+        origin_channel_id=context.place.channel_id,
+        origin_channel_name=context.place.channel_name[:120],
+        timezone=zone,
+        creator_id=context.member.id,
+        created_at=now,
+        closes_at=closes_at,
+    )
+    context.session.add(poll)
+    await context.session.flush()
+    where = await audiences.targets(context.session, poll)
+    context.uow.record("poll.opened", poll_id=poll.id, targets=[list(t) for t in where])
+    tally = await count(context.session, poll)
+    card = poll_card(poll, tally, now, ZoneInfo(zone), target.chapter)
+    posted = (
+        f"Posted to {plural(len(where), 'channel')}."
+        if where
+        else "No channel is bound to that audience, so it was posted nowhere; "
+        f"members vote with /poll vote {poll.id}."
+    )
+    return Reply.private(f"Poll {poll.id} is open. {posted}", *card.blocks, ContextLine(posted))
+
+
+def _choices(poll: Poll, given: tuple[str, ...]) -> list[int]:
+    """Option numbers from what was typed: numbers, labels, unique label prefixes."""
+    tokens: list[str] = []
+    for item in given:
+        tokens += item.split(",") if re.fullmatch(r"\d+(,\d+)+,?", item) else [item]
+    labels = [o.casefold() for o in poll.options]
+    chosen: list[int] = []
+    for token in (t.strip() for t in tokens if t.strip()):
+        if token.isdigit() and 1 <= int(token) <= len(labels):
+            number = int(token)
+        elif token.casefold() in labels:
+            number = labels.index(token.casefold()) + 1
+        else:
+            starts = [i for i, label in enumerate(labels, 1) if label.startswith(token.casefold())]
+            if len(starts) != 1:
+                listing = ", ".join(f"{n}. {o}" for n, o in enumerate(poll.options, 1))
+                raise BadArgument(
+                    f"Poll {poll.id} has no option {token[:40]!r}; choose a number or a label: "
+                    f"{listing}."
+                )
+            number = starts[0]
+        if number in chosen:
+            raise BadArgument(
+                f"You chose {poll.options[number - 1]!r} twice; give each option once."
+            )
+        chosen.append(number)
+    return chosen
+
+
+async def _eligible_or_refuse(context: Context, poll: Poll, doing: str) -> None:
+    if audiences.may_vote(poll, context.member):
+        return
+    chapter = await _chapter(context, poll)
+    who = audiences.describe(poll, chapter)
+    hint = f"; /member join {chapter.name} if you belong there" if chapter else ""
+    raise Forbidden(who, f"{doing} poll {poll.id}{hint}")
+
+
+@router.command(
+    "poll",
+    "vote",
+    examples=["/poll vote 12 2", "/poll vote 12 Boston", "/poll vote 7 3 1 2"],
+)
+async def poll_vote(
+    context: Context,
+    poll_id: PollId,
+    choices: Annotated[
+        tuple[str, ...], Arg("option numbers or labels; ranked: first choice first")
+    ] = (),
+    toggle: Annotated[bool, Opt("add or remove one option, keeping your other choices")] = False,
+) -> Reply:
+    """Vote in a poll, or change your vote; with no options, see your vote.
+
+    You may vote again until the poll closes; your last vote counts.
+    """
+    poll = await _find(context, poll_id)
+    await settle(context.uow, poll)
+    tz = ZoneInfo(poll.timezone)
+    if is_closed(poll, context.now):
+        closed_at = poll.closed_at or poll.closes_at
+        raise Conflict(
+            f"Poll {poll.id} closed {moment(closed_at, tz)}; see /poll results {poll.id}."
+        )
+    await _eligible_or_refuse(context, poll, "vote in")
+    key = ballots.voter_key(context.settings, poll.id, context.member.id)
+    before = await ballots.current(context.session, poll, key)
+    chosen = _choices(poll, choices)
+    if not chosen:
+        return _your_vote(poll, before)
+    if toggle:
+        if poll.ranked or len(chosen) != 1:
+            raise BadArgument("--toggle takes one option of a choose-one or choose-several poll.")
+        option, mine = chosen[0], list(before or [])
+        if option in mine:
+            chosen = [c for c in mine if c != option]
+        elif poll.multi == 1:
+            chosen = [option]
+        else:
+            chosen = [*mine, option]
+        if len(chosen) > poll.multi:
+            raise BadArgument(
+                f"Poll {poll.id} takes up to {poll.multi} choices and you have "
+                f"{option_names(poll, mine)}; remove one first."
+            )
+    elif not poll.ranked and len(chosen) > poll.multi:
+        allowed = "one choice" if poll.multi == 1 else f"up to {poll.multi} choices"
+        raise BadArgument(f"Poll {poll.id} takes {allowed}; you gave {len(chosen)}.")
+    if not poll.ranked:
+        chosen = sorted(chosen)
+    if chosen == before:
+        return Reply.private(
+            f"Your vote in poll {poll.id} is already {option_names(poll, chosen)}; nothing changed."
+        )
+    if not chosen:
+        await ballots.withdraw(context.session, poll, key)
+        context.uow.touch(subject(poll.id))
+        return Reply.private(f"Your vote in poll {poll.id} is withdrawn.")
+    await ballots.cast(context.session, poll, key, context.member, chosen, context.now)
+    context.uow.touch(subject(poll.id))
+    noun = "ranking" if poll.ranked else "vote"
+    if before:
+        line = (
+            f"Changed your {noun} in poll {poll.id} from {option_names(poll, before)} "
+            f"to {option_names(poll, chosen)}."
+        )
+    else:
+        line = f"Your {noun} in poll {poll.id}: {option_names(poll, chosen)}."
+    line += f" You can change it until {moment(poll.closes_at, tz)}."
+    if poll.anonymous:
+        line += " It is anonymous: nobody can see who chose what."
+    return Reply.private(line)
+
+
+def _your_vote(poll: Poll, before: list[int] | None) -> Reply:
+    listing = "\n".join(f"{n}. {label}" for n, label in enumerate(poll.options, 1))
+    if before:
+        line = f"Your vote in poll {poll.id}: {option_names(poll, before)}."
+    else:
+        line = f"You have not voted in poll {poll.id} yet."
+    how = f"To vote, give option numbers: {vote_example(poll)}"
+    if poll.ranked:
+        how += " (first choice first; rank as many as you like)"
+    return Reply.private(
+        f"{line} {how}",
+        Header(f"Poll {poll.id}: {poll.question}"),
+        Section(listing),
+        ContextLine(f"{line} {how}"),
+        buttons(poll),
+    )
+
+
+async def _may_see(context: Context, poll: Poll) -> None:
+    if (
+        context.has(Role.MODERATOR)
+        or poll.creator_id == context.member.id
+        or audiences.may_vote(poll, context.member)
+    ):
+        return
+    await _eligible_or_refuse(context, poll, "see")
+
+
+@router.command("poll", "results", examples=["/poll results 12"])
+async def poll_results(context: Context, poll_id: PollId) -> Reply:
+    """Show a poll's count: live while it is open, unless its results are hidden.
+
+    Ranked polls show every round of the instant runoff and how ties were broken.
+    """
+    poll = await _find(context, poll_id)
+    await settle(context.uow, poll)
+    await _may_see(context, poll)
+    tally = await count(context.session, poll, runoff=results_visible(poll, context.now))
+    chapter = await _chapter(context, poll)
+    return results_reply(poll, tally, context.now, ZoneInfo(poll.timezone), chapter)
+
+
+@router.command("poll", "list", examples=["/poll list", "/poll list --open"])
+async def poll_list(
+    context: Context,
+    open_: Annotated[bool, Opt("only polls that are still open")] = False,
+) -> Reply:
+    """List recent polls you can vote in, newest first, and whether you have voted."""
+    member = context.member
+    query = select(Poll).order_by(Poll.id.desc()).limit(LIST_LIMIT)
+    if open_:
+        query = query.where(Poll.closed_at.is_(None), Poll.closes_at > context.now)
+    if not context.has(Role.MODERATOR):
+        query = query.where(
+            or_(
+                Poll.audience == audiences.SOCIETY,
+                Poll.chapter_id.is_(None),
+                Poll.chapter_id == member.chapter_id,
+                Poll.creator_id == member.id,
+            )
+        )
+    polls = list(await context.session.scalars(query))
+    if not polls:
+        none = "No open polls." if open_ else "No polls yet."
+        return Reply.private(f"{none} Moderators start one with /poll create.")
+    keys = {p.id: ballots.voter_key(context.settings, p.id, member.id) for p in polls}
+    voted = set(
+        await context.session.scalars(
+            select(Ballot.poll_id).where(
+                Ballot.poll_id.in_(keys), Ballot.voter_key.in_(list(keys.values()))
+            )
+        )
+    )
+    lines = []
+    for poll in polls:
+        tz = ZoneInfo(poll.timezone)
+        if is_closed(poll, context.now):
+            state = f"closed {moment(poll.closed_at or poll.closes_at, tz)}"
+        else:
+            state = f"open until {moment(poll.closes_at, tz)}"
+        mark = " · you voted ✓" if poll.id in voted else ""
+        lines.append(f"*{poll.id}* {poll.question} — {state}{mark}")
+    title = "Open polls" if open_ else "Recent polls"
+    return Reply.private(
+        f"{title}: " + "; ".join(str(p.id) for p in polls),
+        Header(title),
+        Section("\n".join(lines)),
+        ContextLine("See one with /poll results ID; vote with /poll vote ID OPTION."),
+    )
+
+
+@router.command("poll", "close", access=POLL_KEEPERS, examples=["/poll close 12"])
+async def poll_close(context: Context, poll_id: PollId) -> Reply:
+    """Close a poll now and post its results where it was posted."""
+    poll = await _find(context, poll_id)
+    tz = ZoneInfo(poll.timezone)
+    if poll.closed_at is None and poll.closes_at <= context.now:
+        await settle(context.uow, poll)
+    elif not await close_poll(context.uow, poll, context.member.id):
+        closed_at = poll.closed_at or poll.closes_at
+        raise Conflict(f"Poll {poll.id} is already closed ({moment(closed_at, tz)}).")
+    tally = await count(context.session, poll, runoff=True)
+    chapter = await _chapter(context, poll)
+    results = results_reply(poll, tally, context.now, tz, chapter)
+    line = f"Closed poll {poll.id}; the results are posted where it was posted."
+    return Reply.private(f"{line} {results.text}", Section(line), *results.blocks)
+
+
+@router.command("poll", "remind", access=POLL_KEEPERS, examples=["/poll remind 12"])
+async def poll_remind(context: Context, poll_id: PollId) -> Reply:
+    """Send a direct message to eligible members who have not voted yet.
+
+    At most once a day per poll; members who turned nudges off are left alone.
+    """
+    poll = await _find(context, poll_id)
+    await settle(context.uow, poll)
+    tz = ZoneInfo(poll.timezone)
+    if is_closed(poll, context.now):
+        raise Conflict(f"Poll {poll.id} is closed; there is nothing left to vote on.")
+    if audiences.is_open_channel(poll):
+        raise BadArgument(
+            f"Poll {poll.id} is open to anyone in #{poll.origin_channel_name}, and Chapterhouse "
+            "cannot see who that is; reminders work for chapter and society polls."
+        )
+    today = context.now.astimezone(tz).date()
+    claimed = await context.session.execute(
+        update(Poll)
+        .where(Poll.id == poll.id, or_(Poll.reminded_on.is_(None), Poll.reminded_on < today))
+        .values(reminded_on=today)
+        .returning(Poll.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.first() is None:
+        raise Conflict(
+            f"Poll {poll.id}'s non-voters were already reminded today; try again tomorrow."
+        )
+    eligible = await audiences.eligible_ids(context.session, poll)
+    keys = {
+        member_id: ballots.voter_key(context.settings, poll.id, member_id)
+        for member_id, _ in eligible
+    }
+    voted = set(
+        await context.session.scalars(select(Ballot.voter_key).where(Ballot.poll_id == poll.id))
+    )
+    waiting = [(m, nudges) for m, nudges in eligible if keys[m] not in voted]
+    wanting = {m: f"remind:poll:{poll.id}:{today}:member:{m}" for m, nudges in waiting if nudges}
+    card = poll_card(poll, await count(context.session, poll), context.now, tz, None)
+    line = (
+        f"Reminder: poll {poll.id} closes {moment(poll.closes_at, tz)} and you have not voted. "
+        f"{vote_example(poll)}"
+    )
+    reminder = Reply.private(line, Section(line), *card.blocks)
+    sent = await queue_direct(context.uow, reminder, wanting)
+    opted_out = len(waiting) - len(wanting)
+    unreachable = len(wanting) - sent
+    parts = [f"Reminding {plural(sent, 'member')} who {'has' if sent == 1 else 'have'} not voted"]
+    if opted_out:
+        parts.append(f"{opted_out} turned nudges off")
+    if unreachable:
+        parts.append(f"{unreachable} {'has' if unreachable == 1 else 'have'} no chat account yet")
+    return Reply.private("; ".join(parts) + ".")
+
+
+def _cell(text: str) -> str:
+    """Keep spreadsheet programs from running an option label as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.command("poll", "export", access=POLL_KEEPERS, examples=["/poll export 12"])
+async def poll_export(context: Context, poll_id: PollId) -> Reply:
+    """Download a poll's ballots as CSV; an anonymous poll's file has no voter column."""
+    poll = await _find(context, poll_id)
+    await settle(context.uow, poll)
+    tz = ZoneInfo(poll.timezone)
+    if not results_visible(poll, context.now):
+        raise Conflict(
+            f"Poll {poll.id}'s results are hidden until it closes ({moment(poll.closes_at, tz)})."
+        )
+    rows = (
+        await context.session.execute(
+            select(Ballot.choices, Member.name, Ballot.cast_at)
+            .outerjoin(Member, Member.id == Ballot.voter_id)
+            .where(Ballot.poll_id == poll.id)
+        )
+    ).all()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    width = len(poll.options) if poll.ranked else 1
+    choice_columns = [f"rank {n}" for n in range(1, width + 1)] if poll.ranked else ["choices"]
+    voter_columns = [] if poll.anonymous else ["voter", "cast at"]
+    writer.writerow([*voter_columns, *choice_columns])
+    records = []
+    for choices, name, cast_at in rows:
+        labels = [_cell(poll.options[c - 1]) for c in choices]
+        cells = labels + [""] * (width - len(labels)) if poll.ranked else ["; ".join(labels)]
+        voter = (
+            []
+            if poll.anonymous
+            else [
+                _cell(name or "a former member"),
+                cast_at.astimezone(tz).isoformat(timespec="seconds") if cast_at else "",
+            ]
+        )
+        records.append([*voter, *cells])
+    # Sorted by content, never by storage order, so row order tells nothing either.
+    writer.writerows(sorted(records))
+    name = f"poll-{poll.id}.csv"
+    line = f"Poll {poll.id}: {plural(len(rows), 'ballot')} in {name}."
+    return Reply.private(line, Section(line), File(name, out.getvalue()))
