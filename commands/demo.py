@@ -18,6 +18,7 @@ from storage.models import (
     Meeting,
     MeetingKind,
     Member,
+    Poll,
     RoleGrant,
 )
 
@@ -95,9 +96,29 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
             chapters[presides].president_id = member.id
     _seed_meetings(session, chapters, now)
     await session.flush()
+    moderator = await session.scalar(
+        select(Identity.member_id).where(
+            Identity.platform == "console", Identity.external_id == "dan"
+        )
+    )
+    session.add(
+        Poll(
+            question="Which goal should the society push first this quarter?",
+            options=["20 active chapters", "5,000 members", "The conference", "20 workgroups"],
+            audience="society",
+            origin_platform="console",
+            origin_channel_id="boston",
+            origin_channel_name="boston",
+            timezone="UTC",
+            creator_id=moderator,
+            created_at=now,
+            closes_at=now + timedelta(days=5),
+        )
+    )
+    await session.flush()
     return (
         f"Seeded the demo society: {len(CHAPTERS)} chapters "
-        f"(3 active, 3 incubating) and {len(MEMBERS)} members."
+        f"(3 active, 3 incubating), {len(MEMBERS)} members and an open society poll."
     )
 
 

@@ -415,7 +415,7 @@ async def poll_list(
     )
 
 
-@router.command("poll", "close", access=POLL_KEEPERS, examples=["/poll close 12"])
+@router.command("poll", "close", access=POLL_KEEPERS, examples=["/poll close 1"])
 async def poll_close(context: Context, poll_id: PollId) -> Reply:
     """Close a poll now and post its results where it was posted."""
     poll = await _find(context, poll_id)
@@ -432,7 +432,7 @@ async def poll_close(context: Context, poll_id: PollId) -> Reply:
     return Reply.private(f"{line} {results.text}", Section(line), *results.blocks)
 
 
-@router.command("poll", "remind", access=POLL_KEEPERS, examples=["/poll remind 12"])
+@router.command("poll", "remind", access=POLL_KEEPERS, examples=["/poll remind 1"])
 async def poll_remind(context: Context, poll_id: PollId) -> Reply:
     """Send a direct message to eligible members who have not voted yet.
 
@@ -492,7 +492,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@router.command("poll", "export", access=POLL_KEEPERS, examples=["/poll export 12"])
+@router.command("poll", "export", access=POLL_KEEPERS, examples=["/poll export 1"])
 async def poll_export(context: Context, poll_id: PollId) -> Reply:
     """Download a poll's ballots as CSV; an anonymous poll's file has no voter column."""
     poll = await _find(context, poll_id)

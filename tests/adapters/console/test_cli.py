@@ -44,9 +44,11 @@ def test_db_upgrade_creates_the_database_and_demo_seeds_it_once(tmp_path: Path) 
     seeded = program.run("demo")
     assert seeded.returncode == 0, seeded.stderr
     assert seeded.stdout == (
-        "Seeded the demo society: 6 chapters (3 active, 3 incubating) and 7 members.\n"
+        "Seeded the demo society: 6 chapters (3 active, 3 incubating), 7 members "
+        "and an open society poll.\n"
     )
     assert (count_rows(database, "chapters"), count_rows(database, "members")) == (6, 7)
+    assert count_rows(database, "polls") == 1
 
     again = program.run("demo")
     assert again.returncode == 1
@@ -133,7 +135,8 @@ def test_bare_chapterhouse_opens_the_console_on_the_demo_society(tmp_path: Path)
     session = Cli(tmp_path, f"sqlite+aiosqlite:///{database}").run(stdin="/chapter list\n")
     assert session.returncode == 0, session.stderr
     assert session.stdout.startswith(
-        "Seeded the demo society: 6 chapters (3 active, 3 incubating) and 7 members.\n"
+        "Seeded the demo society: 6 chapters (3 active, 3 incubating), 7 members "
+        "and an open society poll.\n"
         "Chapterhouse console. You are @alice."
     )
     assert "Chapters (6)" in session.stdout
