@@ -270,8 +270,9 @@ async def poll_vote(
     await settle(context.uow, poll)
     tz = ZoneInfo(poll.timezone)
     if is_closed(poll, context.now):
+        # Returned, not raised: the close that `settle` just made must still commit.
         closed_at = poll.closed_at or poll.closes_at
-        raise Conflict(
+        return Reply.error(
             f"Poll {poll.id} closed {moment(closed_at, tz)}; see /poll results {poll.id}."
         )
     await _eligible_or_refuse(context, poll, "vote in")
