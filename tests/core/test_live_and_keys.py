@@ -1,0 +1,73 @@
+"""Live posts are edited once per burst, showing the latest state; the ballot key
+stays outside the database and survives restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+from pathlib import Path
+
+import pytest
+
+from adapters.console.render import render
+from bot.ballot_key import with_ballot_key
+from bot.config import ConfigError
+from bot.live import LiveMessages
+from bot.reply import Reply
+from tests.support import TestBot, make_settings
+
+
+class Editor:
+    def __init__(self) -> None:
+        self.edits: list[tuple[str, str]] = []
+
+    async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
+        self.edits.append((message_id, render(reply)))
+        await asyncio.sleep(0)
+
+
+async def test_a_burst_of_changes_becomes_one_edit_per_copy_with_the_last_state(
+    demo: TestBot,
+) -> None:
+    await demo.ok('/poll create "City?" "Lisbon" "Osaka" --audience society', as_="dan")
+    editor = Editor()
+    live = LiveMessages(
+        demo.app.sessions,
+        demo.clock,
+        demo.app.registry.live,
+        {"console": editor},
+        interval=0.05,
+    )
+    for who in ("grace", "bob", "carol"):
+        await demo.ok("/poll vote 2 1", as_=who)
+    for _ in range(3):  # three votes' worth of changes, arriving together
+        await live.changed(["poll:2"])
+    await live.drain()
+    assert len(editor.edits) == 3  # one per channel copy, not one per vote
+    assert all("3 of 7 eligible voted" in text for _, text in editor.edits)
+    await demo.ok("/poll vote 2 2", as_="erin")
+    await live.changed(["poll:2", "unknown:5"])
+    await live.drain()
+    assert len(editor.edits) == 6 and "4 of 7 eligible voted" in editor.edits[-1][1]
+
+
+def test_the_ballot_key_file_is_private_and_reused(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'society.db'}"
+    first = with_ballot_key(make_settings(url, ballot_secret=None))
+    again = with_ballot_key(make_settings(url, ballot_secret=None))
+    key_file = tmp_path / "society.db.ballot-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.ballot_secret is not None and again.ballot_secret is not None
+    assert first.ballot_secret.get_secret_value() == again.ballot_secret.get_secret_value()
+    assert key_file.read_text().strip() == first.ballot_secret.get_secret_value()
+
+
+def test_postgresql_needs_a_configured_ballot_secret() -> None:
+    settings = make_settings("postgresql+asyncpg://u:p@db/society", ballot_secret=None)
+    with pytest.raises(ConfigError, match="^BALLOT_SECRET: required with this database"):
+        with_ballot_key(settings)
+
+
+def test_a_short_ballot_secret_is_refused() -> None:
+    with pytest.raises(Exception, match="at least 16 characters"):
+        make_settings("sqlite+aiosqlite:///x.db", ballot_secret="short")
