@@ -143,10 +143,15 @@ async def poll_create(
     hidden: Annotated[bool, Opt("hide the results from everyone until the poll closes")] = False,
     ranked: Annotated[bool, Opt("members rank the options; counted by instant runoff")] = False,
     closes: Annotated[
-        When | None, Opt("when voting ends: 48h, 3d or a date (default 3 days)")
+        When | None, Opt("when voting ends: 48h, 3d or a date (default 3 days)", metavar="WHEN")
     ] = None,
     audience: Annotated[
-        str, Opt("here, society, chapter:NAME or workgroup:NAME", complete="audiences")
+        str,
+        Opt(
+            "who votes, and where it is posted (default: here)",
+            complete="audiences",
+            metavar="here|society|chapter:NAME|workgroup:NAME",
+        ),
     ] = "here",
 ) -> Reply:
     """Ask a question in a channel, a chapter or the whole society.
@@ -258,7 +263,8 @@ async def poll_vote(
     context: Context,
     poll_id: PollId,
     choices: Annotated[
-        tuple[str, ...], Arg("option numbers or labels; ranked: first choice first")
+        tuple[str, ...],
+        Arg("option numbers or labels; ranked: first choice first", metavar="OPTION"),
     ] = (),
     toggle: Annotated[bool, Opt("add or remove one option, keeping your other choices")] = False,
 ) -> Reply:
