@@ -36,9 +36,9 @@ log = logging.getLogger("chapterhouse.dispatcher")
 RETRIES = 3
 """Attempts for a command that lost a race (unique constraint, serialisation failure)."""
 
-AfterCommit = Callable[[frozenset[str]], Awaitable[None]]
-"""Runs after a command committed work for later (events, direct messages, live edits);
-receives the live subjects it touched."""
+AfterCommit = Callable[[frozenset[str], bool], Awaitable[None]]
+"""Runs after a command committed work for later: receives the live subjects it
+touched, and whether it left posts to deliver (events or direct messages)."""
 
 
 class Dispatcher:
@@ -77,7 +77,7 @@ class Dispatcher:
                 return self._crash(spec, error)
             if work is not None and self.after_commit is not None:
                 try:
-                    await self.after_commit(work)
+                    await self.after_commit(*work)
                 except Exception:
                     log.exception("delivering events after /%s failed; they stay queued", spec.path)
             return reply
@@ -95,7 +95,7 @@ class Dispatcher:
 
     async def _run(
         self, spec: CommandSpec, values: dict[str, Any], request: Request, now: datetime
-    ) -> tuple[Reply, frozenset[str] | None]:
+    ) -> tuple[Reply, tuple[frozenset[str], bool] | None]:
         async with UnitOfWork(self.sessions, now) as uow:
             member, identity = await register(
                 uow, request.platform, request.user_id, request.user_name
@@ -117,7 +117,8 @@ class Dispatcher:
                 uow.audit(member.id, spec.path, canonical(spec, args))
             reply = await spec.handler(context, **args)
             reply = await with_people(uow.session, reply)
-            work = frozenset(uow.touched) if uow.has_work else None
+            deliver = bool(uow.events or uow.queued)
+            work = (frozenset(uow.touched), deliver) if uow.has_work else None
             await uow.commit()
         return reply, work
 

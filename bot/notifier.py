@@ -90,10 +90,15 @@ class Notifier:
     def add_poster(self, poster: Poster) -> None:
         self.posters[poster.platform] = poster
 
-    async def flush(self, touched: frozenset[str] = frozenset()) -> None:
-        """Deliver what committed work left behind, then bring live posts up to date."""
-        await self.fan_out()
-        await self.send_pending()
+    async def flush(self, touched: frozenset[str] = frozenset(), deliver: bool = True) -> None:
+        """Deliver what committed work left behind, then bring live posts up to date.
+
+        A vote only changes a live post: it skips the delivery passes, which would
+        cost every vote a write transaction of its own.
+        """
+        if deliver:
+            await self.fan_out()
+            await self.send_pending()
         await self.live.changed(sorted(touched))
 
     async def fan_out(self) -> int:
