@@ -23,7 +23,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 BUSY_TIMEOUT_MS = 10_000
-_GATES: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
+Gate = asyncio.Lock | asyncio.Semaphore
+_GATES: WeakKeyDictionary[Engine, Gate] = WeakKeyDictionary()
+POOL_HEADROOM = 2
+"""Connections kept free of units of work, for migrations and health checks."""
 
 
 def normalise_url(raw: str) -> URL:
@@ -67,7 +70,10 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    room = kwargs["pool_size"] + kwargs["max_overflow"] - POOL_HEADROOM
+    _GATES[engine.sync_engine] = asyncio.Semaphore(max(room, 1))
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -90,12 +96,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def write_gate(engine: AsyncEngine | None) -> asyncio.Lock | None:
-    """SQLite's queue for this process's transactions, or None where the server queues.
+def transaction_gate(engine: AsyncEngine | None) -> Gate | None:
+    """The in-process queue a unit of work joins before it takes a connection.
 
     SQLite admits one writer; the rest wait in its busy handler, which polls at
     widening intervals, so the last writer keeps winning and others starve for
     seconds. Queuing in-process first, in arrival order, keeps waits short and fair.
+    PostgreSQL takes as many transactions as the pool has connections: a burst
+    larger than that waits here, in order, instead of timing out in the pool
+    and failing the commands at the back of the queue.
     """
     return _GATES.get(engine.sync_engine) if engine is not None else None
 

@@ -6,7 +6,6 @@ written to the outbox inside the same transaction, so a rollback takes them too.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -14,7 +13,7 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.engine import write_gate
+from storage.engine import Gate, transaction_gate
 from storage.models import AuditEvent, Delivery, OutboxEvent
 
 
@@ -28,11 +27,11 @@ class UnitOfWork:
     """Deliveries written directly (direct messages), to be sent after commit."""
     touched: set[str] = field(init=False, default_factory=set)
     """Live subjects (`poll:12`) whose posted copies are out of date after commit."""
-    _gate: asyncio.Lock | None = field(init=False, default=None, repr=False)
+    _gate: Gate | None = field(init=False, default=None, repr=False)
 
     async def __aenter__(self) -> Self:
         bind = self.factory.kw.get("bind")
-        self._gate = write_gate(bind if isinstance(bind, AsyncEngine) else None)
+        self._gate = transaction_gate(bind if isinstance(bind, AsyncEngine) else None)
         if self._gate is not None:
             await self._gate.acquire()
         try:

@@ -64,7 +64,7 @@ def test_the_ballot_key_file_is_private_and_reused(tmp_path: Path) -> None:
 
 def test_postgresql_needs_a_configured_ballot_secret() -> None:
     settings = make_settings("postgresql+asyncpg://u:p@db/society", ballot_secret=None)
-    with pytest.raises(ConfigError, match="^BALLOT_SECRET: required with this database"):
+    with pytest.raises(ConfigError, match=r"^BALLOT_SECRET: required with this database"):
         with_ballot_key(settings)
 
 

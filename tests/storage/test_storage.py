@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import IntegrityError
 
-from storage.engine import create_engine, normalise_url, safe_url
+from storage.engine import create_engine, normalise_url, safe_url, session_factory
 from storage.models import Base, Identity, Meeting, MeetingKind, Member
 from storage.uow import UnitOfWork
 from tests.support import TestBot
@@ -123,3 +123,25 @@ def test_urls_are_normalised_and_passwords_hidden() -> None:
         normalise_url("mysql://u@db/x")
     with pytest.raises(ValueError, match="in-memory"):
         create_engine("sqlite+aiosqlite://")
+
+
+async def test_a_burst_larger_than_the_pool_waits_its_turn_instead_of_failing(
+    bot: TestBot,
+) -> None:
+    # A pool of 3 that gives up after 50 ms: forty transactions holding a connection
+    # for 10 ms each would time out at the back of the queue without the gate.
+    engine = create_engine(
+        bot.app.settings.database_url, pool_size=1, max_overflow=2, pool_timeout=0.05
+    )
+    sessions = session_factory(engine)
+
+    async def hold() -> int:
+        async with UnitOfWork(sessions, datetime.now(UTC)) as uow:
+            value = int(await uow.session.scalar(select(text("1"))) or 0)
+            await asyncio.sleep(0.01)
+            return value
+
+    try:
+        assert await asyncio.gather(*(hold() for _ in range(40))) == [1] * 40
+    finally:
+        await engine.dispose()
