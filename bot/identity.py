@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, union
+from sqlalchemy import Executable, and_, func, literal, or_, select, union, union_all
 
 from bot.config import Settings, normal_account_id
 from bot.errors import BadArgument, NotFound
@@ -58,17 +58,26 @@ async def register(
 
 
 async def roles_of(uow: UnitOfWork, member: Member, settings: Settings) -> frozenset[Role]:
-    roles = {Role.MEMBER}
-    granted = await uow.session.scalars(
-        select(RoleGrant.role).where(RoleGrant.member_id == member.id)
-    )
-    roles |= {Role.HQ if r is GrantedRole.HQ else Role.MODERATOR for r in granted}
-    if Role.HQ not in roles and settings.chapterhouse_admins:
-        accounts = await uow.session.execute(
-            select(Identity.platform, Identity.external_id).where(Identity.member_id == member.id)
+    """Granted roles, plus HQ for a member with any account named in CHAPTERHOUSE_ADMINS.
+
+    One statement either way: this runs before every command.
+    """
+    grants = select(RoleGrant.role).where(RoleGrant.member_id == member.id)
+    query: Executable = grants
+    if settings.chapterhouse_admins:
+        named = or_(
+            *(
+                and_(Identity.platform == admin.platform, Identity.external_id == admin.user_id)
+                for admin in settings.chapterhouse_admins
+            )
         )
-        if any(settings.is_admin(platform, user) for platform, user in accounts):
-            roles.add(Role.HQ)
+        configured = select(literal(GrantedRole.HQ, RoleGrant.role.type)).where(
+            Identity.member_id == member.id, named
+        )
+        query = union_all(grants, configured)
+    granted = set(await uow.session.scalars(query))
+    roles = {Role.MEMBER}
+    roles |= {Role.HQ if r is GrantedRole.HQ else Role.MODERATOR for r in granted}
     return frozenset(roles)
 
 

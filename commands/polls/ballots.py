@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,6 +43,18 @@ async def current(session: AsyncSession, poll: Poll, key: str) -> list[int] | No
     return list(choices) if choices is not None else None
 
 
+def _upsert(insert: Callable[[type[Ballot]], Any]) -> Any:
+    statement = insert(Ballot)
+    return statement.on_conflict_do_update(
+        index_elements=[Ballot.poll_id, Ballot.voter_key],
+        set_={"choices": statement.excluded.choices, "cast_at": statement.excluded.cast_at},
+    )
+
+
+# Built once: composing an upsert costs more than running one.
+_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
 async def cast(
     session: AsyncSession,
     poll: Poll,
@@ -58,15 +71,7 @@ async def cast(
         "choices": list(choices),
         "cast_at": None if poll.anonymous else now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Ballot).values(values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[Ballot.poll_id, Ballot.voter_key],
-            set_={"choices": statement.excluded.choices, "cast_at": statement.excluded.cast_at},
-        )
-    )
+    await session.execute(_UPSERTS[session.get_bind().dialect.name], values)
 
 
 async def withdraw(session: AsyncSession, poll: Poll, key: str) -> None:
