@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Executable, and_, func, literal, or_, select, union, union_all
+from sqlalchemy import Executable, and_, func, literal, or_, select, tuple_, union, union_all
 
 from bot.config import Settings, normal_account_id
 from bot.errors import BadArgument, NotFound
@@ -20,29 +21,70 @@ HINT_POOL = 2000
 """Handles sharing the first letters that "did you mean" compares against."""
 
 
-async def register(
-    uow: UnitOfWork, platform: str, external_id: str, display_name: str
-) -> tuple[Member, Identity]:
-    """The member behind an account, created on first contact."""
+Account = tuple[str, str, str]
+"""(platform, platform user id, display name) as an adapter reports them."""
+
+
+def _account_id(platform: str, external_id: str) -> str:
     external_id = normal_account_id(platform, external_id)
     if not external_id or len(external_id) > MAX_ACCOUNT_ID:
         raise BadArgument(
             f"An account name must be 1–{MAX_ACCOUNT_ID} characters; "
             f"{external_id[:20]!r}… is {len(external_id)}."
         )
-    display_name = display_name[:MAX_DISPLAY_NAME]
-    found = (
-        await uow.session.execute(
+    return external_id
+
+
+async def register(
+    uow: UnitOfWork, platform: str, external_id: str, display_name: str
+) -> tuple[Member, Identity]:
+    """The member behind an account, created on first contact."""
+    found = (await register_many(uow, [(platform, external_id, display_name)]))[0]
+    if isinstance(found, BadArgument):
+        raise found
+    return found
+
+
+async def register_many(
+    uow: UnitOfWork, accounts: Sequence[Account]
+) -> list[tuple[Member, Identity] | BadArgument]:
+    """The members behind many accounts in one query; newcomers are created.
+
+    An account id that cannot be stored gets its error in its place in the list.
+    """
+    wanted: list[tuple[str, str] | BadArgument] = []
+    for platform, external_id, _ in accounts:
+        try:
+            wanted.append((platform, _account_id(platform, external_id)))
+        except BadArgument as error:
+            wanted.append(error)
+    keys = {w for w in wanted if not isinstance(w, BadArgument)}
+    known: dict[tuple[str, str], tuple[Member, Identity]] = {}
+    if keys:
+        rows = await uow.session.execute(
             select(Identity, Member)
             .join(Member, Identity.member_id == Member.id)
-            .where(Identity.platform == platform, Identity.external_id == external_id)
+            .where(tuple_(Identity.platform, Identity.external_id).in_(list(keys)))
         )
-    ).first()
-    if found is not None:
-        identity, member = found
+        known = {(i.platform, i.external_id): (m, i) for i, m in rows}
+    results: list[tuple[Member, Identity] | BadArgument] = []
+    for key, (_, _, display) in zip(wanted, accounts, strict=True):
+        if isinstance(key, BadArgument):
+            results.append(key)
+            continue
+        display_name = display[:MAX_DISPLAY_NAME]
+        if key not in known:
+            known[key] = await _create(uow, *key, display_name)
+        member, identity = known[key]
         if display_name and identity.display_name != display_name:
             identity.display_name = display_name
-        return member, identity
+        results.append((member, identity))
+    return results
+
+
+async def _create(
+    uow: UnitOfWork, platform: str, external_id: str, display_name: str
+) -> tuple[Member, Identity]:
     name = display_name or external_id
     member = Member(name=name, joined_at=uow.now)
     identity = Identity(
@@ -58,11 +100,18 @@ async def register(
 
 
 async def roles_of(uow: UnitOfWork, member: Member, settings: Settings) -> frozenset[Role]:
-    """Granted roles, plus HQ for a member with any account named in CHAPTERHOUSE_ADMINS.
+    return (await roles_many(uow, [member.id], settings))[member.id]
 
-    One statement either way: this runs before every command.
+
+async def roles_many(
+    uow: UnitOfWork, member_ids: Iterable[int], settings: Settings
+) -> dict[int, frozenset[Role]]:
+    """Granted roles, plus HQ for members with an account named in CHAPTERHOUSE_ADMINS.
+
+    One statement for any number of members: this runs before every command.
     """
-    grants = select(RoleGrant.role).where(RoleGrant.member_id == member.id)
+    ids = set(member_ids)
+    grants = select(RoleGrant.member_id, RoleGrant.role).where(RoleGrant.member_id.in_(ids))
     query: Executable = grants
     if settings.chapterhouse_admins:
         named = or_(
@@ -71,14 +120,14 @@ async def roles_of(uow: UnitOfWork, member: Member, settings: Settings) -> froze
                 for admin in settings.chapterhouse_admins
             )
         )
-        configured = select(literal(GrantedRole.HQ, RoleGrant.role.type)).where(
-            Identity.member_id == member.id, named
+        configured = select(Identity.member_id, literal(GrantedRole.HQ, RoleGrant.role.type)).where(
+            Identity.member_id.in_(ids), named
         )
         query = union_all(grants, configured)
-    granted = set(await uow.session.scalars(query))
-    roles = {Role.MEMBER}
-    roles |= {Role.HQ if r is GrantedRole.HQ else Role.MODERATOR for r in granted}
-    return frozenset(roles)
+    roles = {member_id: {Role.MEMBER} for member_id in ids}
+    for member_id, granted in await uow.session.execute(query):
+        roles[member_id].add(Role.HQ if granted is GrantedRole.HQ else Role.MODERATOR)
+    return {member_id: frozenset(held) for member_id, held in roles.items()}
 
 
 async def resolve(uow: UnitOfWork, ref: MemberRef) -> Member:
