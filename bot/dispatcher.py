@@ -7,10 +7,12 @@ anything else is logged with an error id the user can quote.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +24,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, Request
 from bot.errors import BadArgument, Forbidden, UserError
-from bot.identity import register, resolve, roles_of, touch
+from bot.identity import register_many, resolve, roles_many, touch
 from bot.mentions import Person, member_ids, mention
 from bot.parser import ParseEnv, bind_values, parse
 from bot.permissions import Role
@@ -41,6 +43,17 @@ AfterCommit = Callable[[frozenset[str], bool], Awaitable[None]]
 touched, and whether it left posts to deliver (events or direct messages)."""
 
 
+MAX_BATCH = 250
+"""Requests of a batched command run in one transaction, at most."""
+
+
+@dataclass
+class _Pending:
+    request: Request
+    values: dict[str, Any]
+    reply: asyncio.Future[Reply]
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -55,6 +68,8 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.after_commit = after_commit
+        self._waiting: dict[tuple[str, str | None], list[_Pending]] = {}
+        self._drainers: dict[tuple[str, str | None], asyncio.Task[None]] = {}
 
     async def handle(self, request: Request) -> Reply:
         now = self.clock.now()
@@ -63,24 +78,63 @@ class Dispatcher:
             spec, values = self._parse(request, env)
         except UserError as error:
             return Reply.error(str(error))
+        if spec.batch is not None:
+            return await self._join_batch(spec, request, values)
+        return (await self._attempt(spec, [(request, values)]))[0]
+
+    async def _join_batch(
+        self, spec: CommandSpec, request: Request, values: dict[str, Any]
+    ) -> Reply:
+        """Queue a request of a batched command; one drainer per command runs the queue.
+
+        Requests that arrive while a batch is running wait for the next one, so a
+        burst is served in a few transactions instead of one each.
+        """
+        key = (spec.group, spec.name)
+        reply: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(_Pending(request, values, reply))
+        if key not in self._drainers:
+            self._drainers[key] = asyncio.create_task(self._drain(spec, key))
+        return await reply
+
+    async def _drain(self, spec: CommandSpec, key: tuple[str, str | None]) -> None:
+        waiting = self._waiting[key]
+        try:
+            while waiting:
+                batch = waiting[:MAX_BATCH]
+                del waiting[:MAX_BATCH]
+                replies = await self._attempt(spec, [(p.request, p.values) for p in batch])
+                for pending, reply in zip(batch, replies, strict=True):
+                    pending.reply.set_result(reply)
+        finally:
+            del self._drainers[key]
+            for pending in waiting:  # only if this drainer was cancelled
+                pending.reply.cancel()
+            waiting.clear()
+
+    async def _attempt(
+        self, spec: CommandSpec, items: list[tuple[Request, dict[str, Any]]]
+    ) -> list[Reply]:
+        """Run requests in one transaction, retrying lost races; a reply for each."""
+        now = self.clock.now()
         for attempt in range(1, RETRIES + 1):
             try:
-                reply, work = await self._run(spec, values, request, now)
+                replies, work = await self._run(spec, items, now)
             except UserError as error:
-                return Reply.error(str(error))
+                return [Reply.error(str(error))]
             except (IntegrityError, DBAPIError) as error:
                 if _is_race(error) and attempt < RETRIES:
                     log.info("retrying /%s after a conflict (attempt %d)", spec.path, attempt)
                     continue
-                return self._crash(spec, error)
+                return [self._crash(spec, error)] * len(items)
             except Exception as error:
-                return self._crash(spec, error)
+                return [self._crash(spec, error)] * len(items)
             if work is not None and self.after_commit is not None:
                 try:
                     await self.after_commit(*work)
                 except Exception:
                     log.exception("delivering events after /%s failed; they stay queued", spec.path)
-            return reply
+            return replies
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _parse(self, request: Request, env: ParseEnv) -> tuple[CommandSpec, dict[str, Any]]:
@@ -94,33 +148,57 @@ class Dispatcher:
         return spec, bind_values(spec, request.values, env)
 
     async def _run(
-        self, spec: CommandSpec, values: dict[str, Any], request: Request, now: datetime
-    ) -> tuple[Reply, tuple[frozenset[str], bool] | None]:
+        self, spec: CommandSpec, items: list[tuple[Request, dict[str, Any]]], now: datetime
+    ) -> tuple[list[Reply], tuple[frozenset[str], bool] | None]:
+        """identity → member → permission → handler → audit → commit, for every request.
+
+        A single command's refusal rolls everything back (it is raised). In a batch,
+        a request refused before its handler gets its one line and the rest go on.
+        """
         async with UnitOfWork(self.sessions, now) as uow:
-            member, identity = await register(
-                uow, request.platform, request.user_id, request.user_name
-            )
-            roles = await roles_of(uow, member, self.settings)
-            context = Context(
-                member=member,
-                identity=identity,
-                roles=roles,
-                place=request.place,
-                uow=uow,
-                settings=self.settings,
-                registry=self.registry,
-            )
-            args = await self._resolve_members(uow, spec, values)
-            await self._authorize(context, spec, args)
-            touch(member, now)
-            if spec.access.privileged:
-                uow.audit(member.id, spec.path, canonical(spec, args))
-            reply = await spec.handler(context, **args)
-            reply = await with_people(uow.session, reply)
+            accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
+            found = await register_many(uow, accounts)
+            known = [f[0].id for f in found if not isinstance(f, BadArgument)]
+            roles = await roles_many(uow, known, self.settings)
+            replies: list[Reply] = [Reply.error("")] * len(items)
+            ready: list[tuple[int, Context, dict[str, Any]]] = []
+            for index, ((request, values), account) in enumerate(zip(items, found, strict=True)):
+                try:
+                    if isinstance(account, BadArgument):
+                        raise account
+                    member, identity = account
+                    context = Context(
+                        member=member,
+                        identity=identity,
+                        roles=roles[member.id],
+                        place=request.place,
+                        uow=uow,
+                        settings=self.settings,
+                        registry=self.registry,
+                    )
+                    args = await self._resolve_members(uow, spec, values)
+                    await self._authorize(context, spec, args)
+                except UserError as error:
+                    if spec.batch is None:
+                        raise
+                    replies[index] = Reply.error(str(error))
+                    continue
+                if spec.access.privileged:
+                    uow.audit(member.id, spec.path, canonical(spec, args))
+                ready.append((index, context, args))
+            if spec.batch is not None:
+                results = await spec.batch([(c, a) for _, c, a in ready]) if ready else []
+            else:
+                [(_, context, args)] = ready
+                results = [await spec.handler(context, **args)]
+            for (index, context, _), reply in zip(ready, results, strict=True):
+                if reply.ok:  # a refusal changes nothing, not even "last active"
+                    touch(context.member, now)
+                replies[index] = await with_people(uow.session, reply)
             deliver = bool(uow.events or uow.queued)
             work = (frozenset(uow.touched), deliver) if uow.has_work else None
             await uow.commit()
-        return reply, work
+        return replies, work
 
     async def _resolve_members(
         self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any]

@@ -8,6 +8,7 @@ parameter kind. The Slack parser, the Discord command tree, the console and
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 import types
@@ -120,6 +121,8 @@ class Param:
 
 
 Handler = Callable[..., Awaitable["Reply"]]
+BatchHandler = Callable[[list[tuple["Context", dict[str, Any]]]], Awaitable[list["Reply"]]]
+"""Given (context, arguments) per request, all in one unit of work, a reply for each."""
 AnyAnnouncer = Callable[..., Awaitable[Any]]
 """See `bot.notifier.Announcer`; loose here so the registry need not import the notifier."""
 
@@ -136,6 +139,8 @@ class CommandSpec:
     handler: Handler = field(compare=False, repr=False)
     confirm: bool = False
     """Destructive: adapters may ask for confirmation before running it."""
+    batch: BatchHandler | None = field(default=None, compare=False, repr=False)
+    """Runs many concurrent requests of this command in one transaction (see `Router.batch`)."""
 
     @property
     def path(self) -> str:
@@ -273,6 +278,7 @@ class Router:
         self.completers: dict[str, Completer] = {}
         self.live: dict[str, LiveRenderer] = {}
         self.member_hooks: list[MemberHook] = []
+        self.batches: dict[tuple[str, str | None], BatchHandler] = {}
 
     def command(
         self,
@@ -314,6 +320,20 @@ class Router:
 
         return decorate
 
+    def batch(self, group: str, name: str | None) -> Callable[[BatchHandler], BatchHandler]:
+        """Declare how a burst of one command is run together: one transaction, set-based.
+
+        For commands that arrive in bursts (a society voting at once). The batch
+        handler must write nothing for a request it refuses, since the others commit;
+        the dispatcher still registers, authorises and audits each request.
+        """
+
+        def decorate(handler: BatchHandler) -> BatchHandler:
+            self.batches[(group, name)] = handler
+            return handler
+
+        return decorate
+
     def live_post(self, kind: str) -> Callable[[LiveRenderer], LiveRenderer]:
         """Declare how a live post of `kind` (`poll` for `poll:12`) is rendered anew."""
 
@@ -351,6 +371,13 @@ class Registry:
                 if key in self._specs:
                     raise ValueError(f"command /{spec.path} is declared twice ({router.name})")
                 self._specs[key] = spec
+            for key, batch in router.batches.items():
+                if key not in self._specs:
+                    raise ValueError(f"batch for unknown command /{' '.join(filter(None, key))}")
+                if self._specs[key].access.privileged:
+                    # A refused request in a batch still shares a commit; keep audits honest.
+                    raise ValueError(f"/{self._specs[key].path} is privileged and cannot batch")
+                self._specs[key] = dataclasses.replace(self._specs[key], batch=batch)
             for kind, resolver in router.owners.items():
                 if kind in self.owners:
                     raise ValueError(f"owner of {kind!r} is declared twice ({router.name})")

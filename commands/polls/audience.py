@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
-from bot.errors import BadArgument
+from bot.errors import BadArgument, Forbidden
 from bot.notifier import Target
 from commands.lookup import chapter_of_place, find_chapter
 from storage.models import ChannelBinding, Chapter, Member, Poll
@@ -92,6 +92,15 @@ def may_vote(poll: Poll, member: Member) -> bool:
     if poll.audience == SOCIETY or is_open_channel(poll):
         return True
     return member.chapter_id == poll.chapter_id
+
+
+async def refuse_ineligible(session: AsyncSession, poll: Poll, member: Member, doing: str) -> None:
+    """Raise the one-line refusal for a member outside the poll's audience."""
+    if may_vote(poll, member):
+        return
+    chapter = await session.get(Chapter, poll.chapter_id) if poll.chapter_id else None
+    hint = f"; /member join {chapter.name} if you belong there" if chapter else ""
+    raise Forbidden(describe(poll, chapter), f"{doing} poll {poll.id}{hint}")
 
 
 async def eligible_count(session: AsyncSession, poll: Poll) -> int | None:

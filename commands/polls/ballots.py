@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,14 +33,20 @@ def voter_key(settings: Settings, poll_id: int, member_id: int) -> str:
     return hmac.new(secret.get_secret_value().encode(), message, hashlib.sha256).hexdigest()
 
 
-async def current(session: AsyncSession, poll: Poll, key: str) -> list[int] | None:
-    """The member's choices now, or None if they have not voted."""
-    choices = await session.scalar(
-        select(Ballot.choices)
-        .where(Ballot.poll_id == poll.id, Ballot.voter_key == key)
+BallotKey = tuple[int, str]
+"""(poll id, voter key)."""
+
+
+async def current_many(session: AsyncSession, wanted: set[BallotKey]) -> dict[BallotKey, list[int]]:
+    """The choices behind each key that has voted (locked on PostgreSQL until commit)."""
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Ballot.poll_id, Ballot.voter_key, Ballot.choices)
+        .where(tuple_(Ballot.poll_id, Ballot.voter_key).in_(sorted(wanted)))
         .with_for_update()
     )
-    return list(choices) if choices is not None else None
+    return {(poll_id, key): list(choices) for poll_id, key, choices in rows}
 
 
 def _upsert(insert: Callable[[type[Ballot]], Any]) -> Any:
@@ -55,27 +61,43 @@ def _upsert(insert: Callable[[type[Ballot]], Any]) -> Any:
 _UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
-async def cast(
+async def store(
     session: AsyncSession,
-    poll: Poll,
-    key: str,
-    member: Member,
-    choices: Sequence[int],
+    polls: Mapping[int, Poll],
+    voters: Mapping[BallotKey, int],
+    before: Mapping[BallotKey, list[int]],
+    after: Mapping[BallotKey, list[int]],
     now: datetime,
 ) -> None:
-    """Insert or replace the ballot in one statement, so concurrent votes never double."""
-    values = {
-        "poll_id": poll.id,
-        "voter_key": key,
-        "voter_id": None if poll.anonymous else member.id,
-        "choices": list(choices),
-        "cast_at": None if poll.anonymous else now,
-    }
-    await session.execute(_UPSERTS[session.get_bind().dialect.name], values)
+    """Write every ballot that changed, in one statement per kind of change.
 
-
-async def withdraw(session: AsyncSession, poll: Poll, key: str) -> None:
-    await session.execute(delete(Ballot).where(Ballot.poll_id == poll.id, Ballot.voter_key == key))
+    An upsert, not an insert, so a vote racing another process's vote for the same
+    member replaces it instead of doubling it.
+    """
+    rows, gone = [], []
+    for ballot_key, member_id in voters.items():
+        choices = after.get(ballot_key)
+        if choices == before.get(ballot_key):
+            continue
+        if choices is None:
+            gone.append(ballot_key)
+            continue
+        poll = polls[ballot_key[0]]
+        rows.append(
+            {
+                "poll_id": poll.id,
+                "voter_key": ballot_key[1],
+                "voter_id": None if poll.anonymous else member_id,
+                "choices": choices,
+                "cast_at": None if poll.anonymous else now,
+            }
+        )
+    if rows:
+        await session.execute(_UPSERTS[session.get_bind().dialect.name], rows)
+    if gone:
+        await session.execute(
+            delete(Ballot).where(tuple_(Ballot.poll_id, Ballot.voter_key).in_(gone))
+        )
 
 
 async def move_ballots(context: Context, member: Member, target: Member | None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complete import rank_choices
 from bot.context import Context
-from bot.errors import BadArgument, Conflict, Forbidden, NotFound
+from bot.errors import BadArgument, Conflict
 from bot.notifier import queue_direct
 from bot.permissions import Access, Owner, Role
 from bot.registry import MAX_CHOICES, Arg, Opt, Router, When
@@ -23,8 +22,6 @@ from bot.reply import File, Header, Reply, Section
 from commands.polls import audience as audiences
 from commands.polls import ballots
 from commands.polls.cards import (
-    buttons,
-    option_names,
     poll_card,
     results_reply,
     vote_example,
@@ -35,9 +32,10 @@ from commands.polls.closing import (
     close_poll,
     render_card,
     settle,
-    subject,
 )
+from commands.polls.lookup import find_poll, poll_chapter
 from commands.polls.tally import count, is_closed, results_visible
+from commands.polls.voting import vote_batch
 from commands.text import moment, plural
 from storage.models import Ballot, Chapter, Member, Poll
 
@@ -63,7 +61,7 @@ PollId = Annotated[int, Arg("the poll's number, as shown on it", complete="polls
 
 @router.owner("poll")
 async def poll_creator(context: Context, poll_id: int) -> set[int]:
-    poll = await _find(context, poll_id)
+    poll = await find_poll(context.session, poll_id)
     return {poll.creator_id} if poll.creator_id is not None else set()
 
 
@@ -80,17 +78,6 @@ async def complete_polls(session: AsyncSession, typed: str) -> list[str]:
 async def complete_audiences(session: AsyncSession, typed: str) -> list[str]:
     names = [f"chapter:{name}" for name in await session.scalars(select(Chapter.name))]
     return rank_choices(typed, [audiences.HERE, audiences.SOCIETY, *names])
-
-
-async def _find(context: Context, poll_id: int) -> Poll:
-    poll = await context.session.get(Poll, poll_id)
-    if poll is None:
-        raise NotFound(f"No poll {poll_id}. /poll list shows the polls.")
-    return poll
-
-
-async def _chapter(context: Context, poll: Poll) -> Chapter | None:
-    return await context.session.get(Chapter, poll.chapter_id) if poll.chapter_id else None
 
 
 def _clean_options(question: str, options: tuple[str, ...]) -> list[str]:
@@ -216,44 +203,6 @@ async def poll_create(
     return Reply.private(f"Poll {poll.id} is open. {posted}", *card.blocks, ContextLine(posted))
 
 
-def _choices(poll: Poll, given: tuple[str, ...]) -> list[int]:
-    """Option numbers from what was typed: numbers, labels, unique label prefixes."""
-    tokens: list[str] = []
-    for item in given:
-        tokens += item.split(",") if re.fullmatch(r"\d+(,\d+)+,?", item) else [item]
-    labels = [o.casefold() for o in poll.options]
-    chosen: list[int] = []
-    for token in (t.strip() for t in tokens if t.strip()):
-        if token.isdigit() and 1 <= int(token) <= len(labels):
-            number = int(token)
-        elif token.casefold() in labels:
-            number = labels.index(token.casefold()) + 1
-        else:
-            starts = [i for i, label in enumerate(labels, 1) if label.startswith(token.casefold())]
-            if len(starts) != 1:
-                listing = ", ".join(f"{n}. {o}" for n, o in enumerate(poll.options, 1))
-                raise BadArgument(
-                    f"Poll {poll.id} has no option {token[:40]!r}; choose a number or a label: "
-                    f"{listing}."
-                )
-            number = starts[0]
-        if number in chosen:
-            raise BadArgument(
-                f"You chose {poll.options[number - 1]!r} twice; give each option once."
-            )
-        chosen.append(number)
-    return chosen
-
-
-async def _eligible_or_refuse(context: Context, poll: Poll, doing: str) -> None:
-    if audiences.may_vote(poll, context.member):
-        return
-    chapter = await _chapter(context, poll)
-    who = audiences.describe(poll, chapter)
-    hint = f"; /member join {chapter.name} if you belong there" if chapter else ""
-    raise Forbidden(who, f"{doing} poll {poll.id}{hint}")
-
-
 @router.command(
     "poll",
     "vote",
@@ -272,81 +221,11 @@ async def poll_vote(
 
     You may vote again until the poll closes; your last vote counts.
     """
-    poll = await _find(context, poll_id)
-    await settle(context.uow, poll)
-    tz = ZoneInfo(poll.timezone)
-    if is_closed(poll, context.now):
-        # Returned, not raised: the close that `settle` just made must still commit.
-        closed_at = poll.closed_at or poll.closes_at
-        return Reply.error(
-            f"Poll {poll.id} closed {moment(closed_at, tz)}; see /poll results {poll.id}."
-        )
-    await _eligible_or_refuse(context, poll, "vote in")
-    key = ballots.voter_key(context.settings, poll.id, context.member.id)
-    before = await ballots.current(context.session, poll, key)
-    chosen = _choices(poll, choices)
-    if not chosen:
-        return _your_vote(poll, before)
-    if toggle:
-        if poll.ranked or len(chosen) != 1:
-            raise BadArgument("--toggle takes one option of a choose-one or choose-several poll.")
-        option, mine = chosen[0], list(before or [])
-        if option in mine:
-            chosen = [c for c in mine if c != option]
-        elif poll.multi == 1:
-            chosen = [option]
-        else:
-            chosen = [*mine, option]
-        if len(chosen) > poll.multi:
-            raise BadArgument(
-                f"Poll {poll.id} takes up to {poll.multi} choices and you have "
-                f"{option_names(poll, mine)}; remove one first."
-            )
-    elif not poll.ranked and len(chosen) > poll.multi:
-        allowed = "one choice" if poll.multi == 1 else f"up to {poll.multi} choices"
-        raise BadArgument(f"Poll {poll.id} takes {allowed}; you gave {len(chosen)}.")
-    if not poll.ranked:
-        chosen = sorted(chosen)
-    if chosen == before:
-        return Reply.private(
-            f"Your vote in poll {poll.id} is already {option_names(poll, chosen)}; nothing changed."
-        )
-    if not chosen:
-        await ballots.withdraw(context.session, poll, key)
-        context.uow.touch(subject(poll.id))
-        return Reply.private(f"Your vote in poll {poll.id} is withdrawn.")
-    await ballots.cast(context.session, poll, key, context.member, chosen, context.now)
-    context.uow.touch(subject(poll.id))
-    noun = "ranking" if poll.ranked else "vote"
-    if before:
-        line = (
-            f"Changed your {noun} in poll {poll.id} from {option_names(poll, before)} "
-            f"to {option_names(poll, chosen)}."
-        )
-    else:
-        line = f"Your {noun} in poll {poll.id}: {option_names(poll, chosen)}."
-    line += f" You can change it until {moment(poll.closes_at, tz)}."
-    if poll.anonymous:
-        line += " It is anonymous: nobody can see who chose what."
-    return Reply.private(line)
+    args = {"poll_id": poll_id, "choices": choices, "toggle": toggle}
+    return (await vote_batch([(context, args)]))[0]
 
 
-def _your_vote(poll: Poll, before: list[int] | None) -> Reply:
-    listing = "\n".join(f"{n}. {label}" for n, label in enumerate(poll.options, 1))
-    if before:
-        line = f"Your vote in poll {poll.id}: {option_names(poll, before)}."
-    else:
-        line = f"You have not voted in poll {poll.id} yet."
-    how = f"To vote, give option numbers: {vote_example(poll)}"
-    if poll.ranked:
-        how += " (first choice first; rank as many as you like)"
-    return Reply.private(
-        f"{line} {how}",
-        Header(f"Poll {poll.id}: {poll.question}"),
-        Section(listing),
-        ContextLine(f"{line} {how}"),
-        buttons(poll),
-    )
+router.batch("poll", "vote")(vote_batch)
 
 
 async def _may_see(context: Context, poll: Poll) -> None:
@@ -356,7 +235,7 @@ async def _may_see(context: Context, poll: Poll) -> None:
         or audiences.may_vote(poll, context.member)
     ):
         return
-    await _eligible_or_refuse(context, poll, "see")
+    await audiences.refuse_ineligible(context.session, poll, context.member, "see")
 
 
 @router.command("poll", "results", examples=["/poll results 12"])
@@ -365,11 +244,11 @@ async def poll_results(context: Context, poll_id: PollId) -> Reply:
 
     Ranked polls show every round of the instant runoff and how ties were broken.
     """
-    poll = await _find(context, poll_id)
+    poll = await find_poll(context.session, poll_id)
     await settle(context.uow, poll)
     await _may_see(context, poll)
     tally = await count(context.session, poll, runoff=results_visible(poll, context.now))
-    chapter = await _chapter(context, poll)
+    chapter = await poll_chapter(context.session, poll)
     return results_reply(poll, tally, context.now, ZoneInfo(poll.timezone), chapter)
 
 
@@ -425,7 +304,7 @@ async def poll_list(
 @router.command("poll", "close", access=POLL_KEEPERS, examples=["/poll close 1"])
 async def poll_close(context: Context, poll_id: PollId) -> Reply:
     """Close a poll now and post its results where it was posted."""
-    poll = await _find(context, poll_id)
+    poll = await find_poll(context.session, poll_id)
     tz = ZoneInfo(poll.timezone)
     if poll.closed_at is None and poll.closes_at <= context.now:
         await settle(context.uow, poll)
@@ -433,7 +312,7 @@ async def poll_close(context: Context, poll_id: PollId) -> Reply:
         closed_at = poll.closed_at or poll.closes_at
         raise Conflict(f"Poll {poll.id} is already closed ({moment(closed_at, tz)}).")
     tally = await count(context.session, poll, runoff=True)
-    chapter = await _chapter(context, poll)
+    chapter = await poll_chapter(context.session, poll)
     results = results_reply(poll, tally, context.now, tz, chapter)
     line = f"Closed poll {poll.id}; the results are posted where it was posted."
     return Reply.private(f"{line} {results.text}", Section(line), *results.blocks)
@@ -445,7 +324,7 @@ async def poll_remind(context: Context, poll_id: PollId) -> Reply:
 
     At most once a day per poll; members who turned nudges off are left alone.
     """
-    poll = await _find(context, poll_id)
+    poll = await find_poll(context.session, poll_id)
     await settle(context.uow, poll)
     tz = ZoneInfo(poll.timezone)
     if is_closed(poll, context.now):
@@ -502,7 +381,7 @@ def _cell(text: str) -> str:
 @router.command("poll", "export", access=POLL_KEEPERS, examples=["/poll export 1"])
 async def poll_export(context: Context, poll_id: PollId) -> Reply:
     """Download a poll's ballots as CSV; an anonymous poll's file has no voter column."""
-    poll = await _find(context, poll_id)
+    poll = await find_poll(context.session, poll_id)
     await settle(context.uow, poll)
     tz = ZoneInfo(poll.timezone)
     if not results_visible(poll, context.now):
