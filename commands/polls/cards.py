@@ -57,6 +57,8 @@ def _facts(poll: Poll, tally: Tally, now: datetime, tz: ZoneInfo, chapter: Chapt
 
 
 def _bars(poll: Poll, tally: Tally) -> list[Block]:
+    if not tally.ballots:
+        return [_option_list(poll)]  # empty bars say nothing the list does not
     return [
         Progress(f"{n}. {label}", tally.counts[n], max(tally.ballots, 1))
         for n, label in enumerate(poll.options, 1)
