@@ -99,16 +99,19 @@ class Dispatcher:
 
     async def _drain(self, spec: CommandSpec, key: tuple[str, str | None]) -> None:
         waiting = self._waiting[key]
+        batch: list[_Pending] = []
         try:
             while waiting:
                 batch = waiting[:MAX_BATCH]
                 del waiting[:MAX_BATCH]
                 replies = await self._attempt(spec, [(p.request, p.values) for p in batch])
                 for pending, reply in zip(batch, replies, strict=True):
-                    pending.reply.set_result(reply)
+                    if not pending.reply.done():  # its caller may have gone away
+                        pending.reply.set_result(reply)
+                batch = []
         finally:
             del self._drainers[key]
-            for pending in waiting:  # only if this drainer was cancelled
+            for pending in [*batch, *waiting]:  # only if this drainer was cancelled
                 pending.reply.cancel()
             waiting.clear()
 
@@ -121,7 +124,7 @@ class Dispatcher:
             try:
                 replies, work = await self._run(spec, items, now)
             except UserError as error:
-                return [Reply.error(str(error))]
+                return [Reply.error(str(error))] * len(items)
             except (IntegrityError, DBAPIError) as error:
                 if _is_race(error) and attempt < RETRIES:
                     log.info("retrying /%s after a conflict (attempt %d)", spec.path, attempt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from bot.permissions import HQ_ONLY
 from bot.registry import Arg, Registry, Router
 from bot.reply import Reply
 from commands import ROUTERS
-from storage.models import ChannelBinding, Delivery, DeliveryStatus, Member, OutboxEvent
+from storage.models import Ballot, ChannelBinding, Delivery, DeliveryStatus, Member, OutboxEvent
 from tests.support import TestBot
 
 broken = Router("broken")
@@ -194,3 +195,16 @@ async def test_no_input_reaches_the_user_as_a_crash(
     assert "Something went wrong" not in reply.text, (words, reply.text)
     if not reply.ok:
         assert "\n" not in reply.text and reply.text.strip()
+
+
+async def test_a_voter_who_goes_away_mid_burst_does_not_stop_the_others(demo: TestBot) -> None:
+    tasks = [
+        asyncio.create_task(demo.send(f"/poll vote 1 {n}", as_=who))
+        for n, who in ((1, "grace"), (2, "bob"), (3, "carol"))
+    ]
+    await asyncio.sleep(0)  # every vote is queued for the same batch
+    tasks[0].cancel()  # grace's client disconnects before the batch runs
+    replies = await asyncio.gather(*tasks[1:])
+    assert [r.ok for r in replies] == [True, True]
+    # Grace's vote was already submitted when she left, so it counts like the others.
+    assert await demo.count(Ballot, Ballot.poll_id == 1) == 3
