@@ -93,6 +93,8 @@ async def store(
             }
         )
     if rows:
+        # In key order, not arrival order: where rows land says nothing of who came when.
+        rows.sort(key=lambda row: (row["poll_id"], row["voter_key"]))
         await session.execute(_UPSERTS[session.get_bind().dialect.name], rows)
     if gone:
         await session.execute(
