@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import random
 import resource
@@ -76,11 +75,13 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from bench.common import bench_settings, fresh_postgres_schema, host_line, ms, percentile
 from bot.bootstrap import App, bootstrap
 from bot.cli import settle_heap
-from bot.config import Settings
 from bot.context import Place, Request
-from storage.engine import create_engine, safe_url
+from storage.engine import safe_url
 from storage.models import (
     AuditEvent,
     ChannelBinding,
@@ -608,29 +609,8 @@ async def concurrent(app: App, commands: list[Command], workers: int) -> Phase:
     return phase
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """Nearest rank: the smallest value with at least p% of the values at or below it."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}ms"
-
-
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def host_line(when: str) -> str:
-    """Latency on a shared machine depends on what else runs: say so next to the figures."""
-    load = os.getloadavg()[0]
-    cpus = sorted(os.sched_getaffinity(0))
-    where = "on any" if len(cpus) == os.cpu_count() else "pinned to " + ",".join(map(str, cpus))
-    return (
-        f"host      {os.cpu_count()} CPUs, this process {where}, "
-        f"1-minute load average {load:.2f} {when}"
-    )
 
 
 @dataclass
@@ -685,22 +665,9 @@ def report(backend: str, seq: Phase, conc: Phase, workers: int) -> Result:
 
 
 async def run_backend(backend: str, url: str, args: argparse.Namespace, trace: bool) -> Result:
-    values: dict[str, Any] = {
-        "database_url": url,
-        "chapterhouse_admins": f"{PLATFORM}:{ADMIN}",
-        "default_timezone": "UTC",
-        "log_level": "WARNING",
-        "_env_file": None,  # nothing from a developer's .env leaks into the figures
-    }
-    settings = Settings(**values)
+    settings = bench_settings(url, f"{PLATFORM}:{ADMIN}")
     if backend == "postgres":
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                await connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-                await connection.exec_driver_sql("CREATE SCHEMA public")
-        finally:
-            await engine.dispose()
+        await fresh_postgres_schema(url)
     app = await bootstrap(settings)
     print(f"{backend:<8}  peak memory (RSS) after bootstrap = {peak_rss_mib():.0f} MiB")
     try:

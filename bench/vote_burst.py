@@ -84,7 +84,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import random
 import re
@@ -104,12 +103,16 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from bench.common import bench_settings, fresh_postgres_schema, host_line, ms, percentile
+from bench.irv_count import make_ballots
 from bot.bootstrap import App, bootstrap
 from bot.config import Settings
 from bot.context import Place, Request
 from commands.polls.ballots import voter_key
 from commands.polls.irv import instant_runoff
-from storage.engine import BUSY_TIMEOUT_MS, create_engine, safe_url
+from storage.engine import BUSY_TIMEOUT_MS, safe_url
 from storage.models import Ballot, Chapter, Identity, Member, Poll
 
 PLATFORM = "console"
@@ -129,27 +132,6 @@ FLOOR_TABLE = "bench_floor_ballots"
 
 def handle(member_id: int) -> str:
     return f"m{member_id}"
-
-
-def host_line(when: str) -> str:
-    """Throughput on a shared machine depends on what else runs: say so next to it."""
-    load = os.getloadavg()[0]
-    cpus = sorted(os.sched_getaffinity(0))
-    where = "on any" if len(cpus) == os.cpu_count() else "pinned to " + ",".join(map(str, cpus))
-    return (
-        f"host      {os.cpu_count()} CPUs, this process {where}, "
-        f"1-minute load average {load:.2f} {when}"
-    )
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}ms"
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """Nearest rank: the smallest value with at least p% of the values at or below it."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 # --------------------------------------------------------------------------- seeding
@@ -501,26 +483,8 @@ async def postgres_floor(url: str, rows: list[dict[str, Any]], pool_size: int) -
 # ------------------------------------------------------------------------- IRV
 
 
-def ranked_ballots(count: int, options: int, seed: int) -> list[list[int]]:
-    """Popularity-weighted random rankings, mostly short, some complete."""
-    rng = random.Random(seed)
-    popularity = [1.0 / (rank + 1.5) for rank in range(options)]
-    lengths = list(range(1, options + 1))
-    weights = [3.0 if n <= 3 else 1.0 for n in lengths]
-    weights[-1] = 4.0
-    ballots = []
-    for _ in range(count):
-        order = sorted(
-            range(1, options + 1),
-            key=lambda o: rng.random() ** (1 / popularity[o - 1]),
-            reverse=True,
-        )
-        ballots.append(order[: rng.choices(lengths, weights)[0]])
-    return ballots
-
-
 def irv_line(repeat: int, seed: int) -> str:
-    ballots = ranked_ballots(IRV_BALLOTS, OPTIONS, seed)
+    ballots = make_ballots(IRV_BALLOTS, OPTIONS, seed)
     times = []
     result = None
     for _ in range(repeat):
@@ -550,23 +514,9 @@ class Result:
 
 
 async def run_backend(backend: str, url: str, args: argparse.Namespace) -> Result:
-    values: dict[str, Any] = {
-        "database_url": url,
-        "chapterhouse_admins": f"{PLATFORM}:{ADMIN}",
-        "default_timezone": "UTC",
-        "log_level": "WARNING",
-        "ballot_secret": BALLOT_SECRET,
-        "_env_file": None,  # nothing from a developer's .env leaks into the figures
-    }
-    settings = Settings(**values)
+    settings = bench_settings(url, f"{PLATFORM}:{ADMIN}", ballot_secret=BALLOT_SECRET)
     if backend == "postgres":
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                await connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-                await connection.exec_driver_sql("CREATE SCHEMA public")
-        finally:
-            await engine.dispose()
+        await fresh_postgres_schema(url)
     app = await bootstrap(settings)
     try:
         rng = random.Random(args.seed)
