@@ -132,21 +132,19 @@ def find_spec(registry: Registry, tokens: list[Token]) -> tuple[CommandSpec, lis
     if not tokens or tokens[0].quoted:
         raise BadArgument("Type a command such as /help or /chapter list.")
     group = tokens[0].text.lstrip("/").lower()
-    groups = registry.groups()
-    if group not in groups:
-        hint = _did_you_mean(group, list(groups))
+    if not registry.has_group(group):
+        hint = _did_you_mean(group, registry.group_names())
         shown = " ".join(group.split())[:40]  # `--x="a\nb"` is one word with a line break
         raise BadArgument(f"Unknown command /{shown}.{hint} Type /help for the list.")
     top = registry.get(group, None)
     if top is not None:
         return top, tokens[1:]
-    subs = registry.subcommands(group)
-    names = [s.name or "" for s in subs]
-    if len(tokens) < 2 or tokens[1].text.startswith("--"):
-        raise BadArgument(f"/{group} needs a subcommand: {', '.join(names)}.")
-    name = tokens[1].text.lower()
-    spec = registry.get(group, name)
+    name = tokens[1].text.lower() if len(tokens) > 1 else ""
+    spec = registry.get(group, name) if not name.startswith("--") else None
     if spec is None:
+        names = [s.name or "" for s in registry.subcommands(group)]
+        if not name or name.startswith("--"):
+            raise BadArgument(f"/{group} needs a subcommand: {', '.join(names)}.")
         hint = _did_you_mean(name, names)
         raise BadArgument(
             f"/{group} has no subcommand {name!r}.{hint} Choose one of: {', '.join(names)}."

@@ -418,6 +418,12 @@ class Registry:
     def get(self, group: str, name: str | None) -> CommandSpec | None:
         return self._specs.get((group, name))
 
+    def has_group(self, group: str) -> bool:
+        return any(g == group for g, _ in self._specs)
+
+    def group_names(self) -> list[str]:
+        return sorted({g for g, _ in self._specs})
+
     def groups(self) -> dict[str, list[CommandSpec]]:
         grouped: dict[str, list[CommandSpec]] = {}
         for spec in self:
