@@ -161,7 +161,6 @@ def parse(registry: Registry, text: str, env: ParseEnv) -> tuple[CommandSpec, di
 
 def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any]:
     """Assign tokens to the spec's parameters and convert each to its type."""
-    usage = f"Usage: {spec.usage()}"
     options = spec.options
     raw: dict[str, str] = {}
     positional: list[str] = []
@@ -183,7 +182,7 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
             raise BadArgument(f"{flag} is given twice; give it once.")
         if param.kind is Kind.FLAG:
             if eq:
-                raise BadArgument(f"{flag} is a switch and takes no value. {usage}")
+                raise BadArgument(f"{flag} is a switch and takes no value. {_usage(spec)}")
             raw[flag] = ""
             i += 1
             continue
@@ -194,7 +193,7 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
         if i + 1 >= len(tokens) or (
             not tokens[i + 1].quoted and tokens[i + 1].text.startswith("--")
         ):
-            raise BadArgument(f"{flag} needs a value ({param.metavar}). {usage}")
+            raise BadArgument(f"{flag} needs a value ({param.metavar}). {_usage(spec)}")
         raw[flag] = tokens[i + 1].text
         i += 2
 
@@ -245,28 +244,32 @@ def _convert_all(
     extra: str | None = None,
 ) -> dict[str, Any]:
     """Convert what each parameter was given, in declaration order; report what is missing."""
-    usage = f"Usage: {spec.usage()}"
     values: dict[str, Any] = {}
     for param in spec.positionals:
         texts = slots.get(param.name, [])
         if not texts and param.required:
-            raise BadArgument(f"Missing {param.metavar}. {usage}")
+            raise BadArgument(f"Missing {param.metavar}. {_usage(spec)}")
         if param.variadic:
             values[param.name] = tuple(convert(param, t, env) for t in texts)
         else:
             values[param.name] = convert(param, texts[0], env) if texts else param.default
     if extra is not None:
-        raise BadArgument(f"Unexpected {extra!r}. {usage}")
+        raise BadArgument(f"Unexpected {extra!r}. {_usage(spec)}")
     for flag, param in spec.options.items():
         if flag not in raw:
             if param.required:
-                raise BadArgument(f"Missing {flag} {param.metavar}. {usage}")
+                raise BadArgument(f"Missing {flag} {param.metavar}. {_usage(spec)}")
             values[param.name] = param.default
         elif param.kind is Kind.FLAG:
             values[param.name] = True
         else:
             values[param.name] = convert(param, raw[flag], env)
     return values
+
+
+def _usage(spec: CommandSpec) -> str:
+    """Only for error lines: building it for every command that parses costs a burst."""
+    return f"Usage: {spec.usage()}"
 
 
 def _label(param: Param) -> str:

@@ -358,6 +358,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: dict[tuple[str, str | None], CommandSpec] = {}
+        self._groups: frozenset[str] = frozenset()
         self.owners: dict[str, OwnerResolver] = {}
         self.announcers: dict[str, AnyAnnouncer] = {}
         self.completers: dict[str, Completer] = {}
@@ -395,6 +396,7 @@ class Registry:
                 if source in self.completers:
                     raise ValueError(f"completer {source!r} is declared twice ({router.name})")
                 self.completers[source] = completer
+        self._groups = frozenset(g for g, _ in self._specs)
         groups_with_subs = {g for (g, n) in self._specs if n is not None}
         for spec in self._specs.values():
             owner = spec.access.owner
@@ -419,7 +421,7 @@ class Registry:
         return self._specs.get((group, name))
 
     def has_group(self, group: str) -> bool:
-        return any(g == group for g, _ in self._specs)
+        return group in self._groups
 
     def group_names(self) -> list[str]:
         return sorted({g for g, _ in self._specs})
