@@ -35,7 +35,9 @@ async def vote_batch(votes: list[Vote]) -> list[Reply]:
     session = uow.session
     polls: dict[int, Poll] = {}
     for poll_id in sorted({args["poll_id"] for _, args in votes}):
-        poll = await session.get(Poll, poll_id)
+        # A share lock on PostgreSQL: a close from another process waits for these
+        # votes to commit instead of slipping in between the check and the write.
+        poll = await session.get(Poll, poll_id, with_for_update={"read": True})
         if poll is not None:
             await settle(uow, poll)
             polls[poll_id] = poll
