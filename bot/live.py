@@ -88,16 +88,17 @@ class LiveMessages:
         finally:
             self._tasks.pop(subject, None)
 
-    async def refresh(self, subject: str) -> int:
-        """Re-render `subject` and edit each posted copy this process can reach."""
+    async def render(self, session: AsyncSession, subject: str, now: datetime) -> Reply | None:
+        """`subject` as it should look now, or None if nothing renders it any more."""
         kind, _, ident = subject.partition(":")
         renderer = self.renderers.get(kind)
-        if renderer is None:
-            return 0
+        reply = await renderer(session, ident, now) if renderer is not None else None
+        return await with_people(session, reply) if reply is not None else None
+
+    async def refresh(self, subject: str) -> int:
+        """Re-render `subject` and edit each posted copy this process can reach."""
         async with UnitOfWork(self.sessions, self.clock.now()) as uow:
-            reply = await renderer(uow.session, ident, uow.now)
-            if reply is not None:
-                reply = await with_people(uow.session, reply)
+            reply = await self.render(uow.session, subject, uow.now)
             copies = (
                 await uow.session.execute(
                     select(Delivery.platform, Delivery.channel_id, Delivery.message_id)

@@ -163,14 +163,21 @@ class Notifier:
                         .returning(Delivery)
                     )
                 )
+                # A live post (a poll) waiting for this platform's process may have
+                # changed since it was queued: post it as it is now, not as it was.
+                fresh: dict[str, Reply] = {}
+                for subject in sorted({d.subject for d in claimed if d.subject}):
+                    reply = await self.live.render(uow.session, subject, uow.now)
+                    if reply is not None:
+                        fresh[subject] = reply
                 await uow.commit()
             for delivery in sorted(claimed, key=lambda d: d.id):
-                sent += await self._send(poster, delivery)
+                sent += await self._send(poster, delivery, fresh.get(delivery.subject or ""))
         return sent
 
-    async def _send(self, poster: Poster, delivery: Delivery) -> int:
+    async def _send(self, poster: Poster, delivery: Delivery, fresh: Reply | None = None) -> int:
         status, error, message_id = DeliveryStatus.SENT, None, None
-        reply = Reply.from_json(delivery.reply)
+        reply = fresh or Reply.from_json(delivery.reply)
         try:
             if delivery.direct:
                 message_id = await poster.direct(delivery.channel_id, reply)

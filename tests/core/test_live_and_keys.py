@@ -14,6 +14,7 @@ from bot.ballot_key import with_ballot_key
 from bot.config import ConfigError
 from bot.live import LiveMessages
 from bot.reply import Reply
+from storage.models import ChannelBinding
 from tests.support import TestBot, make_settings
 
 
@@ -71,3 +72,42 @@ def test_postgresql_needs_a_configured_ballot_secret() -> None:
 def test_a_short_ballot_secret_is_refused() -> None:
     with pytest.raises(Exception, match="at least 16 characters"):
         make_settings("sqlite+aiosqlite:///x.db", ballot_secret="short")
+
+
+class SlackPoster:
+    platform = "slack"
+
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+
+    async def post(self, channel_id: str, reply: Reply) -> str:
+        self.posted.append(render(reply))
+        return "1700000000.000100"
+
+    async def direct(self, user_id: str, reply: Reply) -> str:
+        raise AssertionError("no direct messages here")
+
+    async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
+        raise AssertionError("nothing to edit yet")
+
+
+async def test_a_poll_queued_for_another_platform_is_posted_as_it_is_when_sent(
+    demo: TestBot,
+) -> None:
+    async with demo.uow() as uow:
+        uow.session.add(
+            ChannelBinding(
+                chapter_id=3,
+                platform="slack",
+                channel_id="C0BOSTON",
+                channel_name="boston",
+                bound_at=uow.now,
+            )
+        )
+        await uow.commit()
+    await demo.ok('/poll create "Venue?" "Library" "Café" --audience chapter:Boston', as_="dan")
+    await demo.ok("/poll vote 2 2", as_="grace")  # while no Slack process is running
+    slack = SlackPoster()
+    demo.app.notifier.add_poster(slack)
+    assert await demo.app.notifier.send_pending() == 1
+    assert "1 of 2 eligible voted" in slack.posted[0] and "2. Café: █" in slack.posted[0]
