@@ -356,7 +356,8 @@ async def poll_remind(context: Context, poll_id: PollId) -> Reply:
     )
     waiting = [(m, nudges) for m, nudges in eligible if keys[m] not in voted]
     wanting = {m: f"remind:poll:{poll.id}:{today}:member:{m}" for m, nudges in waiting if nudges}
-    card = poll_card(poll, await count(context.session, poll), context.now, tz, None)
+    card = await render_card(context.session, str(poll.id), context.now)
+    assert card is not None  # the poll was found above
     line = (
         f"Reminder: poll {poll.id} closes {moment(poll.closes_at, tz)} and you have not voted. "
         f"{vote_example(poll)}"

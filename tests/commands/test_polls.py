@@ -433,3 +433,12 @@ async def test_a_burst_of_votes_counts_each_member_once_and_refuses_only_the_bad
     async with demo.uow() as uow:
         carol = await uow.session.scalar(select(Member).where(Member.name.like("Carol%")))
     assert carol is not None and carol.last_active_at is None  # refused: nothing written
+
+
+async def test_a_chapter_poll_reminder_names_the_chapter(demo: TestBot) -> None:
+    poll = await new_poll(demo)
+    demo.posts.clear()
+    assert "Reminding 2 members" in await demo.ok(f"/poll remind {poll}", as_="dan")
+    reminders = [text for channel, text in demo.posts if channel.startswith("@")]
+    assert len(reminders) == 2
+    assert all("for members of Boston" in text for text in reminders)
