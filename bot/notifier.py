@@ -11,7 +11,7 @@ Two steps, each safe to run twice or from two processes:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -210,9 +210,14 @@ class Notifier:
 async def _targets(session: AsyncSession, announcement: Announcement) -> list[Target]:
     if announcement.targets is not None:
         return list(dict.fromkeys(announcement.targets))
+    return await bound_channels(session, announcement.chapter_ids)
+
+
+async def bound_channels(session: AsyncSession, chapter_ids: Iterable[int] | None) -> list[Target]:
+    """The channels bound to these chapters (None: to any chapter), in binding order."""
     channels = select(ChannelBinding.platform, ChannelBinding.channel_id)
-    if announcement.chapter_ids is not None:
-        channels = channels.where(ChannelBinding.chapter_id.in_(announcement.chapter_ids))
+    if chapter_ids is not None:
+        channels = channels.where(ChannelBinding.chapter_id.in_(list(chapter_ids)))
     rows = await session.execute(channels.order_by(ChannelBinding.id))
     return [(platform, channel_id) for platform, channel_id in rows]
 

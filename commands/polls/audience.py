@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.errors import BadArgument, Forbidden
-from bot.notifier import Target
+from bot.notifier import Target, bound_channels
 from commands.lookup import chapter_of_place, find_chapter
-from storage.models import ChannelBinding, Chapter, Member, Poll
+from storage.models import Chapter, Member, Poll
 
 HERE, CHAPTER, SOCIETY = "here", "chapter", "society"
 AUDIENCES = "here, society, chapter:NAME or workgroup:NAME"
@@ -66,10 +66,9 @@ async def targets(session: AsyncSession, poll: Poll) -> list[Target]:
     """The channels a new poll is posted to."""
     if poll.audience == HERE:
         return [(poll.origin_platform, poll.origin_channel_id)]
-    query = select(ChannelBinding.platform, ChannelBinding.channel_id).order_by(ChannelBinding.id)
-    if poll.audience == CHAPTER:
-        query = query.where(ChannelBinding.chapter_id == poll.chapter_id)
-    return [(platform, channel_id) for platform, channel_id in await session.execute(query)]
+    if poll.audience == SOCIETY:
+        return await bound_channels(session, None)
+    return await bound_channels(session, [poll.chapter_id] if poll.chapter_id else [])
 
 
 def is_open_channel(poll: Poll) -> bool:
