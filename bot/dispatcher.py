@@ -163,7 +163,7 @@ class Dispatcher:
             found = await register_many(uow, accounts)
             known = [f[0].id for f in found if not isinstance(f, BadArgument)]
             roles = await roles_many(uow, known, self.settings)
-            replies: list[Reply] = [Reply.error("")] * len(items)
+            replies: dict[int, Reply] = {}
             ready: list[tuple[int, Context, dict[str, Any]]] = []
             for index, ((request, values), account) in enumerate(zip(items, found, strict=True)):
                 try:
@@ -201,7 +201,7 @@ class Dispatcher:
             deliver = bool(uow.events or uow.queued)
             work = (frozenset(uow.touched), deliver) if uow.has_work else None
             await uow.commit()
-        return replies, work
+        return [replies[index] for index in range(len(items))], work
 
     async def _resolve_members(
         self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any]
