@@ -41,7 +41,7 @@ class Request:
     place: Place
     text: str | None = None
     path: tuple[str, str | None] | None = None
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass

@@ -82,6 +82,38 @@ class Dispatcher:
             return await self._join_batch(spec, request, values)
         return (await self._attempt(spec, [(request, values)]))[0]
 
+    async def view(self, request: Request, page: Callable[[Context], Awaitable[Reply]]) -> Reply:
+        """A page for the member who asked (a dashboard), through the same identity path.
+
+        No command and no permission: a page shows only what its member may see.
+        Errors become one line, as for commands.
+        """
+        now = self.clock.now()
+        try:
+            async with UnitOfWork(self.sessions, now) as uow:
+                account = request.platform, request.user_id, request.user_name
+                [found] = await register_many(uow, [account])
+                if isinstance(found, BadArgument):
+                    raise found
+                member, identity = found
+                roles = await roles_many(uow, [member.id], self.settings)
+                context = Context(
+                    member=member,
+                    identity=identity,
+                    roles=roles[member.id],
+                    place=request.place,
+                    uow=uow,
+                    settings=self.settings,
+                    registry=self.registry,
+                )
+                reply = await with_people(uow.session, await page(context))
+                await uow.commit()
+                return reply
+        except UserError as error:
+            return Reply.error(str(error))
+        except Exception as error:
+            return self._crash("view", error)
+
     async def _join_batch(
         self, spec: CommandSpec, request: Request, values: dict[str, Any]
     ) -> Reply:
@@ -226,9 +258,10 @@ class Dispatcher:
                 return
         raise Forbidden(access.describe(), f"use /{spec.path}")
 
-    def _crash(self, spec: CommandSpec, error: BaseException) -> Reply:
+    def _crash(self, spec: CommandSpec | str, error: BaseException) -> Reply:
         error_id = secrets.token_hex(4)
-        log.error("error %s in /%s", error_id, spec.path, exc_info=error)
+        where = spec if isinstance(spec, str) else f"/{spec.path}"
+        log.error("error %s in %s", error_id, where, exc_info=error)
         return Reply.error(
             f"Something went wrong on our side (error {error_id}); nothing was changed. "
             "Tell an admin this id if it keeps happening."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -212,11 +212,14 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
     return _convert_all(spec, slots, raw, env, extra=positional[0] if positional else None)
 
 
-def bind_values(spec: CommandSpec, given: Mapping[str, str], env: ParseEnv) -> dict[str, Any]:
-    """Typed-option platforms (Discord) send values by name; convert them the same way.
+def bind_values(
+    spec: CommandSpec, given: Mapping[str, str | Sequence[str]], env: ParseEnv
+) -> dict[str, Any]:
+    """Typed-option platforms (Discord, forms) send values by name; convert them the same way.
 
     Values are matched to parameters by name, never by position, so a missing
-    value is reported as missing rather than shifting the others along.
+    value is reported as missing rather than shifting the others along. A variadic
+    parameter takes a list (one form line per option) or one string to tokenize.
     """
     by_name = {p.name: p for p in spec.params}
     for name in given:
@@ -226,6 +229,13 @@ def bind_values(spec: CommandSpec, given: Mapping[str, str], env: ParseEnv) -> d
     raw: dict[str, str] = {}
     for name, value in given.items():
         param = by_name[name]
+        if not isinstance(value, str):
+            items = [strip_tokens(v).strip() for v in value]
+            items = [item for item in items if item]
+            if param.variadic:
+                slots[name] = items
+                continue
+            value = " ".join(items)
         text = strip_tokens(str(value))
         if param.positional:
             slots[name] = [t.text for t in tokenize(text)] if param.variadic else [text]

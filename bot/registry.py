@@ -25,7 +25,7 @@ from storage.models import Member
 
 if typing.TYPE_CHECKING:
     from bot.context import Context
-    from bot.reply import Reply
+    from bot.reply import Block, Reply
 
 
 class Kind(enum.StrEnum):
@@ -141,6 +141,8 @@ class CommandSpec:
     """Destructive: adapters may ask for confirmation before running it."""
     batch: BatchHandler | None = field(default=None, compare=False, repr=False)
     """Runs many concurrent requests of this command in one transaction (see `Router.batch`)."""
+    form: bool = False
+    """Typed with no arguments, platforms with forms (Slack, Discord modals) ask for them."""
 
     @property
     def path(self) -> str:
@@ -221,6 +223,7 @@ def spec_from_handler(
     access: Access,
     examples: Iterable[str],
     confirm: bool,
+    form: bool = False,
 ) -> CommandSpec:
     hints = typing.get_type_hints(handler, include_extras=True)
     params: list[Param] = []
@@ -253,6 +256,7 @@ def spec_from_handler(
         examples=tuple(examples),
         handler=handler,
         confirm=confirm,
+        form=form,
     )
 
 
@@ -265,6 +269,8 @@ LiveRenderer = Callable[[AsyncSession, str, datetime], Awaitable["Reply | None"]
 """See `bot.live`: the current look of a live post, given its id."""
 MemberHook = Callable[["Context", Member, Member | None], Awaitable[None]]
 """Runs before a member is merged into another (target given) or forgotten (None)."""
+HomeSection = Callable[["Context"], Awaitable[list["Block"]]]
+"""One feature's part of a member's dashboard (Slack's App Home): blocks, or none."""
 
 
 class Router:
@@ -279,6 +285,7 @@ class Router:
         self.live: dict[str, LiveRenderer] = {}
         self.member_hooks: list[MemberHook] = []
         self.batches: dict[tuple[str, str | None], BatchHandler] = {}
+        self.home_sections: list[tuple[int, HomeSection]] = []
 
     def command(
         self,
@@ -288,9 +295,12 @@ class Router:
         access: Access = ANYONE,
         examples: Iterable[str] = (),
         confirm: bool = False,
+        form: bool = False,
     ) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
-            self.specs.append(spec_from_handler(handler, group, name, access, examples, confirm))
+            self.specs.append(
+                spec_from_handler(handler, group, name, access, examples, confirm, form)
+            )
             return handler
 
         return decorate
@@ -343,6 +353,19 @@ class Router:
 
         return decorate
 
+    def home(self, order: int) -> Callable[[HomeSection], HomeSection]:
+        """Declare this feature's part of the member's dashboard, placed by `order`.
+
+        Features add their own sections, so a new feature shows on every platform's
+        dashboard without touching an adapter.
+        """
+
+        def decorate(section: HomeSection) -> HomeSection:
+            self.home_sections.append((order, section))
+            return section
+
+        return decorate
+
     def before_member_leaves(self, hook: MemberHook) -> MemberHook:
         """Declare a step to run before a member is merged away or forgotten.
 
@@ -359,11 +382,13 @@ class Registry:
     def __init__(self) -> None:
         self._specs: dict[tuple[str, str | None], CommandSpec] = {}
         self._groups: frozenset[str] = frozenset()
+        self._home: list[tuple[int, HomeSection]] = []
         self.owners: dict[str, OwnerResolver] = {}
         self.announcers: dict[str, AnyAnnouncer] = {}
         self.completers: dict[str, Completer] = {}
         self.live: dict[str, LiveRenderer] = {}
         self.member_hooks: list[MemberHook] = []
+        self.home_sections: list[HomeSection] = []
 
     def include(self, *routers: Router) -> Registry:
         for router in routers:
@@ -392,11 +417,13 @@ class Registry:
                     raise ValueError(f"live post {kind!r} is declared twice ({router.name})")
                 self.live[kind] = renderer
             self.member_hooks.extend(router.member_hooks)
+            self._home.extend(router.home_sections)
             for source, completer in router.completers.items():
                 if source in self.completers:
                     raise ValueError(f"completer {source!r} is declared twice ({router.name})")
                 self.completers[source] = completer
         self._groups = frozenset(g for g, _ in self._specs)
+        self.home_sections = [section for _, section in sorted(self._home, key=lambda o: o[0])]
         groups_with_subs = {g for (g, n) in self._specs if n is not None}
         for spec in self._specs.values():
             owner = spec.access.owner

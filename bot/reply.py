@@ -56,11 +56,28 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Ask:
+    """Input a button gathers before it runs: a pick among options, or a ranking.
+
+    Each chosen option's value is appended to the button's command, in the order
+    chosen, so `/poll vote 12` with a ranking becomes `/poll vote 12 3 1 2`.
+    Platforms show it as they can: a modal of ordered selects, a select menu.
+    """
+
+    options: tuple[tuple[str, str], ...]
+    """(label shown, value appended to the command)."""
+    most: int = 1
+    ordered: bool = False
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Button:
     label: str
     action: str
     """The command text the button runs, e.g. `/poll vote 12 2`."""
     style: Literal["default", "primary", "danger"] = "default"
+    ask: Ask | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,15 @@ def _strings(value: object) -> list[str]:
     return []
 
 
+def _button(data: Mapping[str, Any]) -> Button:
+    values = dict(data)
+    if values.get("ask") is not None:
+        ask = dict(values["ask"])
+        ask["options"] = tuple(tuple(pair) for pair in ask["options"])
+        values["ask"] = Ask(**ask)
+    return Button(**values)
+
+
 @dataclass(frozen=True)
 class Reply:
     text: str
@@ -155,7 +181,7 @@ class Reply:
             if kind is Fields:
                 values["pairs"] = tuple(tuple(pair) for pair in values["pairs"])
             if kind is Actions:
-                values["buttons"] = tuple(Button(**b) for b in values["buttons"])
+                values["buttons"] = tuple(_button(b) for b in values["buttons"])
             blocks.append(kind(**values))
         people = {
             int(key): Person(p["name"], p.get("handles", {}))

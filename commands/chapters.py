@@ -17,8 +17,8 @@ from bot.mentions import mention
 from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY, president_of
 from bot.registry import Arg, Opt, Router
+from bot.reply import Block, Fields, Header, Reply, Section
 from bot.reply import Context as ContextLine
-from bot.reply import Fields, Header, Reply, Section
 from commands.cadence import Cadence, cadence
 from commands.lookup import chapter_presidents, find_chapter, name_key
 from commands.text import plural
@@ -159,6 +159,29 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
         blocks.append(Section("*Recent meetings*\n" + "\n".join(lines)))
     text = f"{found.name}: {found.status.value}, {found.region}, president {president}"
     return Reply.private(text, *blocks)
+
+
+@router.home(order=10)
+async def home_chapter(context: Context) -> list[Block]:
+    """The member's chapter and how its year of meetings is going."""
+    member = context.member
+    chapter = await context.session.get(Chapter, member.chapter_id) if member.chapter_id else None
+    if chapter is None:
+        return [
+            Header("Your chapter"),
+            Section("You have not joined a chapter yet. Find yours with /chapter list."),
+            ContextLine("Then: /member join CHAPTER"),
+        ]
+    today = _local_today(context, chapter)
+    result = await chapter_cadence(context.session, chapter, today, _targets(context))
+    lines = [
+        f"• {kind.value.title()}: {c.held} held, {c.due} of {c.per_year} due by now — {c.verdict}"
+        for kind, c in result.items()
+    ]
+    return [
+        Header(f"Your chapter: {chapter.name}"),
+        Section(f"*{chapter.status.value.title()}* · {chapter.region}\n" + "\n".join(lines)),
+    ]
 
 
 @router.command("chapter", "status", examples=["/chapter status Boston"])

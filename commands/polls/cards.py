@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.mentions import mention
-from bot.reply import Actions, Block, Button, Header, Progress, Reply, Section
+from bot.reply import Actions, Ask, Block, Button, Header, Progress, Reply, Section
 from bot.reply import Context as ContextLine
 from commands.polls.audience import describe
 from commands.polls.tally import Tally, is_closed, results_visible
@@ -71,7 +71,13 @@ def _option_list(poll: Poll) -> Section:
 
 def buttons(poll: Poll) -> Actions:
     if poll.ranked:
-        return Actions((Button("Rank the options", f"/poll vote {poll.id}", "primary"),))
+        ranking = Ask(
+            tuple((label, str(n)) for n, label in enumerate(poll.options, 1)),
+            most=len(poll.options),
+            ordered=True,
+            title=f"Rank poll {poll.id}",
+        )
+        return Actions((Button("Rank the options", f"/poll vote {poll.id}", "primary", ranking),))
     toggle = " --toggle" if poll.multi > 1 else ""
     return Actions(
         tuple(

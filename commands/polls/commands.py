@@ -17,8 +17,8 @@ from bot.errors import BadArgument, Conflict
 from bot.notifier import queue_direct
 from bot.permissions import Access, Owner, Role
 from bot.registry import MAX_CHOICES, Arg, Opt, Router, When
+from bot.reply import Block, File, Header, Reply, Section
 from bot.reply import Context as ContextLine
-from bot.reply import File, Header, Reply, Section
 from commands.polls import audience as audiences
 from commands.polls import ballots
 from commands.polls.cards import (
@@ -115,6 +115,7 @@ def _clean_options(question: str, options: tuple[str, ...]) -> list[str]:
     "poll",
     "create",
     access=POLL_CREATORS,
+    form=True,
     examples=[
         '/poll create "Where should we meet?" "Library" "Café" --audience chapter:Boston',
         '/poll create "Conference city?" "Lisbon" "Denver" "Osaka" --ranked --audience society',
@@ -252,6 +253,46 @@ async def poll_results(context: Context, poll_id: PollId) -> Reply:
     return results_reply(poll, tally, context.now, ZoneInfo(poll.timezone), chapter)
 
 
+async def _voted(context: Context, polls: list[Poll]) -> set[int]:
+    """Which of these polls the member has voted in (through their keyed ballots)."""
+    keys = {p.id: ballots.voter_key(context.settings, p.id, context.member.id) for p in polls}
+    return set(
+        await context.session.scalars(
+            select(Ballot.poll_id).where(
+                Ballot.poll_id.in_(keys), Ballot.voter_key.in_(list(keys.values()))
+            )
+        )
+    )
+
+
+@router.home(order=30)
+async def home_polls(context: Context) -> list[Block]:
+    """Open polls the member may vote in, the ones still waiting for their vote first."""
+    query = (
+        select(Poll)
+        .where(Poll.closed_at.is_(None), Poll.closes_at > context.now)
+        .order_by(Poll.closes_at)
+        .limit(LIST_LIMIT)
+    )
+    polls = [
+        p for p in await context.session.scalars(query) if audiences.may_vote(p, context.member)
+    ]
+    if not polls:
+        return [Header("Open polls"), Section("No open polls for you right now.")]
+    voted = await _voted(context, polls)
+    polls.sort(key=lambda p: p.id in voted)
+    lines = []
+    for poll in polls:
+        mark = "you voted ✓" if poll.id in voted else "*not voted yet*"
+        closes = moment(poll.closes_at, ZoneInfo(poll.timezone))
+        lines.append(f"*{poll.id}* {poll.question} — closes {closes} · {mark}")
+    return [
+        Header("Open polls"),
+        Section("\n".join(lines)),
+        ContextLine("Vote with the poll's buttons or /poll vote ID OPTION."),
+    ]
+
+
 @router.command("poll", "list", examples=["/poll list", "/poll list --open"])
 async def poll_list(
     context: Context,
@@ -275,14 +316,7 @@ async def poll_list(
     if not polls:
         none = "No open polls." if open_ else "No polls yet."
         return Reply.private(f"{none} Moderators start one with /poll create.")
-    keys = {p.id: ballots.voter_key(context.settings, p.id, member.id) for p in polls}
-    voted = set(
-        await context.session.scalars(
-            select(Ballot.poll_id).where(
-                Ballot.poll_id.in_(keys), Ballot.voter_key.in_(list(keys.values()))
-            )
-        )
-    )
+    voted = await _voted(context, polls)
     lines = []
     for poll in polls:
         tz = ZoneInfo(poll.timezone)
@@ -301,7 +335,7 @@ async def poll_list(
     )
 
 
-@router.command("poll", "close", access=POLL_KEEPERS, examples=["/poll close 1"])
+@router.command("poll", "close", access=POLL_KEEPERS, examples=["/poll close 1"], confirm=True)
 async def poll_close(context: Context, poll_id: PollId) -> Reply:
     """Close a poll now and post its results where it was posted."""
     poll = await find_poll(context.session, poll_id)
