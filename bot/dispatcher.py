@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,6 +27,7 @@ from bot.context import Context, Request
 from bot.errors import BadArgument, Forbidden, UserError
 from bot.identity import register_many, resolve, roles_many, touch
 from bot.mentions import Person, member_ids, mention
+from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
 from bot.permissions import Role
 from bot.registry import CommandSpec, Kind, MemberRef, Registry
@@ -77,10 +79,16 @@ class Dispatcher:
         try:
             spec, values = self._parse(request, env)
         except UserError as error:
+            COMMANDS.labels(request.platform, "unparsed", "refused").inc()
             return Reply.error(str(error))
+        started = time.perf_counter()
         if spec.batch is not None:
-            return await self._join_batch(spec, request, values)
-        return (await self._attempt(spec, [(request, values)]))[0]
+            reply = await self._join_batch(spec, request, values)
+        else:
+            reply = (await self._attempt(spec, [(request, values)]))[0]
+        COMMAND_SECONDS.labels(spec.path).observe(time.perf_counter() - started)
+        COMMANDS.labels(request.platform, spec.path, "ok" if reply.ok else "refused").inc()
+        return reply
 
     async def view(self, request: Request, page: Callable[[Context], Awaitable[Reply]]) -> Reply:
         """A page for the member who asked (a dashboard), through the same identity path.

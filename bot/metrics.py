@@ -1,0 +1,47 @@
+"""What an operator graphs and alerts on, exposed at `GET /metrics` (Prometheus format).
+
+One registry for the process, so several apps in one process (tests) add up
+instead of clashing; labels are command paths and platforms, never members.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+COMMANDS = Counter(
+    "chapterhouse_commands",
+    "Commands handled, by command and outcome (ok or refused).",
+    ["platform", "command", "outcome"],
+    registry=REGISTRY,
+)
+COMMAND_SECONDS = Histogram(
+    "chapterhouse_command_seconds",
+    "Time from a parsed request to its reply, by command.",
+    ["command"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+    registry=REGISTRY,
+)
+DELIVERIES = Counter(
+    "chapterhouse_deliveries",
+    "Posts to chat platforms, by platform and result (sent or failed).",
+    ["platform", "result"],
+    registry=REGISTRY,
+)
+INBOUND = Counter(
+    "chapterhouse_inbound",
+    "Requests from chat platforms, by platform and kind (command, action, view, event).",
+    ["platform", "kind"],
+    registry=REGISTRY,
+)
+DUPLICATES = Counter(
+    "chapterhouse_duplicates",
+    "Re-deliveries and double clicks that were dropped, by platform and reason.",
+    ["platform", "reason"],
+    registry=REGISTRY,
+)
+
+
+def exposition() -> bytes:
+    return generate_latest(REGISTRY)
