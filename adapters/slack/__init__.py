@@ -1,0 +1,1 @@
+"""The Slack adapter: the real Bolt app, Block Kit rendering, outgoing posts."""
