@@ -1,0 +1,54 @@
+"""The process's HTTP face: Slack's events endpoint, `/healthz` and `/metrics`.
+
+Served by aiohttp on `HTTP_HOST:HTTP_PORT` whether or not Slack is enabled, so a
+load balancer and Prometheus can watch a Discord-only process too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from sqlalchemy import text
+
+from adapters.slack.app import SlackAdapter
+from bot.bootstrap import App
+from bot.metrics import exposition
+
+log = logging.getLogger("chapterhouse.http")
+
+SLACK_PATH = "/slack/events"
+
+
+def build_web_app(core: App, slack: SlackAdapter | None, platforms: list[str]) -> web.Application:
+    app = web.Application()
+
+    async def healthz(_: web.Request) -> web.Response:
+        """Healthy when the database answers; a balancer takes a sick process out."""
+        try:
+            async with core.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:
+            log.warning("health check: database unreachable: %s", type(error).__name__)
+            return web.json_response(
+                {"status": "unhealthy", "database": "unreachable", "platforms": platforms},
+                status=503,
+            )
+        return web.json_response({"status": "ok", "database": "ok", "platforms": platforms})
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=exposition(), content_type="text/plain", charset="utf-8")
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    if slack is not None:
+        bolt = slack.bolt
+
+        async def slack_events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await bolt.async_dispatch(await to_bolt_request(request))
+            )
+
+        app.router.add_post(SLACK_PATH, slack_events)
+    return app

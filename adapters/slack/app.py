@@ -1,0 +1,413 @@
+"""The Slack adapter: the real Bolt app, translating Slack's payloads to core requests.
+
+Every slash command, button, modal and Home tab goes the same way: acknowledge
+Slack at once (it gives up after three seconds), turn the payload into a
+`Request`, await the core's dispatcher, render the `Reply` as Block Kit. Nothing
+here knows what a poll is: commands come from the registry, modals from command
+declarations, and buttons carry the command text they run.
+
+Slack re-delivers a request it thinks was lost (`X-Slack-Retry-Num`), and people
+double-click. Both are dropped before they reach the core, so nothing is done
+twice: a retry is recognised by its body, a double click by who clicked which
+button on which message within a couple of seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from cachetools import TTLCache
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import forms
+from adapters.slack.poster import SlackPoster, error_code
+from adapters.slack.render import (
+    ask_from_value,
+    render_message,
+    render_view_blocks,
+    unescape,
+)
+from bot.bootstrap import App
+from bot.context import Place, Request
+from bot.home import dashboard
+from bot.metrics import DUPLICATES, INBOUND
+from bot.parser import BadArgument, find_spec, tokenize
+from bot.registry import CommandSpec
+from bot.reply import Ask, Reply
+
+log = logging.getLogger("chapterhouse.slack")
+
+PLATFORM = "slack"
+RETRY_MEMORY = 15 * 60
+"""Seconds a request is remembered for recognising Slack's re-deliveries of it."""
+DOUBLE_CLICK = 2.0
+"""Seconds within which the same member clicking the same button again is a double click."""
+
+Listener = Callable[..., Awaitable[None]]
+
+
+class SlackAdapter:
+    """The Bolt app and the poster for one workspace, composed with the core `App`."""
+
+    def __init__(
+        self,
+        core: App,
+        *,
+        token: str,
+        signing_secret: str,
+        api_url: str = "https://slack.com/api/",
+    ) -> None:
+        self.core = core
+        self.client = AsyncWebClient(
+            token=token,
+            base_url=api_url if api_url.endswith("/") else api_url + "/",
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(max_retry_count=2),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            ],
+        )
+        self.poster = SlackPoster(self.client, confirm=self.confirm_prompt)
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            process_before_response=False,
+            raise_error_for_unhandled_request=False,
+        )
+        self._seen: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=RETRY_MEMORY)
+        self._clicks: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=DOUBLE_CLICK)
+        self._register()
+
+    # -- wiring ---------------------------------------------------------------
+
+    def _register(self) -> None:
+        bolt = self.bolt
+        bolt.middleware(self._drop_duplicates)
+        for group in self.core.registry.group_names():
+            bolt.command(f"/{group}")(self._on_command)
+        bolt.action({"action_id": _prefixed("run:")})(self._on_button)
+        bolt.action({"action_id": _prefixed("ask:")})(self._on_ask_button)
+        bolt.view("form")(self._on_form)
+        bolt.view("ask")(self._on_ask)
+        bolt.view("confirm")(self._on_confirm)
+        bolt.event("app_home_opened")(self._on_home_opened)
+
+    async def _drop_duplicates(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Acknowledge and drop Slack's re-deliveries and people's double clicks.
+
+        A re-delivery carries the very body Slack sent first (only its signature
+        headers change), so the body's digest recognises it, whichever header says
+        it is a retry. A double click is two payloads, so it is recognised by who
+        clicked which button on which message.
+        """
+        digest = hashlib.sha256(req.raw_body.encode()).hexdigest()
+        if digest in self._seen:
+            DUPLICATES.labels(PLATFORM, "retry").inc()
+            return BoltResponse(status=200, body="")
+        self._seen[digest] = True
+        click = _click_key(req.body)
+        if click is not None:
+            if click in self._clicks:
+                DUPLICATES.labels(PLATFORM, "double_click").inc()
+                return BoltResponse(status=200, body="")
+            self._clicks[click] = True
+        await next()
+        return None
+
+    # -- slash commands -------------------------------------------------------
+
+    async def _on_command(
+        self, ack: AsyncAck, command: Mapping[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        INBOUND.labels(PLATFORM, "command").inc()
+        text = f"{command['command']} {unescape(command.get('text') or '')}".strip()
+        place = Place(PLATFORM, command.get("channel_id", ""), command.get("channel_name", ""))
+        spec = self._spec(text)
+        if spec is not None and spec.form and _bare(text, spec):
+            await self._open(command["trigger_id"], self._form_view(spec, place), respond)
+            return
+        if spec is not None and spec.confirm and _parses(self, text, command["user_id"], place):
+            view = forms.confirm_view(
+                _confirm_text(spec),
+                command=text,
+                callback_id="confirm",
+                metadata=_metadata(place, command=text),
+            )
+            await self._open(command["trigger_id"], view, respond)
+            return
+        request = Request(
+            PLATFORM, command["user_id"], command.get("user_name", ""), place, text=text
+        )
+        reply = await self.core.dispatcher.handle(request)
+        await self._respond(respond, reply, place.channel_id, command["user_id"])
+
+    def _spec(self, text: str) -> CommandSpec | None:
+        try:
+            return find_spec(self.core.registry, tokenize(text))[0]
+        except BadArgument:
+            return None
+
+    def _form_view(self, spec: CommandSpec, place: Place) -> dict[str, Any]:
+        metadata = _metadata(place, path=[spec.group, spec.name])
+        return forms.form_view(spec, callback_id="form", metadata=metadata)
+
+    async def _open(self, trigger_id: str, view: dict[str, Any], respond: AsyncRespond) -> None:
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as error:
+            log.warning("views.open failed: %s", error_code(error))
+            await respond(
+                text="Slack would not open the form (it took too long); type the command "
+                "again, or add its arguments to the command.",
+                response_type="ephemeral",
+            )
+
+    async def _respond(
+        self, respond: AsyncRespond, reply: Reply, channel_id: str, user_id: str
+    ) -> None:
+        public = reply.ok and reply.visibility == "public"
+        await respond(
+            **render_message(reply, confirm=self.confirm_prompt),
+            response_type="in_channel" if public else "ephemeral",
+            replace_original=False,
+        )
+        try:
+            await self.poster.send_files(channel_id, user_id, reply)
+        except Exception:
+            log.exception("sending the files of a reply failed")
+
+    def confirm_prompt(self, action: str) -> str | None:
+        """Buttons that run a destructive command ask Slack to confirm first."""
+        spec = self._spec(action)
+        if spec is None or not spec.confirm:
+            return None
+        return f"This runs `{action}`. {_confirm_text(spec)}"
+
+    # -- buttons --------------------------------------------------------------
+
+    async def _on_button(
+        self, ack: AsyncAck, body: Mapping[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        INBOUND.labels(PLATFORM, "action").inc()
+        action = body["actions"][0]
+        user = body["user"]
+        place = _place(body)
+        request = Request(
+            PLATFORM,
+            user["id"],
+            user.get("username") or user.get("name", ""),
+            place,
+            text=str(action.get("value", "")),
+        )
+        reply = await self.core.dispatcher.handle(request)
+        if body.get("container", {}).get("type") == "view":  # the Home tab: no response_url
+            await self.poster.direct(user["id"], reply)
+            await self.publish_home(user["id"])
+            return
+        await self._respond(respond, _private(reply), place.channel_id, user["id"])
+
+    async def _on_ask_button(
+        self, ack: AsyncAck, body: Mapping[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        INBOUND.labels(PLATFORM, "action").inc()
+        parsed = ask_from_value(str(body["actions"][0].get("value", "")))
+        if parsed is None:
+            await respond(text="That button is out of date.", response_type="ephemeral")
+            return
+        action, ask = parsed
+        values = [value for _, value in ask.options]  # labels stay behind: metadata is small
+        metadata = _metadata(
+            _place(body), command=action, values=values, most=ask.most, ordered=ask.ordered
+        )
+        view = forms.ask_view(ask, callback_id="ask", metadata=metadata)
+        await self._open(body["trigger_id"], view, respond)
+
+    # -- modals ---------------------------------------------------------------
+
+    async def _on_form(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        INBOUND.labels(PLATFORM, "view").inc()
+        meta = json.loads(body["view"]["private_metadata"])
+        spec = self.core.registry.get(*meta["path"])
+        if spec is None:
+            await ack(response_action="errors", errors={})
+            return
+        values = forms.form_values(spec, body["view"]["state"]["values"])
+        request = Request(
+            PLATFORM,
+            body["user"]["id"],
+            _user_name(body),
+            _meta_place(meta),
+            path=(spec.group, spec.name),
+            values=values,
+        )
+        await self._settle_view(ack, body, request, forms.error_block(spec, ""), spec)
+
+    async def _on_ask(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        INBOUND.labels(PLATFORM, "view").inc()
+        meta = json.loads(body["view"]["private_metadata"])
+        options = tuple(("", str(value)) for value in meta["values"])
+        ask = Ask(options, most=int(meta["most"]), ordered=bool(meta["ordered"]))
+        chosen = forms.ask_values(ask, body["view"]["state"]["values"])
+        text = " ".join([meta["command"], *chosen])
+        request = Request(
+            PLATFORM, body["user"]["id"], _user_name(body), _meta_place(meta), text=text
+        )
+        first = body["view"]["blocks"][0]["block_id"] if body["view"].get("blocks") else ""
+        await self._settle_view(ack, body, request, first, None)
+
+    async def _on_confirm(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        INBOUND.labels(PLATFORM, "view").inc()
+        meta = json.loads(body["view"]["private_metadata"])
+        request = Request(
+            PLATFORM,
+            body["user"]["id"],
+            _user_name(body),
+            _meta_place(meta),
+            text=meta["command"],
+        )
+        reply = await self.core.dispatcher.handle(request)
+        await ack()
+        await self._after_view(body, request, reply)
+
+    async def _settle_view(
+        self,
+        ack: AsyncAck,
+        body: Mapping[str, Any],
+        request: Request,
+        block: str,
+        spec: CommandSpec | None,
+    ) -> None:
+        """Run a modal's command before acknowledging, so a refusal shows in the modal."""
+        reply = await self.core.dispatcher.handle(request)
+        if not reply.ok and block:
+            if spec is not None:
+                block = forms.error_block(spec, reply.text)
+            await ack(response_action="errors", errors={block: reply.text[:300]})
+            return
+        await ack()
+        await self._after_view(body, request, reply)
+
+    async def _after_view(self, body: Mapping[str, Any], request: Request, reply: Reply) -> None:
+        user_id = body["user"]["id"]
+        channel_id = request.place.channel_id
+        try:
+            if reply.ok and reply.visibility == "public" and channel_id:
+                await self.poster.post(channel_id, reply)
+            else:
+                await self.poster.ephemeral(channel_id, user_id, reply)
+        except Exception:
+            log.exception("sending the reply to a modal failed")
+
+    # -- App Home -------------------------------------------------------------
+
+    async def _on_home_opened(self, event: Mapping[str, Any]) -> None:
+        INBOUND.labels(PLATFORM, "event").inc()
+        if event.get("tab", "home") == "home":
+            await self.publish_home(event["user"])
+
+    async def publish_home(self, user_id: str) -> None:
+        request = Request(PLATFORM, user_id, "", Place(PLATFORM, "", ""))
+        reply = await self.core.dispatcher.view(request, dashboard)
+        view = {"type": "home", "blocks": render_view_blocks(reply)}
+        try:
+            await self.client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as error:
+            log.warning("views.publish for %s failed: %s", user_id, error_code(error))
+
+
+def _prefixed(prefix: str) -> Any:
+    import re
+
+    return re.compile("^" + re.escape(prefix))
+
+
+def _click_key(body: Mapping[str, Any]) -> str | None:
+    """Who clicked which button where: equal for a double click, different otherwise."""
+    if body.get("type") != "block_actions" or not body.get("actions"):
+        return None
+    action = body["actions"][0]
+    container = body.get("container") or {}
+    where = container.get("message_ts") or container.get("view_id") or ""
+    return "|".join(
+        [
+            str(body.get("user", {}).get("id", "")),
+            str(where),
+            str(action.get("action_id", "")),
+            str(action.get("value", "")),
+        ]
+    )
+
+
+def _bare(text: str, spec: CommandSpec) -> bool:
+    """Typed with nothing after the command's name: `/poll create`."""
+    words = len(spec.path.split())
+    return len(text.split()) <= words
+
+
+def _parses(adapter: SlackAdapter, text: str, user_id: str, place: Place) -> bool:
+    """Whether a destructive command is well-formed, so the dialog is not for a typo."""
+    from bot.parser import ParseEnv, parse
+
+    core = adapter.core
+    env = ParseEnv(PLATFORM, core.clock.now(), core.settings.tz)
+    try:
+        parse(core.registry, text, env)
+    except BadArgument:
+        return False
+    return True
+
+
+def _confirm_text(spec: CommandSpec) -> str:
+    return f"*{spec.summary}* This cannot be undone."
+
+
+def _metadata(place: Place, **extra: Any) -> str:
+    return json.dumps(
+        {"channel": place.channel_id, "channel_name": place.channel_name, **extra},
+        separators=(",", ":"),
+    )
+
+
+def _meta_place(meta: Mapping[str, Any]) -> Place:
+    return Place(PLATFORM, str(meta.get("channel", "")), str(meta.get("channel_name", "")))
+
+
+def _place(body: Mapping[str, Any]) -> Place:
+    channel = body.get("channel") or {}
+    container = body.get("container") or {}
+    channel_id = channel.get("id") or container.get("channel_id") or ""
+    return Place(PLATFORM, str(channel_id), str(channel.get("name", "")))
+
+
+def _user_name(body: Mapping[str, Any]) -> str:
+    user = body.get("user") or {}
+    return str(user.get("username") or user.get("name") or "")
+
+
+def _private(reply: Reply) -> Reply:
+    """A button's answer is for the one who clicked; the channel sees the live post."""
+    if reply.visibility == "public":
+        from dataclasses import replace
+
+        from bot.reply import Visibility
+
+        return replace(reply, visibility=Visibility.EPHEMERAL)
+    return reply

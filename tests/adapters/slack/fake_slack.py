@@ -1,0 +1,188 @@
+"""A small fake of Slack's servers on 127.0.0.1, speaking the documented wire format.
+
+It answers the Web API methods Chapterhouse calls (form or JSON bodies, `{"ok": …}`
+answers), the `response_url` webhooks, and the upload URLs of `files_upload_v2`.
+It records every call, and can be told to fail a method or answer 429 with a
+`Retry-After`, so tests see what a real workspace would have received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        raw = self.params.get("blocks") or []
+        return json.loads(raw) if isinstance(raw, str) else list(raw)
+
+    def block_text(self) -> str:
+        """Every text in the blocks, for asserting on what a member would read."""
+        return "\n".join(_texts(self.blocks))
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        found = [value["text"]] if isinstance(value.get("text"), str) else []
+        return (
+            found
+            + [t for k, v in value.items() if k != "text" for t in _texts(v)]
+            + [t for t in _texts(value.get("text")) if not isinstance(value.get("text"), str)]
+        )
+    if isinstance(value, list):
+        return [t for item in value for t in _texts(item)]
+    return []
+
+
+@dataclass
+class Planned:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.responses: dict[str, list[Call]] = {}
+        """Posts to each response_url token, in order."""
+        self.uploads: dict[str, bytes] = {}
+        self._planned: dict[str, list[Planned]] = {}
+        self._changed = asyncio.Condition()
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    # -- control --------------------------------------------------------------
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        plan = Planned(200, {"ok": False, "error": error}, {})
+        self._planned.setdefault(method, []).extend([plan] * times)
+
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        plan = Planned(
+            429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+        )
+        self._planned.setdefault(method, []).extend([plan] * times)
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, token: str) -> str:
+        return f"{self.base}/respond/{token}"
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait(self, done: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Until `done()` holds; the adapter answers Slack first and works afterwards."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(done), timeout)
+
+    async def response(self, token: str, count: int = 1) -> Call:
+        await self.wait(lambda: len(self.responses.get(token, [])) >= count)
+        return self.responses[token][count - 1]
+
+    async def call(self, method: str, count: int = 1) -> Call:
+        await self.wait(lambda: len(self.of(method)) >= count)
+        return self.of(method)[count - 1]
+
+    # -- server ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{token}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)  # slack_sdk sends some arguments here
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        else:
+            params.update(await request.post())
+        await self._record(Call(method, params, dict(request.headers)))
+        planned = self._planned.get(method)
+        if planned:
+            plan = planned.pop(0)
+            return web.json_response(plan.body, status=plan.status, headers=plan.headers)
+        return web.json_response(self._answer(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://society.slack.com/",
+                "team": "Society",
+                "user": "chapterhouse",
+                "team_id": "T0SOCIETY",
+                "user_id": "U0BOT",
+                "bot_id": "B0BOT",
+            }
+        if method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {}}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method in ("views.open", "views.publish"):
+            return {"ok": True, "view": {"id": f"V{next(self._ts):05d}"}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", ""))}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):05d}"
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            raw = params.get("files")
+            files = json.loads(raw) if isinstance(raw, str) else raw
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        body = await request.json()
+        call = Call("response_url", body, dict(request.headers))
+        async with self._changed:
+            self.responses.setdefault(token, []).append(call)
+            self.calls.append(call)
+            self._changed.notify_all()
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()  # files_upload_v2 posts the raw bytes
+        async with self._changed:
+            self.uploads[file_id] = data
+            self._changed.notify_all()
+        return web.Response(text=f"OK - {len(data)}")
