@@ -27,8 +27,10 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database maintenance.")
 members_cli = typer.Typer(help="Member administration.")
+slack_cli = typer.Typer(help="Setting Chapterhouse up in a Slack workspace.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(members_cli, name="members")
+cli.add_typer(slack_cli, name="slack")
 
 DEFAULT_USER = "alice"
 
@@ -93,12 +95,52 @@ def main_callback(ctx: typer.Context) -> None:
         return
     settings = _settings()
     if settings.slack_enabled or settings.discord_enabled:
-        _fail(
-            "Slack/Discord tokens are set, but this version has no Slack or Discord adapter "
-            "yet; unset SLACK_BOT_TOKEN and DISCORD_BOT_TOKEN to use the console.",
-            2,
-        )
+        serve()
+        return
     _interactive(DEFAULT_USER, None, seed=True)
+
+
+@cli.command()
+def serve() -> None:
+    """Serve Slack (and the HTTP endpoints) with the tokens in the environment."""
+    from adapters.serve import check_settings
+    from adapters.serve import serve as run
+
+    try:
+        check_settings(_settings())
+    except ConfigError as error:
+        _fail(f"Configuration error: {error}", 2)
+
+    async def work(app: App) -> None:
+        settle_heap()
+        await run(app)
+
+    _with_app(work)
+
+
+@slack_cli.command("manifest")
+def slack_manifest(
+    url: Annotated[
+        str | None,
+        typer.Option(help="the public HTTPS address of /slack/events, for HTTP mode"),
+    ] = None,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="use Socket Mode (no public address)")
+    ] = False,
+    name: Annotated[str, typer.Option(help="the app's name in the workspace")] = "Chapterhouse",
+) -> None:
+    """Print the Slack app manifest (YAML) to paste into api.slack.com/apps."""
+    from adapters.slack.manifest import manifest_yaml
+    from commands import build_registry
+
+    if url and socket_mode:
+        _fail("Give --url for HTTP mode or --socket-mode, not both.", 2)
+    if url and not url.startswith("https://"):
+        _fail(f"--url must be an https:// address that Slack can reach, got {url!r}.", 2)
+    typer.echo(
+        manifest_yaml(build_registry(), name=name, request_url=url, socket_mode=socket_mode),
+        nl=False,
+    )
 
 
 @cli.command()

@@ -105,17 +105,38 @@ def test_a_wrong_command_line_exits_2_and_touches_nothing(
     assert not database.exists()
 
 
-def test_tokens_without_adapters_refuse_the_default_console(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-secret-1"}, "SLACK_SIGNING_SECRET: required to serve Slack"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxp-secret-1", "SLACK_SIGNING_SECRET": "s" * 32},
+            "SLACK_BOT_TOKEN: expected a bot token starting with xoxb-",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-secret-1", "SLACK_APP_TOKEN": "xoxb-secret-2"},
+            "SLACK_APP_TOKEN: expected an app-level token starting with xapp-",
+        ),
+        ({"DISCORD_BOT_TOKEN": "secret-1"}, "the Discord adapter is not in it yet"),
+    ],
+)
+@pytest.mark.parametrize("args", [[], ["serve"]])
+def test_tokens_start_serving_and_bad_ones_are_refused_before_anything_opens(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    complaint: str,
+    args: list[str],
 ) -> None:
     database = tmp_path / "untouched.db"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-not-for-the-console")
-    result = CliRunner().invoke(cli, [])
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
-    assert "unset SLACK_BOT_TOKEN and DISCORD_BOT_TOKEN to use the console" in result.output
-    assert "xoxb-not-for-the-console" not in result.output
+    assert complaint in result.output
+    assert "secret-1" not in result.output and "secret-2" not in result.output
     assert not database.exists()
 
 

@@ -65,6 +65,10 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base = ""
+        self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        """Socket Mode: envelopes to push to the connected app."""
+        self.acks: list[dict[str, Any]] = []
+        """Socket Mode: what the app sent back (each envelope's acknowledgement)."""
 
     # -- control --------------------------------------------------------------
 
@@ -108,6 +112,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{token}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -139,6 +144,8 @@ class FakeSlack:
         return web.json_response(self._answer(method, params))
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.base.replace("http://", "ws://") + "/socket"}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -186,3 +193,31 @@ class FakeSlack:
             self.uploads[file_id] = data
             self._changed.notify_all()
         return web.Response(text=f"OK - {len(data)}")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, push queued envelopes, record acknowledgements."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "fake", "approximate_connection_time": 3600},
+                "connection_info": {"app_id": "A0CHAPTERHOUSE"},
+            }
+        )
+
+        async def push() -> None:
+            while True:
+                await socket.send_json(await self.envelopes.get())
+
+        pusher = asyncio.create_task(push())
+        try:
+            async for message in socket:
+                if message.type == web.WSMsgType.TEXT:
+                    async with self._changed:
+                        self.acks.append(json.loads(message.data))
+                        self._changed.notify_all()
+        finally:
+            pusher.cancel()
+        return socket

@@ -41,6 +41,58 @@ class Posted:
     text: str
 
 
+def command_body(
+    fake: FakeSlack,
+    user: str,
+    text: str,
+    *,
+    channel: str = "C0GENERAL",
+    channel_name: str = "general",
+    user_name: str | None = None,
+) -> tuple[str, str]:
+    """A slash command as Slack posts it (form-encoded); returns (body, token)."""
+    command, _, rest = text.partition(" ")
+    token = f"cmd{next(_ids)}"
+    fields = {
+        "token": "legacy-verification-token",
+        "team_id": TEAM["id"],
+        "team_domain": TEAM["domain"],
+        "channel_id": channel,
+        "channel_name": channel_name,
+        "user_id": user,
+        "user_name": user_name or user.lower(),
+        "command": command,
+        "text": rest,
+        "api_app_id": "A0CHAPTERHOUSE",
+        "is_enterprise_install": "false",
+        "response_url": fake.response_url(token),
+        "trigger_id": f"{next(_ids)}.1.trigger{token}",
+    }
+    return urlencode(fields), token
+
+
+async def post_signed(
+    http: aiohttp.ClientSession,
+    url: str,
+    body: str,
+    *,
+    content_type: str = "application/x-www-form-urlencoded",
+    timestamp: int | None = None,
+    secret: str = SIGNING_SECRET,
+    headers: Mapping[str, str] | None = None,
+) -> Posted:
+    """POST to the app's events endpoint, signed as Slack signs it."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    sent = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": sign(body, stamp, secret),
+        **(headers or {}),
+    }
+    async with http.post(url + SLACK_PATH, data=body, headers=sent) as response:
+        return Posted(response.status, await response.text())
+
+
 class SlackHarness:
     def __init__(self, bot: TestBot, fake: FakeSlack, adapter: SlackAdapter, url: str) -> None:
         self.bot = bot
@@ -51,24 +103,8 @@ class SlackHarness:
 
     # -- the wire -------------------------------------------------------------
 
-    async def post(
-        self,
-        body: str,
-        *,
-        content_type: str = "application/x-www-form-urlencoded",
-        timestamp: int | None = None,
-        secret: str = SIGNING_SECRET,
-        headers: Mapping[str, str] | None = None,
-    ) -> Posted:
-        stamp = int(time.time()) if timestamp is None else timestamp
-        sent = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": str(stamp),
-            "X-Slack-Signature": sign(body, stamp, secret),
-            **(headers or {}),
-        }
-        async with self.http.post(self.url + SLACK_PATH, data=body, headers=sent) as response:
-            return Posted(response.status, await response.text())
+    async def post(self, body: str, **options: Any) -> Posted:
+        return await post_signed(self.http, self.url, body, **options)
 
     async def get(self, path: str) -> tuple[int, str]:
         async with self.http.get(self.url + path) as response:
@@ -76,34 +112,8 @@ class SlackHarness:
 
     # -- Slack's payloads -----------------------------------------------------
 
-    def command_body(
-        self,
-        user: str,
-        text: str,
-        *,
-        channel: str = "C0GENERAL",
-        channel_name: str = "general",
-        user_name: str | None = None,
-    ) -> tuple[str, str]:
-        """A slash command as Slack posts it (form-encoded); returns (body, token)."""
-        command, _, rest = text.partition(" ")
-        token = f"cmd{next(_ids)}"
-        fields = {
-            "token": "legacy-verification-token",
-            "team_id": TEAM["id"],
-            "team_domain": TEAM["domain"],
-            "channel_id": channel,
-            "channel_name": channel_name,
-            "user_id": user,
-            "user_name": user_name or user.lower(),
-            "command": command,
-            "text": rest,
-            "api_app_id": "A0CHAPTERHOUSE",
-            "is_enterprise_install": "false",
-            "response_url": self.fake.response_url(token),
-            "trigger_id": f"{next(_ids)}.1.trigger{token}",
-        }
-        return urlencode(fields), token
+    def command_body(self, user: str, text: str, **where: Any) -> tuple[str, str]:
+        return command_body(self.fake, user, text, **where)
 
     async def command(self, user: str, text: str, **where: Any) -> Call:
         """Type a slash command; the reply as it reached the response_url."""

@@ -1,0 +1,129 @@
+"""`chapterhouse serve`: every configured platform, the HTTP endpoints, in one process.
+
+Slack is served over HTTP (`POST /slack/events`) or, with `SLACK_APP_TOKEN`, over
+Socket Mode; `/healthz` and `/metrics` are served either way. Posts that could
+not be delivered (a platform was down, a 429 outlasted its retries) are swept up
+again every minute, so nothing committed is lost to a bad moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from adapters.http import SLACK_PATH, build_web_app
+from adapters.slack.app import SlackAdapter
+from bot.bootstrap import App
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger("chapterhouse.serve")
+
+SWEEP_SECONDS = 60.0
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse at start-up, in one line, a configuration that cannot serve anything."""
+    if settings.slack_enabled:
+        if settings.slack_app_token is None and settings.slack_signing_secret is None:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET: required to serve Slack over HTTP "
+                "(or set SLACK_APP_TOKEN to use Socket Mode)"
+            )
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+        if not token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN: expected a bot token starting with xoxb-")
+        app_token = settings.slack_app_token
+        if app_token is not None and not app_token.get_secret_value().startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
+    if settings.discord_enabled and not settings.slack_enabled:
+        raise ConfigError(
+            "DISCORD_BOT_TOKEN: this version serves Slack only; the Discord adapter is not "
+            "in it yet. Set SLACK_BOT_TOKEN, or use the console."
+        )
+    if not settings.slack_enabled:
+        raise ConfigError("SLACK_BOT_TOKEN: set it (and SLACK_SIGNING_SECRET) to serve Slack")
+
+
+def slack_adapter(core: App) -> SlackAdapter:
+    settings = core.settings
+    assert settings.slack_bot_token is not None
+    secret = settings.slack_signing_secret
+    return SlackAdapter(
+        core,
+        token=settings.slack_bot_token.get_secret_value(),
+        # Socket Mode has no signed HTTP requests; Bolt still wants a value.
+        signing_secret=secret.get_secret_value() if secret else "socket-mode",
+        api_url=settings.slack_api_url,
+    )
+
+
+async def sweep(core: App, every: float = SWEEP_SECONDS) -> None:
+    """Retry what is still pending in the delivery ledger, forever."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await core.notifier.flush()
+        except Exception:
+            log.exception("delivery sweep failed; the next one retries")
+
+
+async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Serve until SIGINT/SIGTERM (or until `until` returns, for tests)."""
+    settings = core.settings
+    check_settings(settings)
+    slack = slack_adapter(core)
+    core.notifier.add_poster(slack.poster)
+    socket_mode = settings.slack_app_token is not None
+    if settings.discord_enabled:
+        log.warning("DISCORD_BOT_TOKEN is set, but this version serves Slack only")
+    web_app = build_web_app(core, None if socket_mode else slack, ["slack"])
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    handler = None
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        assert settings.slack_app_token is not None
+        handler = AsyncSocketModeHandler(slack.bolt, settings.slack_app_token.get_secret_value())
+        await handler.connect_async()
+        log.info("Slack: Socket Mode connected")
+    else:
+        log.info(
+            "Slack: events at http://%s:%s%s", settings.http_host, settings.http_port, SLACK_PATH
+        )
+    log.info(
+        "health at http://%s:%s/healthz, metrics at /metrics",
+        settings.http_host,
+        settings.http_port,
+    )
+    sweeper = asyncio.create_task(sweep(core))
+    try:
+        await core.notifier.flush()  # what an earlier run committed but did not post
+        if until is not None:
+            await until()
+        else:
+            await _signalled()
+    finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        if handler is not None:
+            await handler.close_async()
+        await runner.cleanup()
+        log.info("stopped")
+
+
+async def _signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for name in ("SIGINT", "SIGTERM"):
+        with contextlib.suppress(NotImplementedError, AttributeError):
+            loop.add_signal_handler(getattr(signal, name), stop.set)
+    await stop.wait()
