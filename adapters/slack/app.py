@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from cachetools import TTLCache
@@ -45,9 +47,9 @@ from bot.bootstrap import App
 from bot.context import Place, Request
 from bot.home import dashboard
 from bot.metrics import DUPLICATES, INBOUND
-from bot.parser import BadArgument, find_spec, tokenize
+from bot.parser import BadArgument, ParseEnv, find_spec, parse, tokenize
 from bot.registry import CommandSpec
-from bot.reply import Ask, Reply
+from bot.reply import Ask, Reply, Visibility
 
 log = logging.getLogger("chapterhouse.slack")
 
@@ -57,7 +59,6 @@ RETRY_MEMORY = 15 * 60
 DOUBLE_CLICK = 2.0
 """Seconds within which the same member clicking the same button again is a double click."""
 
-Listener = Callable[..., Awaitable[None]]
 
 
 class SlackAdapter:
@@ -142,7 +143,7 @@ class SlackAdapter:
         if spec is not None and spec.form and _bare(text, spec):
             await self._open(command["trigger_id"], self._form_view(spec, place), respond)
             return
-        if spec is not None and spec.confirm and _parses(self, text, command["user_id"], place):
+        if spec is not None and spec.confirm and self._parses(text):
             view = forms.confirm_view(
                 _confirm_text(spec),
                 command=text,
@@ -162,6 +163,15 @@ class SlackAdapter:
             return find_spec(self.core.registry, tokenize(text))[0]
         except BadArgument:
             return None
+
+    def _parses(self, text: str) -> bool:
+        """Whether a destructive command is well-formed, so no dialog is opened for a typo."""
+        env = ParseEnv(PLATFORM, self.core.clock.now(), self.core.settings.tz)
+        try:
+            parse(self.core.registry, text, env)
+        except BadArgument:
+            return False
+        return True
 
     def _form_view(self, spec: CommandSpec, place: Place) -> dict[str, Any]:
         metadata = _metadata(place, path=[spec.group, spec.name])
@@ -333,9 +343,7 @@ class SlackAdapter:
             log.warning("views.publish for %s failed: %s", user_id, error_code(error))
 
 
-def _prefixed(prefix: str) -> Any:
-    import re
-
+def _prefixed(prefix: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(prefix))
 
 
@@ -360,19 +368,6 @@ def _bare(text: str, spec: CommandSpec) -> bool:
     """Typed with nothing after the command's name: `/poll create`."""
     words = len(spec.path.split())
     return len(text.split()) <= words
-
-
-def _parses(adapter: SlackAdapter, text: str, user_id: str, place: Place) -> bool:
-    """Whether a destructive command is well-formed, so the dialog is not for a typo."""
-    from bot.parser import ParseEnv, parse
-
-    core = adapter.core
-    env = ParseEnv(PLATFORM, core.clock.now(), core.settings.tz)
-    try:
-        parse(core.registry, text, env)
-    except BadArgument:
-        return False
-    return True
 
 
 def _confirm_text(spec: CommandSpec) -> str:
@@ -404,10 +399,4 @@ def _user_name(body: Mapping[str, Any]) -> str:
 
 def _private(reply: Reply) -> Reply:
     """A button's answer is for the one who clicked; the channel sees the live post."""
-    if reply.visibility == "public":
-        from dataclasses import replace
-
-        from bot.reply import Visibility
-
-        return replace(reply, visibility=Visibility.EPHEMERAL)
-    return reply
+    return replace(reply, visibility=Visibility.EPHEMERAL)

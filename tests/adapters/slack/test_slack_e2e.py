@@ -352,3 +352,15 @@ async def test_form_fields_arrive_as_slack_documents_them(slack: SlackHarness) -
     assert opened.params["trigger_id"] == trigger
     assert buttons  # the helper is importable for other modules
     assert await slack.bot.count(Member) >= 1
+
+
+async def test_help_lists_every_group_and_explains_one(slack: SlackHarness) -> None:
+    listing = await slack.command(BEA, "/help")
+    text = json.dumps(listing.params)
+    for group in slack.bot.app.registry.group_names():
+        assert f"/{group}" in text
+    one = await slack.command(BEA, "/help poll vote")
+    assert "/poll vote ID" in json.dumps(one.params)
+    unknown = await slack.command(BEA, "/poll frobnicate")
+    assert unknown.params["response_type"] == "ephemeral"
+    assert "no subcommand 'frobnicate'" in unknown.params["text"]
