@@ -60,7 +60,6 @@ DOUBLE_CLICK = 2.0
 """Seconds within which the same member clicking the same button again is a double click."""
 
 
-
 class SlackAdapter:
     """The Bolt app and the poster for one workspace, composed with the core `App`."""
 
