@@ -14,18 +14,19 @@ button on which message within a couple of seconds.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from cachetools import TTLCache
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -34,6 +35,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import forms
 from adapters.slack.poster import SlackPoster, error_code
@@ -56,6 +58,11 @@ log = logging.getLogger("chapterhouse.slack")
 PLATFORM = "slack"
 RETRY_MEMORY = 15 * 60
 """Seconds a request is remembered for recognising Slack's re-deliveries of it."""
+IN_FLIGHT = 16
+"""Acknowledged requests worked on at once; the rest wait without costing the event loop
+anything, so a burst cannot crowd out the acknowledgements Slack is waiting for."""
+Respond = Callable[..., Awaitable[None]]
+"""Sends a message to a request's response_url (ephemeral or in channel)."""
 DOUBLE_CLICK = 2.0
 """Seconds within which the same member clicking the same button again is a double click."""
 
@@ -70,10 +77,14 @@ class SlackAdapter:
         token: str,
         signing_secret: str,
         api_url: str = "https://slack.com/api/",
+        max_in_flight: int = IN_FLIGHT,
     ) -> None:
         self.core = core
+        self.session = aiohttp.ClientSession()
+        """One connection pool for the Web API and response_urls (made inside the loop)."""
         self.client = AsyncWebClient(
             token=token,
+            session=self.session,
             base_url=api_url if api_url.endswith("/") else api_url + "/",
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -84,11 +95,16 @@ class SlackAdapter:
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
-            process_before_response=False,
+            # Listeners acknowledge and hand the work to a task (`_later`), so Bolt
+            # answers as soon as they return: its other mode polls for the ack every
+            # 10 ms, which costs every command that much before Slack hears back.
+            process_before_response=True,
             raise_error_for_unhandled_request=False,
         )
         self._seen: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=RETRY_MEMORY)
         self._clicks: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=DOUBLE_CLICK)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self._register()
 
     # -- wiring ---------------------------------------------------------------
@@ -97,13 +113,36 @@ class SlackAdapter:
         bolt = self.bolt
         bolt.middleware(self._drop_duplicates)
         for group in self.core.registry.group_names():
-            bolt.command(f"/{group}")(self._on_command)
-        bolt.action({"action_id": _prefixed("run:")})(self._on_button)
-        bolt.action({"action_id": _prefixed("ask:")})(self._on_ask_button)
+            bolt.command(f"/{group}")(self._later(self._on_command))
+        bolt.action({"action_id": _prefixed("run:")})(self._later(self._on_button))
+        bolt.action({"action_id": _prefixed("ask:")})(self._later(self._on_ask_button))
+        # A modal's answer is its acknowledgement (errors shown on its fields): run first.
         bolt.view("form")(self._on_form)
         bolt.view("ask")(self._on_ask)
         bolt.view("confirm")(self._on_confirm)
-        bolt.event("app_home_opened")(self._on_home_opened)
+        bolt.event("app_home_opened")(self._later(self._on_home_opened))
+
+    def _later(
+        self, work: Callable[[Mapping[str, Any]], Coroutine[Any, Any, None]]
+    ) -> Callable[[AsyncAck, Mapping[str, Any]], Awaitable[None]]:
+        """A listener that acknowledges at once and does `work(body)` in a task."""
+
+        async def limited(body: Mapping[str, Any]) -> None:
+            async with self._in_flight:
+                await work(body)
+
+        async def listener(ack: AsyncAck, body: Mapping[str, Any]) -> None:
+            await ack()
+            task = asyncio.create_task(limited(body))
+            self._tasks.add(task)
+            task.add_done_callback(self._finished)
+
+        return listener
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("handling a Slack request failed", exc_info=task.exception())
 
     async def _drop_duplicates(
         self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
@@ -131,10 +170,9 @@ class SlackAdapter:
 
     # -- slash commands -------------------------------------------------------
 
-    async def _on_command(
-        self, ack: AsyncAck, command: Mapping[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
+    async def _on_command(self, command: Mapping[str, Any]) -> None:
+        """A slash command; its body is the form Slack posted (`command`, `text`, …)."""
+        respond = self._responder(command.get("response_url", ""))
         INBOUND.labels(PLATFORM, "command").inc()
         text = f"{command['command']} {unescape(command.get('text') or '')}".strip()
         place = Place(PLATFORM, command.get("channel_id", ""), command.get("channel_name", ""))
@@ -176,7 +214,7 @@ class SlackAdapter:
         metadata = _metadata(place, path=[spec.group, spec.name])
         return forms.form_view(spec, callback_id="form", metadata=metadata)
 
-    async def _open(self, trigger_id: str, view: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _open(self, trigger_id: str, view: dict[str, Any], respond: Respond) -> None:
         try:
             await self.client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as error:
@@ -187,9 +225,30 @@ class SlackAdapter:
                 response_type="ephemeral",
             )
 
-    async def _respond(
-        self, respond: AsyncRespond, reply: Reply, channel_id: str, user_id: str
-    ) -> None:
+    def _responder(self, response_url: str) -> Respond:
+        """Replies through the request's response_url, over one shared connection pool."""
+
+        async def respond(**message: Any) -> None:
+            if not response_url:
+                return
+            client = AsyncWebhookClient(
+                response_url,
+                session=self.session,
+                retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=2)],
+            )
+            response = await client.send_dict(message)
+            if response.status_code != 200:
+                log.warning("response_url answered %s", response.status_code)
+
+        return respond
+
+    async def aclose(self) -> None:
+        """Finish the work already acknowledged, then close the connection pool."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.session.close()
+
+    async def _respond(self, respond: Respond, reply: Reply, channel_id: str, user_id: str) -> None:
         public = reply.ok and reply.visibility == "public"
         await respond(
             **render_message(reply, confirm=self.confirm_prompt),
@@ -210,10 +269,8 @@ class SlackAdapter:
 
     # -- buttons --------------------------------------------------------------
 
-    async def _on_button(
-        self, ack: AsyncAck, body: Mapping[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
+    async def _on_button(self, body: Mapping[str, Any]) -> None:
+        respond = self._responder(body.get("response_url", ""))
         INBOUND.labels(PLATFORM, "action").inc()
         action = body["actions"][0]
         user = body["user"]
@@ -232,10 +289,8 @@ class SlackAdapter:
             return
         await self._respond(respond, _private(reply), place.channel_id, user["id"])
 
-    async def _on_ask_button(
-        self, ack: AsyncAck, body: Mapping[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
+    async def _on_ask_button(self, body: Mapping[str, Any]) -> None:
+        respond = self._responder(body.get("response_url", ""))
         INBOUND.labels(PLATFORM, "action").inc()
         parsed = ask_from_value(str(body["actions"][0].get("value", "")))
         if parsed is None:
@@ -327,8 +382,9 @@ class SlackAdapter:
 
     # -- App Home -------------------------------------------------------------
 
-    async def _on_home_opened(self, event: Mapping[str, Any]) -> None:
+    async def _on_home_opened(self, body: Mapping[str, Any]) -> None:
         INBOUND.labels(PLATFORM, "event").inc()
+        event = body["event"]
         if event.get("tab", "home") == "home":
             await self.publish_home(event["user"])
 
