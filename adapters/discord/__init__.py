@@ -1,0 +1,1 @@
+"""The Discord adapter: the real discord.py client, embeds and components, outgoing posts."""
