@@ -117,6 +117,7 @@ async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None
         if handler is not None:
             await handler.close_async()
         await runner.cleanup()
+        await slack.aclose()
         log.info("stopped")
 
 

@@ -22,6 +22,17 @@ from storage.engine import create_engine, safe_url, session_factory, settle_driv
 from storage.migrate import upgrade
 
 
+def quiet_libraries(*names: str) -> None:
+    """Keep libraries' debug logs off, whatever LOG_LEVEL says.
+
+    At DEBUG they log statements with their parameters or request bodies: a member's
+    account next to the ballot written in the same transaction would undo an
+    anonymous poll in the log. Chapterhouse's own debug logs stay on.
+    """
+    for name in names:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 @dataclass
 class App:
     settings: Settings
@@ -49,6 +60,7 @@ async def bootstrap(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_libraries("sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncpg")
     clock = clock or SystemClock()
     if engine is None:
         try:

@@ -45,7 +45,7 @@ from adapters.slack.render import (
     render_view_blocks,
     unescape,
 )
-from bot.bootstrap import App
+from bot.bootstrap import App, quiet_libraries
 from bot.context import Place, Request
 from bot.home import dashboard
 from bot.metrics import DUPLICATES, INBOUND
@@ -79,6 +79,7 @@ class SlackAdapter:
         api_url: str = "https://slack.com/api/",
         max_in_flight: int = IN_FLIGHT,
     ) -> None:
+        quiet_libraries("slack_bolt", "slack_sdk")  # they log bodies: who clicked what
         self.core = core
         self.session = aiohttp.ClientSession()
         """One connection pool for the Web API and response_urls (made inside the loop)."""

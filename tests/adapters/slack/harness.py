@@ -307,4 +307,5 @@ async def start_slack(database_url: str, **settings: Any) -> AsyncIterator[Slack
         finally:
             await harness.close()
             await runner.cleanup()
+            await adapter.aclose()
     await fake.stop()

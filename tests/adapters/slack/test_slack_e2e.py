@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from urllib.parse import parse_qs
 
+import pytest
 from sqlalchemy import select
 
+from adapters.slack.app import SlackAdapter
+from bot.bootstrap import bootstrap
 from storage.models import Ballot, ChannelBinding, Delivery, Member, Poll
 from tests.adapters.slack.harness import SlackHarness, button, buttons
 
@@ -364,3 +368,22 @@ async def test_help_lists_every_group_and_explains_one(slack: SlackHarness) -> N
     unknown = await slack.command(BEA, "/poll frobnicate")
     assert unknown.params["response_type"] == "ephemeral"
     assert "no subcommand 'frobnicate'" in unknown.params["text"]
+
+
+async def test_debug_logging_shows_no_token_and_no_anonymous_choice(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """LOG_LEVEL=DEBUG must not undo anonymity: no line ties the voter to the vote."""
+    for name in ("", "slack_bolt", "slack_sdk", "sqlalchemy.engine", "aiosqlite"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    await bootstrap(slack.bot.app.settings, engine=slack.bot.app.engine, migrate=False)
+    SlackAdapter(slack.bot.app, token="xoxb-second", signing_secret="x" * 32)
+    caplog.set_level(logging.DEBUG, logger="chapterhouse")
+    poll_id, ts = await society_poll(slack, "--anonymous")
+    caplog.clear()
+    vote = button(await slack.posted_to(BOSTON), "3.")
+    await slack.click(BEA, vote, channel=BOSTON, message_ts=ts)
+    assert await ballots(slack, poll_id) == [[3]]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "xoxb-test-token" not in logged and "xoxb-second" not in logged
+    assert BEA not in logged and "u0bea" not in logged
