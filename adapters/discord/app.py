@@ -1,0 +1,374 @@
+"""The Discord adapter: the real discord.py client, translating interactions to requests.
+
+Slash commands come from the registry (`adapters.discord.commands`), buttons and
+select menus carry the command they run in their `custom_id` (`run:/poll vote 12 2`),
+so they keep working after a restart: they are `DynamicItem`s, matched by that
+id, not views remembered in memory. Modals are generated from declarations.
+Nothing here knows what a poll is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+from sqlalchemy import select
+
+from adapters.discord.commands import build_tree
+from adapters.discord.forms import FormModal, RankModal
+from adapters.discord.render import (
+    ButtonComponent,
+    Rendered,
+    SelectComponent,
+    render,
+)
+from bot.bootstrap import App, quiet_libraries
+from bot.context import Place, Request
+from bot.metrics import INBOUND
+from bot.notifier import DeliveryFailed
+from bot.parser import BadArgument, find_spec, tokenize
+from bot.registry import CommandSpec
+from bot.reply import Ask, Reply
+from storage.models import Delivery
+from storage.uow import UnitOfWork
+
+log = logging.getLogger("chapterhouse.discord")
+
+PLATFORM = "discord"
+DEFER_AFTER = 2.0
+"""Seconds a command may take before Discord is told to wait (it allows three)."""
+STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def point_at(api_url: str | None, gateway_url: str | None) -> None:
+    """Aim discord.py at a REST proxy or gateway (or a test's fakes) before it connects."""
+    if api_url:
+        Route.BASE = api_url.rstrip("/")
+    if gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class Chapterhouse(discord.Client):
+    """discord.py's client, holding the adapter so persistent components can find it."""
+
+    adapter: DiscordAdapter
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(RunButton, AskButton, PickSelect)
+
+
+class DiscordAdapter:
+    def __init__(self, core: App, *, guild_ready_timeout: float = 2.0) -> None:
+        quiet_libraries("discord")  # at DEBUG it logs every payload: who clicked what
+        self.core = core
+        self.client = Chapterhouse(
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.client.adapter = self
+        self.tree: app_commands.CommandTree[Chapterhouse] = app_commands.CommandTree(self.client)
+        self.commands = build_tree(self.tree, core.registry, self.run_command, self.complete)
+        self.asks: dict[str, tuple[str, Ask]] = {}
+        """Asks of buttons rendered by this process, by custom_id (others: see `find_ask`)."""
+        self.poster = DiscordPoster(self)
+
+    # -- outgoing shapes -------------------------------------------------------
+
+    def rendered(self, reply: Reply) -> Rendered:
+        result = render(reply)
+        self.asks.update(result.asks)
+        return result
+
+    def message(self, reply: Reply, *, for_edit: bool = False) -> dict[str, Any]:
+        """Keyword arguments for `send`/`edit`: content, embeds, components, files."""
+        result = self.rendered(reply)
+        kwargs: dict[str, Any] = {"content": result.content or None, "embeds": result.embeds}
+        view = self.view(result)
+        if view is not None or for_edit:
+            kwargs["view"] = view
+        if result.files and not for_edit:
+            kwargs["files"] = [
+                discord.File(io.BytesIO(f.content.encode()), filename=f.name) for f in result.files
+            ]
+        return kwargs
+
+    def view(self, result: Rendered) -> discord.ui.View | None:
+        if not result.components:
+            return None
+        view = discord.ui.View(timeout=None)
+        for row, components in enumerate(result.components):
+            for component in components:
+                if isinstance(component, ButtonComponent):
+                    view.add_item(
+                        discord.ui.Button(
+                            label=component.label,
+                            custom_id=component.custom_id,
+                            style=STYLES.get(component.style, discord.ButtonStyle.secondary),
+                            row=row,
+                        )
+                    )
+                elif isinstance(component, SelectComponent):
+                    view.add_item(
+                        discord.ui.Select(
+                            custom_id=component.custom_id,
+                            options=[
+                                discord.SelectOption(label=label, value=value)
+                                for label, value in component.options
+                            ],
+                            min_values=component.min_values,
+                            max_values=component.max_values,
+                            placeholder=component.placeholder,
+                            row=row,
+                        )
+                    )
+        return view
+
+    # -- requests --------------------------------------------------------------
+
+    @staticmethod
+    def place(interaction: discord.Interaction[Any]) -> Place:
+        channel = interaction.channel
+        name = getattr(channel, "name", "") or ""
+        return Place(PLATFORM, str(interaction.channel_id or ""), str(name))
+
+    def request(
+        self,
+        interaction: discord.Interaction[Any],
+        *,
+        text: str | None = None,
+        spec: CommandSpec | None = None,
+        values: dict[str, str | tuple[str, ...]] | None = None,
+    ) -> Request:
+        user = interaction.user
+        return Request(
+            PLATFORM,
+            str(user.id),
+            user.name,
+            self.place(interaction),
+            text=text,
+            path=(spec.group, spec.name) if spec is not None else None,
+            values=values or {},
+        )
+
+    async def run_command(
+        self,
+        interaction: discord.Interaction[Any],
+        spec: CommandSpec,
+        values: dict[str, str | tuple[str, ...]],
+    ) -> None:
+        INBOUND.labels(PLATFORM, "command").inc()
+        if spec.form and not values:
+            await interaction.response.send_modal(FormModal(self, spec))
+            return
+        await self.answer(interaction, self.request(interaction, spec=spec, values=values))
+
+    async def answer(self, interaction: discord.Interaction[Any], request: Request) -> None:
+        """Dispatch, and reply; tell Discord to wait if the work outlasts its patience."""
+        work = asyncio.ensure_future(self.core.dispatcher.handle(request))
+        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
+        if not done:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await work
+        await self.send_reply(interaction, reply)
+
+    async def send_reply(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        kwargs = self.message(reply)
+        ephemeral = not (reply.ok and reply.visibility == "public")
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=ephemeral, **_without_none(kwargs))
+        else:
+            await interaction.response.send_message(ephemeral=ephemeral, **_without_none(kwargs))
+
+    async def run_text(self, interaction: discord.Interaction[Any], text: str) -> None:
+        """A component's command: the answer is for the one who clicked, never the channel."""
+        INBOUND.labels(PLATFORM, "action").inc()
+        reply = await self.core.dispatcher.handle(self.request(interaction, text=text))
+        kwargs = _without_none(self.message(reply))
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=True, **kwargs)
+        else:
+            await interaction.response.send_message(ephemeral=True, **kwargs)
+
+    async def complete(self, source: str, typed: str) -> list[str]:
+        completer = self.core.registry.completers.get(source)
+        if completer is None:
+            return []
+        async with UnitOfWork(self.core.sessions, self.core.clock.now()) as uow:
+            return await completer(uow.session, typed)
+
+    async def find_ask(self, interaction: discord.Interaction[Any], command: str) -> Ask | None:
+        """The Ask behind an `ask:` button, even one posted before a restart.
+
+        A live post (a poll's card) is rendered anew from the database; its button
+        for this command carries the Ask.
+        """
+        custom_id = f"ask:{command}"
+        if custom_id in self.asks:
+            return self.asks[custom_id][1]
+        message = interaction.message
+        if message is None:
+            return None
+        live = self.core.notifier.live
+        async with UnitOfWork(self.core.sessions, self.core.clock.now()) as uow:
+            subject = await uow.session.scalar(
+                select(Delivery.subject).where(
+                    Delivery.platform == PLATFORM, Delivery.message_id == str(message.id)
+                )
+            )
+            reply = await live.render(uow.session, subject, uow.now) if subject else None
+        if reply is not None:
+            self.rendered(reply)
+        found = self.asks.get(custom_id)
+        return found[1] if found else None
+
+    def spec_of(self, text: str) -> CommandSpec | None:
+        try:
+            return find_spec(self.core.registry, tokenize(text))[0]
+        except BadArgument:
+            return None
+
+    # -- running ---------------------------------------------------------------
+
+    async def start(self, token: str) -> asyncio.Task[None]:
+        """Log in and connect; returns the task that runs the client until `close`."""
+        runner = asyncio.create_task(self.client.start(token))
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            ready.cancel()
+            runner.result()  # raises why it could not start
+            raise RuntimeError("the Discord client stopped before it was ready")
+        return runner
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def _without_none(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def _adapter(interaction: discord.Interaction[Any]) -> DiscordAdapter:
+    client = interaction.client
+    assert isinstance(client, Chapterhouse)
+    return client.adapter
+
+
+class RunButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"run:(?P<command>.+)"):
+    """A button that runs the command in its id, for whoever clicks it."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(discord.ui.Button(label="…", custom_id=f"run:{command}"))
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> RunButton:
+        return cls(match["command"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _adapter(interaction).run_text(interaction, self.command)
+
+
+class AskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ask:(?P<command>.+)"):
+    """A button that asks first (a ranking), in a modal, then runs its command."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(discord.ui.Button(label="…", custom_id=f"ask:{command}"))
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AskButton:
+        return cls(match["command"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        adapter = _adapter(interaction)
+        INBOUND.labels(PLATFORM, "action").inc()
+        ask = await adapter.find_ask(interaction, self.command)
+        if ask is None:
+            await interaction.response.send_message(
+                f"This button is out of date; type {self.command} followed by your choices.",
+                ephemeral=True,
+            )
+            return
+        await interaction.response.send_modal(RankModal(adapter, self.command, ask))
+
+
+class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"pick:(?P<command>.+)"):
+    """A select menu: the options chosen are appended to its command (a multi-choice vote)."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(discord.ui.Select(custom_id=f"pick:{command}"))
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> PickSelect:
+        return cls(match["command"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = [str(v) for v in data.get("values", [])]
+        await _adapter(interaction).run_text(interaction, " ".join([self.command, *values]))
+
+
+class DiscordPoster:
+    """Posts, direct messages and edits; failures reported to the delivery ledger."""
+
+    platform = PLATFORM
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+
+    @property
+    def client(self) -> discord.Client:
+        return self.adapter.client
+
+    async def post(self, channel_id: str, reply: Reply) -> str | None:
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            message = await channel.send(**_without_none(self.adapter.message(reply)))
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+        return str(message.id)
+
+    async def direct(self, user_id: str, reply: Reply) -> str | None:
+        try:
+            user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+            message = await user.send(**_without_none(self.adapter.message(reply)))
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+        return str(message.id)
+
+    async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
+        channel = self.client.get_partial_messageable(int(channel_id))
+        message = channel.get_partial_message(int(message_id))
+        kwargs = self.adapter.message(reply, for_edit=True)
+        try:
+            await message.edit(**kwargs)
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+
+
+def _failure(error: discord.HTTPException) -> DeliveryFailed:
+    """Missing access, an unknown channel and other refusals are final; 5xx may pass."""
+    reason = f"discord: {error.status} {error.code or ''} {error.text or ''}".strip()[:300]
+    permanent = isinstance(error, discord.Forbidden | discord.NotFound) or error.status < 500
+    return DeliveryFailed(reason, permanent=permanent)

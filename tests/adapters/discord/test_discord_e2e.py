@@ -1,0 +1,218 @@
+"""Discord end to end: interactions through the real discord.py client and a fake Discord."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.models import Ballot, ChannelBinding, Delivery, Poll
+from tests.adapters.discord.fake_discord import BOSTON_ID, EPHEMERAL, GENERAL_ID
+from tests.adapters.discord.harness import BEA, CARL, DORA, DiscordHarness, components, custom_id
+
+
+def text_of(call: Any) -> str:
+    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
+
+
+async def bind_boston(app: DiscordHarness) -> None:
+    call = await app.reply(DORA, "/chapter bind", {"chapter": "Boston"}, channel=BOSTON_ID)
+    assert "now receives" in text_of(call) or "already bound" in text_of(call), text_of(call)
+
+
+async def society_poll(app: DiscordHarness, **flags: Any) -> tuple[int, dict[str, Any]]:
+    """A society poll posted to Boston's Discord channel; (poll id, the posted message)."""
+    await bind_boston(app)
+    posts = len(app.fake.calls_to("POST", rf"/channels/{BOSTON_ID}/messages"))
+    options = {
+        "question": "Where next?",
+        "options": '"Lisbon" "Denver" "Osaka"',
+        "audience": "society",
+        **flags,
+    }
+    call = await app.reply(DORA, "/poll create", options, channel=BOSTON_ID)
+    assert "Posted to" in text_of(call), text_of(call)
+    posted = await app.fake.wait_for_call(
+        "POST", rf"/channels/{BOSTON_ID}/messages", count=posts + 1
+    )
+    async with app.bot.uow() as uow:  # type: ignore[attr-defined]
+        poll_id = max(await uow.session.scalars(select(Poll.id)))
+    return poll_id, posted.response
+
+
+async def ballots(app: DiscordHarness, poll_id: int) -> list[list[int]]:
+    async with app.bot.uow() as uow:  # type: ignore[attr-defined]
+        rows = await uow.session.scalars(select(Ballot.choices).where(Ballot.poll_id == poll_id))
+        return sorted(list(r) for r in rows)
+
+
+# -- every command group, with typed options ------------------------------------------
+
+
+async def test_help_member_and_chapter_commands(discord_app: DiscordHarness) -> None:
+    help_ = await discord_app.reply(BEA, "/help")
+    for group in discord_app.core.registry.group_names():
+        assert f"/{group}" in text_of(help_)
+    joined = await discord_app.reply(BEA, "/member join", {"chapter": "Boston"})
+    assert "Boston" in text_of(joined) and joined.data["flags"] == EPHEMERAL
+    listed = await discord_app.reply(BEA, "/chapter list")
+    assert "San Francisco" in text_of(listed)
+    await bind_boston(discord_app)
+    async with discord_app.bot.uow() as uow:  # type: ignore[attr-defined]
+        bound = await uow.session.scalar(
+            select(ChannelBinding.channel_id).where(ChannelBinding.platform == "discord")
+        )
+    assert bound == str(BOSTON_ID)
+
+
+async def test_member_option_resolves_to_the_member(discord_app: DiscordHarness) -> None:
+    await discord_app.reply(BEA, "/member profile")  # Bea is registered
+    user = discord_app.fake.user(BEA)
+    granted = await discord_app.reply(
+        DORA,
+        "/role grant",
+        [
+            {"type": 6, "name": "member", "value": str(BEA)},
+            {"type": 3, "name": "role", "value": "moderator"},
+        ],
+        resolved={"users": {str(BEA): user}},
+    )
+    assert f"<@{BEA}>" in text_of(granted), text_of(granted)
+    audit = await discord_app.reply(DORA, "/audit", {"n": 5})
+    assert "role grant" in text_of(audit)
+
+
+async def test_refusals_are_ephemeral_and_name_the_role(discord_app: DiscordHarness) -> None:
+    call = await discord_app.reply(
+        BEA, "/chapter create", {"name": "Paris", "region": "Europe", "tz": "Europe/Paris"}
+    )
+    assert call.data["flags"] == EPHEMERAL
+    assert call.data["content"].startswith("Only HQ may")
+    bad = await discord_app.reply(DORA, "/audit", {"n": -3})
+    assert bad.data["flags"] == EPHEMERAL
+
+
+async def test_autocomplete_offers_chapters_prefix_first(discord_app: DiscordHarness) -> None:
+    payload = discord_app.fake.autocomplete(BEA, "chapter", "chapter", "bo", subcommand="info")
+    await discord_app.fake.send_interaction(payload)
+    call = await discord_app.fake.callback_for(payload)
+    assert call.json["type"] == 8
+    names = [c["name"] for c in call.data["choices"]]
+    assert names[0] == "Boston" and len(names) <= 25
+
+
+# -- polls: buttons, selects, modals -----------------------------------------------
+
+
+async def test_button_vote_is_stored_and_the_message_edited(discord_app: DiscordHarness) -> None:
+    poll_id, message = await society_poll(discord_app)
+    button = custom_id(message, "2.")
+    assert button == f"run:/poll vote {poll_id} 2"
+    _, call = await discord_app.click(BEA, button, message, channel=BOSTON_ID)
+    assert call.data["flags"] == EPHEMERAL and "Denver" in text_of(call)
+    assert await ballots(discord_app, poll_id) == [[2]]
+    edit = await discord_app.fake.wait_for_call(
+        "PATCH", rf"/channels/{BOSTON_ID}/messages/{message['id']}"
+    )
+    assert "1 of" in text_of(edit) or "1 vote" in text_of(edit)
+
+
+async def test_multi_choice_votes_through_a_select_menu(discord_app: DiscordHarness) -> None:
+    poll_id, message = await society_poll(discord_app, multi=2)
+    select_ids = [c["custom_id"] for c in components(message) if c["type"] == 3]
+    assert select_ids == [f"pick:/poll vote {poll_id}"]
+    await discord_app.click(BEA, select_ids[0], message, values=["1", "3"], channel=BOSTON_ID)
+    assert await ballots(discord_app, poll_id) == [[1, 3]]
+
+
+async def test_modal_submission_creates_a_poll(discord_app: DiscordHarness) -> None:
+    await bind_boston(discord_app)
+    _, call = await discord_app.command(DORA, "/poll create", channel=BOSTON_ID)
+    assert call.json["type"] == 9  # a modal
+    modal = call.data
+    ids = [row["component"]["custom_id"] for row in modal["components"]]
+    assert ids[:2] == ["question", "options"]
+    fake = discord_app.fake
+    submitted = fake.modal_submit(
+        DORA,
+        modal["custom_id"],
+        [
+            fake.label(fake.text_input("question", "Best month?")),
+            fake.label(fake.text_input("options", "May\n\nJune\nJuly")),
+            fake.label(fake.text_input("audience", "here")),
+            fake.label(fake.string_select("switches", ["anonymous"])),
+        ],
+        channel_id=BOSTON_ID,
+    )
+    await fake.send_interaction(submitted)
+    answer = await fake.callback_for(submitted)
+    assert "Posted to" in text_of(answer) or "posted nowhere" in text_of(answer), text_of(answer)
+    async with discord_app.bot.uow() as uow:  # type: ignore[attr-defined]
+        poll = await uow.session.scalar(select(Poll).where(Poll.question == "Best month?"))
+    assert poll is not None and poll.options == ["May", "June", "July"] and poll.anonymous
+
+
+async def test_ranked_poll_votes_through_a_modal(discord_app: DiscordHarness) -> None:
+    poll_id, message = await society_poll(discord_app, ranked=True)
+    rank = custom_id(message, "Rank")
+    _, call = await discord_app.click(BEA, rank, message, channel=BOSTON_ID)
+    assert call.json["type"] == 9
+    fake = discord_app.fake
+    submitted = fake.modal_submit(
+        BEA,
+        call.data["custom_id"],
+        [
+            fake.label(fake.string_select("rank:1", ["3"])),
+            fake.label(fake.string_select("rank:2", ["1"])),
+            fake.label(fake.string_select("rank:3", [])),
+        ],
+        channel_id=BOSTON_ID,
+    )
+    await fake.send_interaction(submitted)
+    await fake.callback_for(submitted)
+    assert await ballots(discord_app, poll_id) == [[3, 1]]
+
+
+async def test_old_buttons_still_vote_after_a_restart(discord_app: DiscordHarness) -> None:
+    poll_id, message = await society_poll(discord_app, ranked=True)
+    plain_id, message2 = await society_poll(discord_app)
+    await discord_app.disconnect()
+    await discord_app.connect()  # a new client: nothing remembered but the database
+    _, call = await discord_app.click(CARL, custom_id(message2, "1."), message2, channel=BOSTON_ID)
+    assert "Lisbon" in text_of(call)
+    assert await ballots(discord_app, plain_id) == [[1]]
+    _, opened = await discord_app.click(
+        CARL, custom_id(message, "Rank"), message, channel=BOSTON_ID
+    )
+    assert opened.json["type"] == 9  # the ranking modal, rebuilt from the live post
+    fake = discord_app.fake
+    submitted = fake.modal_submit(
+        CARL,
+        opened.data["custom_id"],
+        [fake.label(fake.string_select("rank:1", ["2"]))],
+        channel_id=BOSTON_ID,
+    )
+    await fake.send_interaction(submitted)
+    await fake.callback_for(submitted)
+    assert await ballots(discord_app, poll_id) == [[2]]
+
+
+async def test_a_post_to_a_channel_without_access_is_a_permanent_failure(
+    discord_app: DiscordHarness,
+) -> None:
+    await bind_boston(discord_app)
+    discord_app.fake.fail("POST", rf"/channels/{BOSTON_ID}/messages", 403, 50001, "Missing Access")
+    await discord_app.reply(
+        DORA,
+        "/poll create",
+        {"question": "Tea?", "options": '"Yes" "No"', "audience": "chapter:Boston"},
+        channel=GENERAL_ID,
+    )
+    async with discord_app.bot.uow() as uow:  # type: ignore[attr-defined]
+        row = (
+            await uow.session.execute(
+                select(Delivery.status, Delivery.error).where(Delivery.channel_id == str(BOSTON_ID))
+            )
+        ).one()
+    assert row[0] == "failed" and "50001" in (row[1] or "")
