@@ -1,9 +1,10 @@
 """`chapterhouse serve`: every configured platform, the HTTP endpoints, in one process.
 
 Slack is served over HTTP (`POST /slack/events`) or, with `SLACK_APP_TOKEN`, over
-Socket Mode; `/healthz` and `/metrics` are served either way. Posts that could
-not be delivered (a platform was down, a 429 outlasted its retries) are swept up
-again every minute, so nothing committed is lost to a bad moment.
+Socket Mode; Discord over its gateway; `/healthz` and `/metrics` either way.
+Posts that could not be delivered (a platform was down, a 429 outlasted its
+retries) are swept up again every minute, so nothing committed is lost to a bad
+moment.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+import discord
 from aiohttp import web
 
+from adapters.discord.app import DiscordAdapter, point_at
 from adapters.http import SLACK_PATH, build_web_app
 from adapters.slack.app import SlackAdapter
 from bot.bootstrap import App
@@ -28,6 +31,10 @@ SWEEP_SECONDS = 60.0
 
 def check_settings(settings: Settings) -> None:
     """Refuse at start-up, in one line, a configuration that cannot serve anything."""
+    if not settings.slack_enabled and not settings.discord_enabled:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN / DISCORD_BOT_TOKEN: set at least one to serve Slack or Discord"
+        )
     if settings.slack_enabled:
         if settings.slack_app_token is None and settings.slack_signing_secret is None:
             raise ConfigError(
@@ -40,16 +47,17 @@ def check_settings(settings: Settings) -> None:
         app_token = settings.slack_app_token
         if app_token is not None and not app_token.get_secret_value().startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
-    if settings.discord_enabled and not settings.slack_enabled:
-        raise ConfigError(
-            "DISCORD_BOT_TOKEN: this version serves Slack only; the Discord adapter is not "
-            "in it yet. Set SLACK_BOT_TOKEN, or use the console."
-        )
-    if not settings.slack_enabled:
-        raise ConfigError("SLACK_BOT_TOKEN: set it (and SLACK_SIGNING_SECRET) to serve Slack")
+    if settings.discord_enabled:
+        token = settings.discord_bot_token.get_secret_value() if settings.discord_bot_token else ""
+        if len(token) < 20 or " " in token:
+            raise ConfigError(
+                "DISCORD_BOT_TOKEN: that is not a bot token (copy it from the Developer "
+                "Portal's Bot page)"
+            )
 
 
 def slack_adapter(core: App) -> SlackAdapter:
+    """The Slack adapter as configured (HTTP, or Socket Mode with no signing secret)."""
     settings = core.settings
     assert settings.slack_bot_token is not None
     secret = settings.slack_signing_secret
@@ -76,48 +84,79 @@ async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None
     """Serve until SIGINT/SIGTERM (or until `until` returns, for tests)."""
     settings = core.settings
     check_settings(settings)
-    slack = slack_adapter(core)
-    core.notifier.add_poster(slack.poster)
-    socket_mode = settings.slack_app_token is not None
+    platforms: list[str] = []
+    slack = slack_adapter(core) if settings.slack_enabled else None
+    socket_mode = slack is not None and settings.slack_app_token is not None
+    if slack is not None:
+        core.notifier.add_poster(slack.poster)
+        platforms.append("slack")
+    discord_adapter = None
+    discord_task = None
     if settings.discord_enabled:
-        log.warning("DISCORD_BOT_TOKEN is set, but this version serves Slack only")
-    web_app = build_web_app(core, None if socket_mode else slack, ["slack"])
+        assert settings.discord_bot_token is not None
+        point_at(settings.discord_api_url, settings.discord_gateway_url)
+        discord_adapter = DiscordAdapter(core)
+        core.notifier.add_poster(discord_adapter.poster)
+        platforms.append("discord")
+    web_app = build_web_app(core, None if socket_mode else slack, platforms)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
     handler = None
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-        assert settings.slack_app_token is not None
-        handler = AsyncSocketModeHandler(slack.bolt, settings.slack_app_token.get_secret_value())
-        await handler.connect_async()
-        log.info("Slack: Socket Mode connected")
-    else:
-        log.info(
-            "Slack: events at http://%s:%s%s", settings.http_host, settings.http_port, SLACK_PATH
-        )
-    log.info(
-        "health at http://%s:%s/healthz, metrics at /metrics",
-        settings.http_host,
-        settings.http_port,
-    )
-    sweeper = asyncio.create_task(sweep(core))
+    sweeper = None
     try:
+        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        await site.start()
+        if discord_adapter is not None:
+            assert settings.discord_bot_token is not None
+            try:
+                discord_task = await discord_adapter.start(
+                    settings.discord_bot_token.get_secret_value()
+                )
+            except discord.LoginFailure as error:
+                raise ConfigError("DISCORD_BOT_TOKEN: Discord refused the token") from error
+            log.info("Discord: connected as %s", discord_adapter.client.user)
+        if slack is not None and socket_mode:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            assert settings.slack_app_token is not None
+            handler = AsyncSocketModeHandler(
+                slack.bolt, settings.slack_app_token.get_secret_value()
+            )
+            await handler.connect_async()
+            log.info("Slack: Socket Mode connected")
+        elif slack is not None:
+            log.info(
+                "Slack: events at http://%s:%s%s",
+                settings.http_host,
+                settings.http_port,
+                SLACK_PATH,
+            )
+        log.info(
+            "health at http://%s:%s/healthz, metrics at /metrics",
+            settings.http_host,
+            settings.http_port,
+        )
+        sweeper = asyncio.create_task(sweep(core))
         await core.notifier.flush()  # what an earlier run committed but did not post
         if until is not None:
             await until()
         else:
             await _signalled()
     finally:
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         if handler is not None:
             await handler.close_async()
+        if discord_adapter is not None:
+            await discord_adapter.close()
+            if discord_task is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(discord_task, 10)
         await runner.cleanup()
-        await slack.aclose()
+        if slack is not None:
+            await slack.aclose()
         log.info("stopped")
 
 

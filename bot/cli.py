@@ -28,9 +28,11 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Database maintenance.")
 members_cli = typer.Typer(help="Member administration.")
 slack_cli = typer.Typer(help="Setting Chapterhouse up in a Slack workspace.")
+discord_cli = typer.Typer(help="Setting Chapterhouse up on Discord.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(members_cli, name="members")
 cli.add_typer(slack_cli, name="slack")
+cli.add_typer(discord_cli, name="discord")
 
 DEFAULT_USER = "alice"
 
@@ -244,6 +246,21 @@ def members_import(
         return "\n".join(lines)
 
     typer.echo(_with_app(work))
+
+
+@discord_cli.command("sync")
+def discord_sync() -> None:
+    """Publish the slash commands to DISCORD_GUILD_ID (instant) or globally."""
+    from adapters.discord.sync import sync_commands
+    from commands import build_registry
+
+    settings = _settings()
+    try:
+        where, names = asyncio.run(sync_commands(settings, build_registry()))
+    except ConfigError as error:
+        _fail(f"Configuration error: {error}", 2)
+        return
+    typer.echo(f"Synced {len(names)} commands to {where}: {', '.join('/' + n for n in names)}.")
 
 
 def main() -> None:

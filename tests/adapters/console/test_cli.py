@@ -117,7 +117,7 @@ def test_a_wrong_command_line_exits_2_and_touches_nothing(
             {"SLACK_BOT_TOKEN": "xoxb-secret-1", "SLACK_APP_TOKEN": "xoxb-secret-2"},
             "SLACK_APP_TOKEN: expected an app-level token starting with xapp-",
         ),
-        ({"DISCORD_BOT_TOKEN": "secret-1"}, "the Discord adapter is not in it yet"),
+        ({"DISCORD_BOT_TOKEN": "secret-1"}, "DISCORD_BOT_TOKEN: that is not a bot token"),
     ],
 )
 @pytest.mark.parametrize("args", [[], ["serve"]])

@@ -37,7 +37,9 @@ class DiscordHarness:
         async with asyncio.timeout(10):
             while adapter.client.get_channel(GENERAL_ID) is None:
                 await asyncio.sleep(0.01)
-        await adapter.tree.sync(guild=discord.Object(GUILD_ID))
+        guild = discord.Object(GUILD_ID)
+        adapter.tree.copy_global_to(guild=guild)  # as `chapterhouse discord sync` does
+        await adapter.tree.sync(guild=guild)
         self.adapter = adapter
         return adapter
 
