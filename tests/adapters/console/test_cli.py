@@ -226,3 +226,30 @@ async def test_console_works_when_home_is_unwritable(
     screen = await drive_console(demo, "bob", "/chapter list\r/quit\r")
     assert "Chapters (6)" in screen
     assert "Press ENTER" not in screen
+
+
+def test_discord_sync_without_a_token_says_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
+    result = CliRunner().invoke(cli, ["discord", "sync"])
+    assert result.exit_code == 2
+    assert "DISCORD_BOT_TOKEN: set it to sync commands to Discord" in result.output
+
+
+def test_slack_manifest_lists_every_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from commands import build_registry
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["slack", "manifest", "--url", "https://bot.example.org/slack/events"]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load(result.output)
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert commands == {f"/{g}" for g in build_registry().group_names()}
+    refused = CliRunner().invoke(cli, ["slack", "manifest", "--url", "http://insecure.example"])
+    assert refused.exit_code == 2 and "https://" in refused.output
