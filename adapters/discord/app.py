@@ -175,32 +175,29 @@ class DiscordAdapter:
             return
         await self.answer(interaction, self.request(interaction, spec=spec, values=values))
 
-    async def answer(self, interaction: discord.Interaction[Any], request: Request) -> None:
-        """Dispatch, and reply; tell Discord to wait if the work outlasts its patience."""
+    async def answer(
+        self, interaction: discord.Interaction[Any], request: Request, *, private: bool = False
+    ) -> None:
+        """Dispatch, and reply; tell Discord to wait if the work outlasts its patience.
+
+        `private`: the answer is for the one who clicked, never the channel (buttons).
+        """
         work = asyncio.ensure_future(self.core.dispatcher.handle(request))
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await work
-        await self.send_reply(interaction, reply)
-
-    async def send_reply(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
-        kwargs = self.message(reply)
-        ephemeral = not (reply.ok and reply.visibility == "public")
+        kwargs = _without_none(self.message(reply))
+        ephemeral = private or not (reply.ok and reply.visibility == "public")
         if interaction.response.is_done():
-            await interaction.followup.send(ephemeral=ephemeral, **_without_none(kwargs))
+            await interaction.followup.send(ephemeral=ephemeral, **kwargs)
         else:
-            await interaction.response.send_message(ephemeral=ephemeral, **_without_none(kwargs))
+            await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
 
     async def run_text(self, interaction: discord.Interaction[Any], text: str) -> None:
-        """A component's command: the answer is for the one who clicked, never the channel."""
+        """A component's command, answered privately."""
         INBOUND.labels(PLATFORM, "action").inc()
-        reply = await self.core.dispatcher.handle(self.request(interaction, text=text))
-        kwargs = _without_none(self.message(reply))
-        if interaction.response.is_done():
-            await interaction.followup.send(ephemeral=True, **kwargs)
-        else:
-            await interaction.response.send_message(ephemeral=True, **kwargs)
+        await self.answer(interaction, self.request(interaction, text=text), private=True)
 
     async def complete(self, source: str, typed: str) -> list[str]:
         completer = self.core.registry.completers.get(source)

@@ -216,3 +216,62 @@ async def test_a_post_to_a_channel_without_access_is_a_permanent_failure(
             )
         ).one()
     assert row[0] == "failed" and "50001" in (row[1] or "")
+
+
+async def test_export_arrives_as_a_private_file_and_reminders_as_direct_messages(
+    discord_app: DiscordHarness,
+) -> None:
+    poll_id, message = await society_poll(discord_app)
+    await discord_app.click(BEA, custom_id(message, "1."), message, channel=BOSTON_ID)
+    exported = await discord_app.reply(DORA, "/poll export", {"poll_id": poll_id})
+    assert exported.data["flags"] == EPHEMERAL
+    [upload] = exported.files
+    assert upload.filename.endswith(".csv") and b"Lisbon" in upload.data
+    before = len(discord_app.fake.calls_to("POST", r"/channels/\d+/messages"))
+    reminded = await discord_app.reply(DORA, "/poll remind", {"poll_id": poll_id})
+    assert "remind" in text_of(reminded).lower() or "sent" in text_of(reminded).lower()
+    await discord_app.fake.wait(
+        lambda: bool(discord_app.fake.calls_to("POST", r"/users/@me/channels"))
+    )
+    opened = {
+        c.json["recipient_id"] for c in discord_app.fake.calls_to("POST", r"/users/@me/channels")
+    }
+    assert str(BEA) not in opened  # Bea voted: no reminder for her
+    assert len(discord_app.fake.calls_to("POST", r"/channels/\d+/messages")) > before
+
+
+def test_the_generated_tree_fits_discords_limits() -> None:
+    import discord
+    from discord import app_commands
+
+    from adapters.discord.commands import build_tree
+    from commands import build_registry
+
+    async def never(*_: object) -> None:
+        raise AssertionError
+
+    async def nothing(*_: object) -> list[str]:
+        return []
+
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
+        discord.Client(intents=discord.Intents.none())
+    )
+    build_tree(tree, build_registry(), never, nothing)
+    payload = [command.to_dict(tree) for command in tree.get_commands()]
+    assert len(payload) <= 100
+
+    def check(item: dict[str, object], depth: int = 0) -> None:
+        name, description = str(item["name"]), str(item["description"])
+        assert 1 <= len(name) <= 32 and name == name.lower(), name
+        assert 1 <= len(description) <= 100, description
+        options = item.get("options") or []
+        assert isinstance(options, list) and len(options) <= 25
+        for choice in item.get("choices") or []:  # type: ignore[attr-defined]
+            assert len(str(choice["value"])) <= 100
+        for option in options:
+            check(option, depth + 1)
+
+    for command in payload:
+        check(command)
+    names = {c["name"] for c in payload}
+    assert names == set(build_registry().group_names())
