@@ -156,7 +156,7 @@ class DiscordAdapter:
         return Request(
             PLATFORM,
             str(user.id),
-            user.name,
+            user.display_name,
             self.place(interaction),
             text=text,
             path=(spec.group, spec.name) if spec is not None else None,
