@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
+from adapters.text import progress_bar
 from bot.mentions import Person, render_mentions
 from bot.reply import Actions, Context, Fields, File, Header, Image, Progress, Reply, Section
-
-BAR_WIDTH = 20
 
 
 def write_person(person: Person) -> str:
     handle = person.handles.get("console")
     return f"@{handle}" if handle else person.name
-
-
-def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
-    filled = round(min(fraction, 1.0) * width)
-    return "█" * filled + "░" * (width - filled)
 
 
 def render(reply: Reply) -> str:

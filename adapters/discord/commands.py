@@ -17,6 +17,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.text import clip
 from bot.registry import MAX_CHOICES, CommandSpec, Kind, Param, Registry
 
 MAX_DESCRIPTION = 100
@@ -48,11 +49,6 @@ _HINTS = {
 }
 
 
-def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def option_name(param: Param) -> str:
     """Discord option names are 1–32 lower-case characters; Python's trailing `_` goes."""
     return param.name.rstrip("_").lower()[:MAX_OPTION_NAME] or "value"
@@ -64,12 +60,12 @@ def option_description(param: Param) -> str:
         text += ', each in quotes: "Lisbon" "New York"'
     if param.kind in _HINTS:
         text += f" ({_HINTS[param.kind]})"
-    return _cut(text, MAX_DESCRIPTION)
+    return clip(text, MAX_DESCRIPTION)
 
 
 def group_description(name: str, specs: list[CommandSpec]) -> str:
     names = ", ".join(s.name or "" for s in specs)
-    return _cut(f"{name.title()}: {names}", MAX_DESCRIPTION)
+    return clip(f"{name.title()}: {names}", MAX_DESCRIPTION)
 
 
 def as_text(param: Param, value: Any) -> str | tuple[str, ...]:
@@ -150,7 +146,7 @@ def _autocomplete(
             return [app_commands.Choice(name=v, value=int(v)) for v in values if v.isdigit()][
                 :MAX_CHOICES
             ]
-        return [app_commands.Choice(name=_cut(v, 100), value=v[:100]) for v in values][:MAX_CHOICES]
+        return [app_commands.Choice(name=clip(v, 100), value=v[:100]) for v in values][:MAX_CHOICES]
 
     return suggest
 
@@ -160,7 +156,7 @@ def build_command(
 ) -> app_commands.Command[Any, ..., None]:
     command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=(spec.name or spec.group).replace(" ", "-"),
-        description=_cut(spec.summary, MAX_DESCRIPTION) or spec.path,
+        description=clip(spec.summary, MAX_DESCRIPTION) or spec.path,
         callback=_callback(spec, run),
     )
     for param in spec.params:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord.render import MAX_MODAL_COMPONENTS, ModalSelect, modal_fields, modal_title
+from adapters.text import clip
 from bot.registry import CommandSpec, Kind, Param
 from bot.reply import Ask
 
@@ -30,11 +31,6 @@ _PLACEHOLDERS = {
     Kind.DURATION: "90m, 48h, 3d or 2w",
     Kind.INT: "a whole number",
 }
-
-
-def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def readable(param: Param) -> str:
@@ -72,7 +68,7 @@ def _field(param: Param) -> discord.ui.Item[Any]:
     if param.variadic:
         placeholder = "one per line"
     return discord.ui.TextInput(
-        label=_cut(readable(param), MAX_LABEL),
+        label=clip(readable(param), MAX_LABEL),
         custom_id=param.name,
         style=discord.TextStyle.paragraph if param.variadic else discord.TextStyle.short,
         placeholder=placeholder[:MAX_PLACEHOLDER] or None,
@@ -83,7 +79,7 @@ def _field(param: Param) -> discord.ui.Item[Any]:
 
 def _label(text: str, description: str, component: discord.ui.Item[Any]) -> discord.ui.Label[Any]:
     return discord.ui.Label(
-        text=_cut(text, MAX_LABEL), description=_cut(description, 100) or None, component=component
+        text=clip(text, MAX_LABEL), description=clip(description, 100) or None, component=component
     )
 
 
@@ -91,7 +87,7 @@ class FormModal(discord.ui.Modal):
     """The form of a command typed without its options (`/poll create`)."""
 
     def __init__(self, adapter: DiscordAdapter, spec: CommandSpec) -> None:
-        super().__init__(title=_cut(f"/{spec.path}", MAX_TITLE), custom_id=f"form:{spec.path}")
+        super().__init__(title=clip(f"/{spec.path}", MAX_TITLE), custom_id=f"form:{spec.path}")
         self.adapter = adapter
         self.spec = spec
         self.fields, self.switches = form_params(spec)
@@ -102,7 +98,7 @@ class FormModal(discord.ui.Modal):
                 custom_id=SWITCHES,
                 options=[
                     discord.SelectOption(
-                        label=_cut(p.flag, 100), value=p.name, description=_cut(p.help, 100)
+                        label=clip(p.flag, 100), value=p.name, description=clip(p.help, 100)
                     )
                     for p in self.switches
                 ],

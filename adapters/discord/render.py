@@ -17,6 +17,7 @@ from typing import Literal
 
 import discord
 
+from adapters.text import progress_bar, split_lines
 from bot.mentions import TOKEN, Person, render_mentions, strip_tokens
 from bot.reply import (
     Actions,
@@ -55,7 +56,6 @@ MAX_MODAL_COMPONENTS = 5
 MAX_MODAL_LABEL = 45
 MAX_MODAL_TITLE = 45
 MAX_URL = 2048
-BAR_WIDTH = 20
 ELLIPSIS = "…"
 BLANK = "\u200b"
 """Discord rejects an empty field name or value; a zero-width space shows nothing."""
@@ -217,26 +217,7 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _split(text: str, limit: int) -> list[str]:
-    """Split at line ends so no line is broken, unless one line alone is over the limit."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for raw in text.split("\n"):
-        line = _cut(raw, limit)
-        grown = size + 1 + len(line) if current else len(line)
-        if current and grown > limit:
-            chunks.append("\n".join(current))
-            current, grown = [], len(line)
-        current.append(line)
-        size = grown
-    if current:
-        chunks.append("\n".join(current))
-    return [chunk for chunk in chunks if not _blank(chunk)]
-
-
-def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
-    filled = round(min(fraction, 1.0) * width)
-    return "█" * filled + "░" * (width - filled)
+    return split_lines(text, limit, _cut)
 
 
 def _finite_fraction(progress: Progress) -> float:

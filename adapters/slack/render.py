@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from adapters.text import progress_bar, split_lines
 from bot.mentions import Person, render_mentions, strip_tokens
 from bot.reply import (
     Actions,
@@ -45,7 +46,6 @@ MAX_IMAGE_URL = 3000
 MAX_CONTEXT = 3000
 MAX_CONFIRM_TEXT = 300
 MAX_TEXT = 3000
-BAR_WIDTH = 20
 ELLIPSIS = "…"
 
 SlackBlock = dict[str, Any]
@@ -112,21 +112,7 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _split(text: str, limit: int) -> list[str]:
-    """Split at line ends so no line is broken, unless one line alone is over the limit."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for raw in text.split("\n"):
-        line = _cut(raw, limit)
-        grown = size + 1 + len(line) if current else len(line)
-        if current and grown > limit:
-            chunks.append("\n".join(current))
-            current, grown = [], len(line)
-        current.append(line)
-        size = grown
-    if current:
-        chunks.append("\n".join(current))
-    return [chunk for chunk in chunks if chunk.strip()]
+    return split_lines(text, limit, _cut)
 
 
 def _sections(text: str) -> list[SlackBlock]:
@@ -142,11 +128,6 @@ def _plain_text(text: str) -> dict[str, Any]:
 
 def _context(text: str) -> SlackBlock:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, MAX_CONTEXT)}]}
-
-
-def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
-    filled = round(min(fraction, 1.0) * width)
-    return "█" * filled + "░" * (width - filled)
 
 
 def _finite_fraction(progress: Progress) -> float:
