@@ -13,7 +13,7 @@ import asyncio
 import io
 import logging
 import re
-from typing import Any
+from typing import Any, Self
 
 import discord
 import yarl
@@ -264,35 +264,44 @@ def _adapter(interaction: discord.Interaction[Any]) -> DiscordAdapter:
     return client.adapter
 
 
-class RunButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"run:(?P<command>.+)"):
+class _CarriesCommand:
+    """A component whose custom_id holds its command: rebuilt from the id alone.
+
+    Subclasses take the command as their only argument.
+    """
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls(match["command"])  # type: ignore[call-arg]
+
+
+class RunButton(
+    _CarriesCommand,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"run:(?P<command>.+)",
+):
     """A button that runs the command in its id, for whoever clicks it."""
 
     def __init__(self, command: str) -> None:
         super().__init__(discord.ui.Button(label="…", custom_id=f"run:{command}"))
         self.command = command
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> RunButton:
-        return cls(match["command"])
-
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _adapter(interaction).run_text(interaction, self.command)
 
 
-class AskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ask:(?P<command>.+)"):
+class AskButton(
+    _CarriesCommand,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ask:(?P<command>.+)",
+):
     """A button that asks first (a ranking), in a modal, then runs its command."""
 
     def __init__(self, command: str) -> None:
         super().__init__(discord.ui.Button(label="…", custom_id=f"ask:{command}"))
         self.command = command
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> AskButton:
-        return cls(match["command"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         adapter = _adapter(interaction)
@@ -307,18 +316,16 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ask:(
         await interaction.response.send_modal(RankModal(adapter, self.command, ask))
 
 
-class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"pick:(?P<command>.+)"):
+class PickSelect(
+    _CarriesCommand,
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"pick:(?P<command>.+)",
+):
     """A select menu: the options chosen are appended to its command (a multi-choice vote)."""
 
     def __init__(self, command: str) -> None:
         super().__init__(discord.ui.Select(custom_id=f"pick:{command}"))
         self.command = command
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> PickSelect:
-        return cls(match["command"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
