@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -89,6 +90,31 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     ballot_secret: SecretStr | None = None
     poll_default_hours: int = Field(default=72, ge=1, le=24 * 366)
+    workgroup_threshold: int = Field(default=5, ge=1, le=1000)
+    workgroup_expiry_days: int = Field(default=30, ge=1, le=366)
+    position_days: int = Field(default=30, ge=1, le=366)
+    position_quorum: Fraction = Fraction(1, 2)
+    position_supermajority: Fraction = Fraction(2, 3)
+
+    @field_validator("position_quorum", "position_supermajority", mode="before")
+    @classmethod
+    def _share(cls, value: object) -> Fraction:
+        """A share of chapters: `1/2`, `0.5` or `50%`, more than 0 and at most 1."""
+        if isinstance(value, Fraction):
+            share = value
+        else:
+            text = str(value).strip()
+            try:
+                share = (
+                    Fraction(text.removesuffix("%").strip()) / 100
+                    if text.endswith("%")
+                    else Fraction(text)
+                )
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(f"expected a share like 1/2, 0.5 or 50%, got {text!r}") from None
+        if not 0 < share <= 1:
+            raise ValueError(f"must be more than 0 and at most 1, got {value!s}")
+        return share
 
     @field_validator("ballot_secret")
     @classmethod

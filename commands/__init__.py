@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from commands import audit, chapters, help, members, polls, roles
+from commands import audit, chapters, help, members, polls, roles, workgroups
+from commands.positions import commands as positions
 
 ROUTERS = (
     help.router,
     members.router,
     chapters.router,
     polls.router,
+    workgroups.router,
+    positions.router,
     roles.router,
     audit.router,
 )

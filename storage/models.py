@@ -354,3 +354,184 @@ class Ballot(Base):
     choices: Mapped[list[int]] = mapped_column(JSON)
     """Option numbers from 1; for a ranked poll, first preference first."""
     cast_at: Mapped[datetime | None]
+
+
+class WorkgroupStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+    EXPIRED = "expired"
+    """A proposal that stayed short of its backers for too long."""
+
+
+class OutputStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in-progress"
+    PUBLISHED = "published"
+
+
+class Workgroup(Base):
+    """Member-led work with a charter: what it is for, and what it is not responsible for."""
+
+    __tablename__ = "workgroups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80), unique=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    not_responsible: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[WorkgroupStatus] = mapped_column(
+        _enum(WorkgroupStatus), default=WorkgroupStatus.PROPOSED, index=True
+    )
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    proposer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    activated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime]
+
+
+class WorkgroupBacking(Base):
+    """One member's support for a proposal: one per member, counted toward the threshold."""
+
+    __tablename__ = "workgroup_backings"
+
+    workgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    backed_at: Mapped[datetime]
+
+
+class WorkgroupMember(Base):
+    __tablename__ = "workgroup_members"
+
+    workgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    joined_at: Mapped[datetime]
+
+
+class WorkgroupOutput(Base):
+    """Something a workgroup makes: planned, in progress, published (with a link)."""
+
+    __tablename__ = "workgroup_outputs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[OutputStatus] = mapped_column(_enum(OutputStatus), default=OutputStatus.PLANNED)
+    link: Mapped[str | None] = mapped_column(String(500))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PositionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class Position(Base):
+    """A statement the society may take, decided by its chapters' check-ins."""
+
+    __tablename__ = "positions"
+    __table_args__ = (Index("ix_positions_status_closes_at", "status", "closes_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    statement: Mapped[str] = mapped_column(Text)
+    status: Mapped[PositionStatus] = mapped_column(
+        _enum(PositionStatus), default=PositionStatus.DRAFT
+    )
+    proposer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    requested_closes_at: Mapped[datetime | None]
+    """What the proposer asked for; `/position open` may set another deadline."""
+    opened_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+
+
+class PositionCheckout(Base):
+    """A chapter has taken the topic for a meeting (one check-out per chapter)."""
+
+    __tablename__ = "position_checkouts"
+
+    position_id: Mapped[int] = mapped_column(
+        ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True
+    )
+    chapter_id: Mapped[int] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    meeting_on: Mapped[date | None]
+    by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    at: Mapped[datetime]
+
+
+class PositionStance(Base):
+    """A chapter's current stance: one row per chapter, replaced by a later check-in."""
+
+    __tablename__ = "position_stances"
+    __table_args__ = (
+        CheckConstraint("stance IN ('agree', 'disagree', 'abstain')", name="stance_known"),
+    )
+
+    position_id: Mapped[int] = mapped_column(
+        ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True
+    )
+    chapter_id: Mapped[int] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("position_checkins.id", ondelete="CASCADE"), index=True
+    )
+    stance: Mapped[str] = mapped_column(String(16))
+
+
+class PositionCheckin(Base):
+    """Every check-in, kept: a chapter that checks in again replaces its stance, not its history."""
+
+    __tablename__ = "position_checkins"
+    __table_args__ = (
+        CheckConstraint("stance IN ('agree', 'disagree', 'abstain')", name="stance_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(
+        ForeignKey("positions.id", ondelete="CASCADE"), index=True
+    )
+    chapter_id: Mapped[int] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), index=True
+    )
+    stance: Mapped[str] = mapped_column(String(16))
+    votes_for: Mapped[int | None]
+    votes_against: Mapped[int | None]
+    votes_abstain: Mapped[int | None]
+    summary: Mapped[str | None] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    at: Mapped[datetime]
