@@ -116,6 +116,14 @@ class Settings(BaseSettings):
             raise ValueError(f"must be more than 0 and at most 1, got {value!s}")
         return share
 
+    @field_validator("position_supermajority")
+    @classmethod
+    def _majority(cls, value: Fraction) -> Fraction:
+        """Below a half, a position and its opposite could both be adopted."""
+        if value < Fraction(1, 2):
+            raise ValueError(f"must be at least 1/2, got {value}")
+        return value
+
     @field_validator("ballot_secret")
     @classmethod
     def _ballot_secret(cls, value: SecretStr | None) -> SecretStr | None:

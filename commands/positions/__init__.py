@@ -1,0 +1,1 @@
+"""Positions: statements the society may take, decided by its chapters."""
