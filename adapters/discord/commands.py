@@ -10,7 +10,6 @@ each callback is given the signature its declaration implies.
 from __future__ import annotations
 
 import inspect
-import keyword
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
@@ -80,19 +79,27 @@ def as_text(param: Param, value: Any) -> str | tuple[str, ...]:
 
 
 def _callback(spec: CommandSpec, run: Run) -> Callable[..., Coroutine[Any, Any, None]]:
-    """A callback whose signature carries the declaration's options, for discord.py to read."""
-    names = {option_name(p): p for p in spec.params}
+    """A callback whose signature carries the declaration's options, for discord.py to read.
+
+    Its parameters keep the handler's Python names (`not_`); Discord sees the option
+    names (`not`) through discord.py's renames.
+    """
+    by_name = {p.name: p for p in spec.params}
 
     async def callback(interaction: discord.Interaction[Any], **options: Any) -> None:
         values: dict[str, str | tuple[str, ...]] = {}
         for name, value in options.items():
-            param = names[name]
             if value is None:
                 continue
-            text = as_text(param, value)
+            text = as_text(by_name[name], value)
             if text != "":
-                values[param.name] = text
+                values[name] = text
         await run(interaction, spec, values)
+
+    def required(param: Param) -> bool:
+        # A command with a form may be sent bare (the form asks); Discord never sends a
+        # command without its required options, so on Discord none of them is required.
+        return param.required and param.kind is not Kind.FLAG and not spec.form
 
     parameters = [
         inspect.Parameter(
@@ -101,32 +108,26 @@ def _callback(spec: CommandSpec, run: Run) -> Callable[..., Coroutine[Any, Any, 
             annotation=discord.Interaction,
         )
     ]
-
-    def required(param: Param) -> bool:
-        # A command with a form may be sent bare (the form asks); Discord never sends a
-        # command without its required options, so on Discord none of them is required.
-        return param.required and param.kind is not Kind.FLAG and not spec.form
-
     # Discord lists required options first; so does a Python signature.
     for param in sorted(spec.params, key=lambda p: not required(p)):
-        name = option_name(param)
-        if keyword.iskeyword(name):  # pragma: no cover - no declaration uses one today
-            raise TypeError(f"/{spec.path}: option {name!r} is a Python keyword")
         needed = required(param)
         parameters.append(
             inspect.Parameter(
-                name,
+                param.name,
                 inspect.Parameter.KEYWORD_ONLY,
                 annotation=_TYPES[param.kind] if needed else _TYPES[param.kind] | None,
                 default=inspect.Parameter.empty if needed else None,
             )
         )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
+        p.name: option_name(p) for p in spec.params if option_name(p) != p.name
+    }
     callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-        option_name(p): option_description(p) for p in spec.params
+        p.name: option_description(p) for p in spec.params
     }
     choices = {
-        option_name(p): [app_commands.Choice(name=c, value=c) for c in p.choices[:MAX_CHOICES]]
+        p.name: [app_commands.Choice(name=c, value=c) for c in p.choices[:MAX_CHOICES]]
         for p in spec.params
         if p.choices
     }
@@ -161,9 +162,7 @@ def build_command(
     )
     for param in spec.params:
         if param.complete is not None:
-            command.autocomplete(option_name(param))(
-                _autocomplete(param.complete, param.kind, complete)
-            )
+            command.autocomplete(param.name)(_autocomplete(param.complete, param.kind, complete))
     return command
 
 
