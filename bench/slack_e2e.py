@@ -91,17 +91,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
-import os
 import random
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -110,20 +106,15 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from adapters.http import SLACK_PATH, build_web_app
 from adapters.slack.app import SlackAdapter
-from bench.common import bench_settings, fresh_postgres_schema, host_line, ms, percentile
-from bot.bootstrap import App, bootstrap
+from bench import chat_load
+from bench.chat_load import HELP, INFO, JOIN, LIST, POLLS, PROFILE, RESULTS, STATUS, VOTE
+from bench.common import ms, percentile
 from bot.context import Place, Request
-from bot.metrics import COMMANDS
-from commands.demo import seed_demo
-from storage.engine import safe_url
-from storage.models import Chapter, Identity, Member
-from storage.uow import UnitOfWork
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.harness import SIGNING_SECRET, TEAM, sign
 
@@ -131,58 +122,18 @@ ADMIN = "U0HQADMIN"  # HQ by configuration
 BOT_TOKEN = "xoxb-bench-token"
 BOSTON = ("C0BOSTON", "boston")
 GENERAL = ("C0GENERAL", "general")
-OPTIONS = ("Lisbon", "Denver", "Osaka", "Nairobi")
-WARM_UP = 100
-LIVE_INTERVAL = 1.0
-STALL_SECONDS = 30.0
-"""Seconds without a new reply after which the missing ones count as lost."""
-GOAL_RATIO = 0.7
-GOAL_ACK_MS = 100.0
-CRASH_MARK = "Something went wrong on our side"
-SEED_CHUNK = 5_000
-
-FIRST = (
-    "Ada", "Amara", "Ben", "Chen", "Dana", "Eli", "Fatima", "Grace", "Hiro", "Ines", "Jonas",
-    "Kwame", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma",
-)  # fmt: skip
-LAST = (
-    "Okafor", "Nguyen", "Schmidt", "Garcia", "Kowalski", "Haddad", "Tanaka", "Silva", "Murphy",
-    "Larsen", "Mensah", "Rossi", "Cohen", "Patel", "Kim", "Novak", "Dubois", "Ivanova",
-)  # fmt: skip
-# Where the seeded members are (the demo's chapters; None: no chapter yet), by weight.
-HOMES: dict[str | None, int] = {
-    "Boston": 25,
-    "Washington DC": 20,
-    "San Francisco": 20,
-    "London": 8,
-    "Chicago": 5,
-    "New York": 7,
-    None: 15,
+LABELS: dict[str, str] = {
+    VOTE: "/poll vote ID N",
+    RESULTS: "/poll results ID",
+    POLLS: "/poll list --open",
+    LIST: "/chapter list",
+    INFO: "/chapter info Boston",
+    STATUS: "/chapter status Boston",
+    PROFILE: "/member profile",
+    HELP: "/help",
+    JOIN: "/member join Boston",
 }
-JOIN_TARGETS = ("Boston", "London", "Chicago")
-"""Boston when it can be; otherwise one the member was in neither now nor before."""
-
-VOTE = "/poll vote ID N"
-RESULTS = "/poll results ID"
-POLLS = "/poll list --open"
-LIST = "/chapter list"
-INFO = "/chapter info Boston"
-STATUS = "/chapter status Boston"
-PROFILE = "/member profile"
-HELP = "/help"
-JOIN = "/member join Boston"
-MIX: dict[str, int] = {
-    VOTE: 40,
-    RESULTS: 9,
-    POLLS: 7,
-    LIST: 6,
-    INFO: 9,
-    STATUS: 9,
-    PROFILE: 9,
-    HELP: 7,
-    JOIN: 4,
-}
-WRITES = {VOTE, JOIN}
+"""The mix's kinds of command, as printed."""
 
 
 # --------------------------------------------------------------------- the load
@@ -190,7 +141,7 @@ WRITES = {VOTE, JOIN}
 
 @dataclass(frozen=True)
 class Command:
-    label: str
+    kind: str
     user: str
     text: str
     channel: str
@@ -280,7 +231,7 @@ async def load_phase(
     while order["replies"] and fake.awaited:
         fake.progress.clear()
         try:
-            await asyncio.wait_for(fake.progress.wait(), STALL_SECONDS)
+            await asyncio.wait_for(fake.progress.wait(), chat_load.STALL_SECONDS)
         except TimeoutError:
             break
     replied = [fake.arrived.get(t) for t in tokens]
@@ -299,31 +250,16 @@ async def load_phase(
     }
 
 
-def emit(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
-async def load_process(avoid_cpu: int | None) -> int:
+async def load_process(avoid: int | None) -> int:
     """The child: a fake Slack and the client, driven by JSON lines on stdin."""
-    if avoid_cpu is not None:
-        others = set(os.sched_getaffinity(0)) - {avoid_cpu}
-        if others:
-            os.sched_setaffinity(0, others)
+    chat_load.avoid_cpu(avoid)
     fake = TimedFake()
     await fake.start()
     sessions: dict[str, aiohttp.ClientSession] = {}
-    loop = asyncio.get_running_loop()
     try:
-        emit({"api_url": fake.api_url})
-        while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            if not line:
-                break
-            order = json.loads(line)
-            if order["op"] == "stop":
-                break
-            emit(await load_phase(fake, sessions, order))
+        await chat_load.serve_orders(
+            {"api_url": fake.api_url}, lambda order: load_phase(fake, sessions, order)
+        )
     finally:
         for session in sessions.values():
             await session.close()
@@ -371,48 +307,21 @@ class Phase:
 
     @property
     def crashes(self) -> int:
-        return sum(t is not None and CRASH_MARK in t for t in self.texts)
+        return sum(t is not None and chat_load.CRASH_MARK in t for t in self.texts)
 
 
-class Load:
+class Load(chat_load.LoadProcess):
     """The child process running the client and the fake Slack."""
 
-    def __init__(self, process: asyncio.subprocess.Process, api_url: str) -> None:
-        self.process = process
-        self.api_url = api_url
-
-    @classmethod
-    async def start(cls, avoid_cpu: int | None) -> Load:
-        argv = [sys.executable, str(Path(__file__).resolve()), "--load-process"]
-        if avoid_cpu is not None:
-            argv += ["--avoid-cpu", str(avoid_cpu)]
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=1 << 26,  # a phase's timings come back as one line
-        )
-        load = cls(process, "")
-        load.api_url = (await load._read())["api_url"]
-        return load
-
-    async def _read(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = await self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the load process exited; see its error above")
-        answer: dict[str, Any] = json.loads(line)
-        return answer
-
-    async def _send(self, order: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write((json.dumps(order) + "\n").encode())
-        await self.process.stdin.drain()
+    @property
+    def api_url(self) -> str:
+        """Where the fake Slack's Web API listens."""
+        return str(self.hello["api_url"])
 
     async def run(
         self, url: str, commands: list[Command], concurrency: int, replies: bool
     ) -> Phase:
-        await self._send(
+        answer = await self.ask(
             {
                 "op": "run",
                 "url": url,
@@ -421,117 +330,25 @@ class Load:
                 "replies": replies,
             }
         )
-        answer = await self._read()
         return Phase(commands, **answer)
-
-    async def stop(self) -> None:
-        if self.process.returncode is None:
-            try:
-                await self._send({"op": "stop"})
-                await asyncio.wait_for(self.process.wait(), 10)
-            except (TimeoutError, ConnectionError):
-                self.process.kill()
-                await self.process.wait()
-
-
-# ---------------------------------------------------------------------- seeding
-
-
-def slack_id(number: int) -> str:
-    return f"U0M{number:05d}"
-
-
-async def seed(core: App, members: int, rng: random.Random) -> dict[str, str | None]:
-    """The demo society plus `members` Slack members; each one's chapter, by Slack id."""
-    async with UnitOfWork(core.sessions, core.clock.now()) as uow:
-        await seed_demo(uow.session, uow.now)
-        await uow.commit()
-    now = datetime.now(UTC)
-    homes = list(HOMES)
-    weights = list(HOMES.values())
-    chapter_of: dict[str, str | None] = {}
-    async with core.engine.begin() as connection:
-        chapter_ids = dict((await connection.execute(select(Chapter.name, Chapter.id))).all())
-        first = int(await connection.scalar(select(func.max(Member.id))) or 0) + 1
-        for start in range(0, members, SEED_CHUNK):
-            member_rows: list[dict[str, Any]] = []
-            identity_rows: list[dict[str, Any]] = []
-            for number in range(start + 1, min(start + SEED_CHUNK, members) + 1):
-                home = rng.choices(homes, weights)[0]
-                name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-                joined = now - timedelta(days=rng.randint(3, 900))
-                chapter_of[slack_id(number)] = home
-                member_rows.append(
-                    {
-                        "id": first + number - 1,
-                        "name": name,
-                        "email": f"m{number}@example.org" if rng.random() < 0.6 else None,
-                        "chapter_id": chapter_ids[home] if home else None,
-                        "nudges": True,
-                        "joined_at": joined,
-                        "last_active_at": now - timedelta(hours=rng.randint(1, 2000)),
-                    }
-                )
-                identity_rows.append(
-                    {
-                        "member_id": first + number - 1,
-                        "platform": "slack",
-                        "external_id": slack_id(number),
-                        "display_name": name,
-                        "created_at": joined,
-                    }
-                )
-            await connection.execute(insert(Member), member_rows)
-            await connection.execute(insert(Identity), identity_rows)
-        if connection.dialect.name == "postgresql":
-            # Explicit ids leave the sequence behind; the admin's registration would collide.
-            await connection.exec_driver_sql(
-                "SELECT setval(pg_get_serial_sequence('members', 'id'), "
-                "(SELECT max(id) FROM members))"
-            )
-    if core.engine.dialect.name == "postgresql":
-        async with core.engine.connect() as maintenance:
-            await maintenance.execution_options(isolation_level="AUTOCOMMIT")
-            await maintenance.exec_driver_sql("VACUUM ANALYZE")
-    return chapter_of
 
 
 # ------------------------------------------------------------------------ the mix
 
 
-class Mix:
-    """Draws commands in the proportions of `MIX` from a few members; tracks their joins."""
+def slack_id(number: int) -> str:
+    """Seeded member number `number`'s Slack id."""
+    return f"U0M{number:05d}"
 
-    def __init__(
-        self, homes: dict[str, str | None], poll_id: int, rng: random.Random, spacing: int
-    ) -> None:
-        self.rng = rng
-        self.poll_id = poll_id
-        self.users = list(homes)
-        self.chapters = {user: [None, home] for user, home in homes.items()}
-        """Each member's chapter before their last join, and now."""
-        self.spacing = spacing
-        self.last_join: dict[str, int] = {}
-        self.drawn = 0
-        self.labels = list(MIX)
-        self.weights = [MIX[label] for label in self.labels]
 
-    def draw(self, count: int) -> list[Command]:
-        commands: list[Command] = []
-        while len(commands) < count:
-            label = self.rng.choices(self.labels, self.weights)[0]
-            command = self.make(label)
-            if command is not None:
-                commands.append(command)
-                self.drawn += 1
-        return commands
+class Mix(chat_load.CommandMix[str, Command]):
+    """The mix as slash commands, each with its text as a member types it."""
 
-    def make(self, label: str) -> Command | None:
+    def make(self, kind: str, user: str, in_boston: bool) -> Command | None:
         rng = self.rng
-        channel, channel_name = BOSTON if rng.random() < 0.3 else GENERAL
-        user = rng.choice(self.users)
+        channel, channel_name = BOSTON if in_boston else GENERAL
         text = {
-            VOTE: f"/poll vote {self.poll_id} {rng.randint(1, len(OPTIONS))}",
+            VOTE: f"/poll vote {self.poll_id} {rng.randint(1, len(chat_load.OPTIONS))}",
             RESULTS: f"/poll results {self.poll_id}",
             POLLS: "/poll list --open",
             LIST: "/chapter list",
@@ -539,26 +356,13 @@ class Mix:
             STATUS: "/chapter status Boston",
             PROFILE: "/member profile",
             HELP: rng.choice(("/help", "/help poll")),
-        }.get(label)
-        if text is None:
-            return self._join(channel, channel_name)
-        return Command(label, user, text, channel, channel_name)
-
-    def _join(self, channel: str, channel_name: str) -> Command | None:
-        """A member whose last join is far behind joins a chapter they are not in now
-        and were not in before: in either order, two joins of theirs both succeed."""
-        ready = [
-            user
-            for user in self.users
-            if self.drawn - self.last_join.get(user, -self.spacing) >= self.spacing
-        ]
-        if not ready:
+        }.get(kind)
+        if text is not None:
+            return Command(kind, user, text, channel, channel_name)
+        joining = self.joiner()
+        if joining is None:
             return None
-        user = self.rng.choice(ready)
-        before = self.chapters[user]
-        target = next(c for c in JOIN_TARGETS if c not in before)
-        self.chapters[user] = [before[1], target]
-        self.last_join[user] = self.drawn
+        user, target = joining
         return Command(JOIN, user, f"/member join {target}", channel, channel_name)
 
 
@@ -597,29 +401,14 @@ def bare_app(adapter: SlackAdapter, groups: list[str]) -> web.Application:
     return app
 
 
-def refusals() -> Counter[str]:
-    """Slack commands refused so far in this process, by command (from the metrics)."""
-    counts: Counter[str] = Counter()
-    for metric in COMMANDS.collect():
-        for sample in metric.samples:
-            labels = sample.labels
-            if (
-                sample.name.endswith("_total")
-                and labels.get("platform") == "slack"
-                and labels.get("outcome") == "refused"
-            ):
-                counts[labels["command"]] += int(sample.value)
-    return counts
-
-
 async def setup(load: Load, url: str) -> int:
     """HQ binds Boston's Slack channel and opens a society poll there; the poll's id."""
     bind = Command("setup", ADMIN, "/chapter bind Boston", *BOSTON)
-    options = " ".join(f'"{o}"' for o in OPTIONS)
+    options = " ".join(f'"{o}"' for o in chat_load.OPTIONS)
     create = Command(
         "setup",
         ADMIN,
-        f'/poll create "Where is the next conference?" {options} --audience society --closes 7d',
+        f'/poll create "{chat_load.QUESTION}" {options} --audience society --closes 7d',
         *BOSTON,
     )
     phase = await load.run(url, [bind, create], 1, replies=True)
@@ -637,37 +426,16 @@ async def setup(load: Load, url: str) -> int:
 # -------------------------------------------------------------------- a backend
 
 
-@dataclass
-class Result:
-    backend: str
-    bare: Phase
-    ours: Phase
-    core_rate: float
-    refused: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def ratio(self) -> float:
-        return self.ours.handled_rate / self.bare.ack_rate
-
-    @property
-    def ack_p99(self) -> float:
-        return percentile(self.ours.acks, 99)
-
-
-async def run_backend(backend: str, url: str, args: argparse.Namespace, load: Load) -> Result:
-    settings = bench_settings(url, f"slack:{ADMIN}")
-    if backend == "postgres":
-        await fresh_postgres_schema(url)
-    core = await bootstrap(settings, live_interval=LIVE_INTERVAL)
+async def run_backend(
+    backend: str, url: str, args: argparse.Namespace, load: Load
+) -> chat_load.Result[Phase]:
+    core = await chat_load.start_core(backend, url, f"slack:{ADMIN}")
     runners: list[web.AppRunner] = []
     adapter: SlackAdapter | None = None
     try:
         rng = random.Random(args.seed)
-        start = time.perf_counter()
-        homes = await seed(core, args.members, rng)
-        print(
-            f"{backend:<8}  seeded the demo society and {args.members:,} Slack members "
-            f"in {time.perf_counter() - start:.1f}s (not measured)  [{safe_url(url)}]"
+        homes = await chat_load.seed_members(
+            core, backend, url, args.members, rng, "Slack", slack_id
         )
         adapter = SlackAdapter(
             core, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=load.api_url
@@ -687,21 +455,20 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace, load: Lo
             f"society poll {poll_id} posted there; {args.users} Slack users send the mix"
         )
 
-        await load.run(bare_url, bare_mix.draw(WARM_UP), args.concurrency, replies=False)
-        warm = await load.run(ours_url, mix.draw(WARM_UP), args.concurrency, replies=True)
+        await load.run(bare_url, bare_mix.draw(chat_load.WARM_UP), args.concurrency, replies=False)
+        warm = await load.run(ours_url, mix.draw(chat_load.WARM_UP), args.concurrency, replies=True)
         await core.notifier.live.drain()
         if warm.lost or warm.failed_acks:
             raise RuntimeError(f"warm-up: {warm.lost} replies lost, {warm.failed_acks} acks failed")
 
         bare = await load.run(bare_url, bare_mix.draw(args.n), args.concurrency, replies=False)
-        before = refusals()
+        before = chat_load.refusals("slack")
         ours = await load.run(ours_url, mix.draw(args.n), args.concurrency, replies=True)
-        refused = refusals()
-        refused.subtract(before)
-        await core.notifier.live.drain()
-        core_rate = await direct(core, mix.draw(args.n), args.concurrency)
-        await core.notifier.live.drain()
-        result = Result(backend, bare, ours, core_rate, +refused)
+        refused = chat_load.refused_since(before, "slack")
+        core_rate = await chat_load.core_alone(
+            core, (request_of(c) for c in mix.draw(args.n)), args.concurrency
+        )
+        result = chat_load.Result(backend, bare, ours, core_rate, refused)
         report(result)
         return result
     finally:
@@ -712,23 +479,16 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace, load: Lo
         await core.close()
 
 
-async def direct(core: App, commands: list[Command], concurrency: int) -> float:
-    """The same mix straight into the dispatcher: commands per second, the core's ceiling."""
-    pending = iter(commands)
-
-    async def worker() -> None:
-        for command in pending:
-            place = Place("slack", command.channel, command.channel_name)
-            request = Request("slack", command.user, command.user.lower(), place, command.text)
-            await core.dispatcher.handle(request)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return len(commands) / (time.perf_counter() - start)
+def request_of(command: Command) -> Request:
+    """The request our adapter builds for this slash command (for the core alone)."""
+    place = Place("slack", command.channel, command.channel_name)
+    return Request("slack", command.user, command.user.lower(), place, command.text)
 
 
-def report(result: Result) -> None:
+def report(result: chat_load.Result[Phase]) -> None:
     backend, bare, ours = result.backend, result.bare, result.ours
+    ratio = ours.handled_rate / bare.ack_rate
+    ack_p99 = percentile(ours.acks, 99)
     print(
         f"{backend:<8}  {'app':<5} {'requests':>8} {'acks/s':>8} {'handled/s':>10} "
         f"{'ack p50':>9} {'ack p99':>9} {'ack max':>9} {'reply p50':>10} {'reply p99':>10}"
@@ -743,16 +503,7 @@ def report(result: Result) -> None:
             f"{ms(percentile(waits, 50)) if waits else '-':>10} "
             f"{ms(percentile(waits, 99)) if waits else '-':>10}"
         )
-    ratio_met = "met" if result.ratio >= GOAL_RATIO else "NOT met"
-    ack_met = "met" if result.ack_p99 * 1000 < GOAL_ACK_MS else "NOT met"
-    print(
-        f"{backend:<8}  throughput ratio (ours handled/s ÷ bare acks/s): {result.ratio:.2f} "
-        f"(goal ≥ {GOAL_RATIO}) {ratio_met}"
-    )
-    print(
-        f"{backend:<8}  our p99 time to ack: {result.ack_p99 * 1000:.0f} ms "
-        f"(goal < {GOAL_ACK_MS:.0f} ms) {ack_met}"
-    )
+    print(chat_load.goal_lines(backend, ratio, "ours handled/s ÷ bare acks/s", ack_p99, "ack"))
     print(
         f"{backend:<8}  the core alone (same mix into the dispatcher): {result.core_rate:.0f} "
         f"commands/s; ours handled/s ÷ core: {ours.handled_rate / result.core_rate:.2f}; "
@@ -767,67 +518,46 @@ def report(result: Result) -> None:
         f"{backend:<8}  lost replies: {ours.lost} (must be 0); failed acks: ours "
         f"{ours.failed_acks}, bare {bare.failed_acks}; crashes: {ours.crashes}"
     )
-    detail = ", ".join(f"{command} {n}" for command, n in sorted(result.refused.items()))
-    print(
-        f"{backend:<8}  refusals: {sum(result.refused.values())} (should be 0)"
-        + (f": {detail}" if detail else "")
-    )
-    shares = Counter(c.label for c in ours.commands)
-    mix = ", ".join(f"{label} {shares[label]}" for label in MIX)
+    print(chat_load.refusals_line(backend, result.refused))
     api = ", ".join(f"{method} {n}" for method, n in sorted(ours.api.items())) or "none"
-    print(f"{backend:<8}  our commands: {mix}")
+    print(f"{backend:<8}  our commands: {chat_load.drawn(LABELS, (c.kind for c in ours.commands))}")
     print(f"{backend:<8}  Web API calls during our run: {api}")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("-n", type=int, default=2_000, help="commands per app (after warm-up)")
-    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
-    parser.add_argument("--members", type=int, default=2_000, help="Slack members seeded")
-    parser.add_argument("--users", type=int, default=50, help="members sending the commands")
-    parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
-    parser.add_argument(
-        "--cpu",
-        type=int,
-        metavar="N",
-        help="pin the apps to CPU N (and aiosqlite's thread); the load runs on the others",
+    chat_load.add_load_options(
+        parser,
+        n="commands per app (after warm-up)",
+        concurrency="requests in flight",
+        members="Slack members seeded",
+        users="members sending the commands",
     )
-    parser.add_argument("--seed", type=int, default=7, help="random seed")
-    parser.add_argument("--load-process", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--avoid-cpu", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.n < 1 or args.concurrency < 1 or not 3 <= args.users <= args.members:
-        parser.error("need 1+ commands, 1+ in flight, and 3 to --members users")
-    return args
+    chat_load.add_host_options(
+        parser, cpu="pin the apps to CPU N (and aiosqlite's thread); the load runs on the others"
+    )
+    return chat_load.parse_load_args(parser, argv, "commands")
 
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.load_process:
         return await load_process(args.avoid_cpu)
-    load = await Load.start(args.cpu)
-    try:
-        if args.cpu is not None:
-            os.sched_setaffinity(0, {args.cpu})
-        print(host_line("at start"))
-        shares = ", ".join(f"{label} {share}%" for label, share in MIX.items())
-        reads = sum(share for label, share in MIX.items() if label not in WRITES)
-        print(
-            f"settings  n={args.n} per app after a warm-up of {WARM_UP}, "
-            f"concurrency={args.concurrency}, {args.users} Slack users, "
-            f"{args.members:,} seeded members, live posts every {LIVE_INTERVAL:.0f}s; "
-            f"client and fake Slack in a child process (pid {load.process.pid})"
-        )
-        print(f"mix       {shares} ({reads}% read-only)")
-        with tempfile.TemporaryDirectory(prefix="chapterhouse-slack-") as tmp:
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-            await run_backend("sqlite", url, args, load)
-        if args.postgres:
-            await run_backend("postgres", args.postgres, args, load)
-    finally:
-        await load.stop()
-    print(host_line("at end"))
-    return 0
+    load = await Load.start(__file__, args.cpu)
+    settings = (
+        f"settings  n={args.n} per app after a warm-up of {chat_load.WARM_UP}, "
+        f"concurrency={args.concurrency}, {args.users} Slack users, "
+        f"{args.members:,} seeded members, live posts every {chat_load.LIVE_INTERVAL:.0f}s; "
+        f"client and fake Slack in a child process (pid {load.process.pid})"
+    )
+    return await chat_load.run_benches(
+        args,
+        load,
+        "slack",
+        settings,
+        LABELS,
+        lambda backend, url: run_backend(backend, url, args, load),
+    )
 
 
 if __name__ == "__main__":
