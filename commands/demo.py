@@ -20,6 +20,10 @@ from storage.models import (
     Member,
     Poll,
     RoleGrant,
+    Workgroup,
+    WorkgroupBacking,
+    WorkgroupMember,
+    WorkgroupStatus,
 )
 
 CHAPTERS = (
@@ -41,6 +45,16 @@ MEMBERS = (
     ("grace", "Grace Member", "Boston", None, None),
 )
 
+# An active workgroup, so leads' commands have something to act on: name, purpose,
+# what it is not responsible for, lead, members (its backers, who became its members).
+WORKGROUP = (
+    "Mentoring",
+    "Pair new members with experienced ones",
+    "Hiring or career placement",
+    "grace",
+    ("grace", "bob", "erin", "frank", "carol"),
+)
+
 
 class NotEmpty(Exception):
     """The demo goes only into an empty database, never over real members."""
@@ -52,6 +66,7 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
     ):
         raise NotEmpty("the database already has chapters or members; the demo needs an empty one")
     chapters: dict[str, Chapter] = {}
+    people: dict[str, Member] = {}
     start_of_year = datetime(now.year, 1, 1, tzinfo=now.tzinfo)
     for name, region, tz, status in CHAPTERS:
         chapter = Chapter(
@@ -80,6 +95,7 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
     for handle, full_name, chapter_name, role, presides in MEMBERS:
         member = Member(name=full_name, chapter_id=chapters[chapter_name].id, joined_at=now)
         session.add(member)
+        people[handle] = member
         session.add(
             Identity(
                 member=member,
@@ -96,6 +112,7 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
             chapters[presides].president_id = member.id
     _seed_meetings(session, chapters, now)
     await session.flush()
+    await _seed_workgroup(session, people, now)
     moderator = await session.scalar(
         select(Identity.member_id).where(
             Identity.platform == "console", Identity.external_id == "dan"
@@ -120,6 +137,29 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
         f"Seeded the demo society: {len(CHAPTERS)} chapters "
         f"(3 active, 3 incubating), {len(MEMBERS)} members and an open society poll."
     )
+
+
+async def _seed_workgroup(session: AsyncSession, people: dict[str, Member], now: datetime) -> None:
+    name, purpose, not_responsible, lead, members = WORKGROUP
+    workgroup = Workgroup(
+        name=name,
+        name_key=name_key(name),
+        purpose=purpose,
+        not_responsible=not_responsible,
+        status=WorkgroupStatus.ACTIVE,
+        lead_id=people[lead].id,
+        proposer_id=people[lead].id,
+        created_at=now,
+        activated_at=now,
+        last_activity_at=now,
+    )
+    session.add(workgroup)
+    await session.flush()
+    for handle in members:
+        member_id = people[handle].id
+        session.add(WorkgroupBacking(workgroup_id=workgroup.id, member_id=member_id, backed_at=now))
+        session.add(WorkgroupMember(workgroup_id=workgroup.id, member_id=member_id, joined_at=now))
+    await session.flush()
 
 
 def _seed_meetings(session: AsyncSession, chapters: dict[str, Chapter], now: datetime) -> None:

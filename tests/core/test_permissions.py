@@ -30,6 +30,7 @@ OWNERS = {
     ("chapter", "washington dc"): "carol",
     ("audience", "chapter:boston"): "bob",
     ("poll", "1"): "dan",  # the demo's society poll
+    ("workgroup", "mentoring"): "grace",  # the demo's active workgroup
 }
 BIND_CHANNEL = "fresh-room"  # an unbound channel, so /chapter bind can succeed
 
