@@ -275,3 +275,18 @@ def test_the_generated_tree_fits_discords_limits() -> None:
         check(command)
     names = {c["name"] for c in payload}
     assert names == set(build_registry().group_names())
+
+
+async def test_workgroup_propose_back_and_autocomplete(discord_app: DiscordHarness) -> None:
+    proposed = await discord_app.reply(
+        BEA,
+        "/workgroup propose",
+        {"name": "Open Data", "purpose": "Publish our surveys", "not": "Running the surveys"},
+    )
+    assert "Open Data" in text_of(proposed), text_of(proposed)
+    payload = discord_app.fake.autocomplete(BEA, "workgroup", "name", "open", subcommand="back")
+    await discord_app.fake.send_interaction(payload)
+    suggested = await discord_app.fake.callback_for(payload)
+    assert suggested.data["choices"][0]["name"] == "Open Data"
+    backed = await discord_app.reply(CARL, "/workgroup back", {"name": "Open Data"})
+    assert "2 of" in text_of(backed), text_of(backed)

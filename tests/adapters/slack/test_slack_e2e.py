@@ -387,3 +387,27 @@ async def test_debug_logging_shows_no_token_and_no_anonymous_choice(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "xoxb-test-token" not in logged and "xoxb-second" not in logged
     assert BEA not in logged and "u0bea" not in logged
+
+
+async def test_workgroup_proposed_through_its_form_and_backed_with_a_command(
+    slack: SlackHarness,
+) -> None:
+    opened = await slack.command_opening(BEA, "/workgroup propose")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {
+        "name": {"value": {"type": "plain_text_input", "value": "Open Data"}},
+        "purpose": {"value": {"type": "plain_text_input", "value": "Publish our surveys"}},
+        "not_": {"value": {"type": "plain_text_input", "value": "Running the surveys"}},
+    }
+    assert (await slack.submit(BEA, view, values)).status == 200
+
+    def answered() -> bool:
+        posts = slack.fake.of("chat.postEphemeral") + slack.fake.of("chat.postMessage")
+        return any("Open Data" in json.dumps(c.params) for c in posts)
+
+    await slack.fake.wait(answered)  # the modal's answer, in the channel it was typed in
+    backed = await slack.command(CARL, "/workgroup back open data")
+    assert "2 of" in backed.params["text"], backed.params
+    info = await slack.command(CARL, "/workgroup info Open Data")
+    assert "Running the surveys" in json.dumps(info.params)
