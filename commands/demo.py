@@ -19,6 +19,8 @@ from storage.models import (
     MeetingKind,
     Member,
     Poll,
+    Position,
+    PositionStatus,
     RoleGrant,
     Workgroup,
     WorkgroupBacking,
@@ -133,6 +135,8 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
         )
     )
     await session.flush()
+    _seed_positions(session, people, now)
+    await session.flush()
     return (
         f"Seeded the demo society: {len(CHAPTERS)} chapters "
         f"(3 active, 3 incubating), {len(MEMBERS)} members and an open society poll."
@@ -183,3 +187,31 @@ def _seed_meetings(session: AsyncSession, chapters: dict[str, Chapter], now: dat
                     logged_at=now,
                 )
             )
+
+
+def _seed_positions(session: AsyncSession, people: dict[str, Member], now: datetime) -> None:
+    """Position 1 open to the chapters, position 2 a draft waiting to be opened.
+
+    Proposed by members who hold no role the permission matrix plays, so only HQ
+    (and they) may withdraw them.
+    """
+    session.add(
+        Position(
+            title="Open meeting notes",
+            statement="Chapters publish the notes of their working meetings within a month.",
+            status=PositionStatus.OPEN,
+            proposer_id=people["erin"].id,
+            created_at=now,
+            opened_at=now,
+            closes_at=now + timedelta(days=30),
+        )
+    )
+    session.add(
+        Position(
+            title="Code of conduct at every event",
+            statement="Every chapter event follows the society's code of conduct.",
+            status=PositionStatus.DRAFT,
+            proposer_id=people["frank"].id,
+            created_at=now,
+        )
+    )
