@@ -290,3 +290,19 @@ async def test_workgroup_propose_back_and_autocomplete(discord_app: DiscordHarne
     assert suggested.data["choices"][0]["name"] == "Open Data"
     backed = await discord_app.reply(CARL, "/workgroup back", {"name": "Open Data"})
     assert "2 of" in text_of(backed), text_of(backed)
+
+
+async def test_a_position_checked_in_with_typed_options(discord_app: DiscordHarness) -> None:
+    checked = await discord_app.reply(
+        DORA,
+        "/position checkin",
+        {"position_id": 1, "chapter": "Boston", "stance": "disagree", "for": 2, "against": 9},
+    )
+    assert "Boston" in text_of(checked), text_of(checked)
+    shown = await discord_app.reply(BEA, "/position show", {"position_id": 1})
+    assert "disagree" in text_of(shown).lower()
+    refused = await discord_app.reply(
+        BEA, "/position checkin", {"position_id": 1, "chapter": "Boston", "stance": "agree"}
+    )
+    assert refused.data["flags"] == EPHEMERAL
+    assert "president" in refused.data["content"]

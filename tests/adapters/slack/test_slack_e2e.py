@@ -411,3 +411,24 @@ async def test_workgroup_proposed_through_its_form_and_backed_with_a_command(
     assert "2 of" in backed.params["text"], backed.params
     info = await slack.command(CARL, "/workgroup info Open Data")
     assert "Running the surveys" in json.dumps(info.params)
+
+
+async def test_chapters_check_in_a_position_and_its_adoption_is_announced(
+    slack: SlackHarness,
+) -> None:
+    await bind(slack, "Boston", BOSTON)
+    first = await slack.command(
+        ALICE,
+        "/position checkin 1 --chapter Boston agree --for 12 --against 3"
+        ' --summary "Yes, with care"',
+    )
+    assert "Boston" in first.params["text"], first.params
+    shown = await slack.command(BEA, "/position show 1")
+    assert "Yes, with care" in json.dumps(shown.params)
+    before = len(slack.fake.of("chat.postMessage"))
+    await slack.command(ALICE, '/position checkin 1 --chapter "San Francisco" agree')
+    await slack.fake.wait(lambda: len(slack.fake.of("chat.postMessage")) > before)
+    announced = [
+        c for c in slack.fake.of("chat.postMessage")[before:] if c.params["channel"] == BOSTON
+    ]
+    assert len(announced) == 1 and "adopted" in json.dumps(announced[0].params).lower()
