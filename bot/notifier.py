@@ -98,7 +98,7 @@ class Notifier:
         """
         if deliver:
             await self.fan_out()
-            await self.send_pending()
+            await self.send_all()
         await self.live.changed(sorted(touched))
 
     async def fan_out(self) -> int:
@@ -143,9 +143,28 @@ class Notifier:
             await uow.commit()
         return written
 
-    async def send_pending(self) -> int:
-        """Post what is pending for the platforms here; returns how many were sent."""
+    async def send_all(self) -> int:
+        """Post everything pending for the platforms here, batch after batch.
+
+        An announcement to 250 channels is more than one batch; the rest must not
+        wait for the next sweep. A pass that sent nothing (a platform is down) stops
+        here, so failing deliveries are retried by the sweep, not in a tight loop.
+        """
         sent = 0
+        while True:
+            claimed, posted = await self._send_batch()
+            sent += posted
+            if claimed < BATCH or posted == 0:
+                return sent
+
+    async def send_pending(self) -> int:
+        """Post one batch of what is pending for the platforms here; how many were sent."""
+        return (await self._send_batch())[1]
+
+    async def _send_batch(self) -> tuple[int, int]:
+        """(deliveries claimed, deliveries sent) in one pass over the platforms here."""
+        sent = 0
+        most = 0
         for platform, poster in self.posters.items():
             async with UnitOfWork(self.sessions, self.clock.now()) as uow:
                 batch = (
@@ -171,9 +190,10 @@ class Notifier:
                     if reply is not None:
                         fresh[subject] = reply
                 await uow.commit()
+            most = max(most, len(claimed))
             for delivery in sorted(claimed, key=lambda d: d.id):
                 sent += await self._send(poster, delivery, fresh.get(delivery.subject or ""))
-        return sent
+        return most, sent
 
     async def _send(self, poster: Poster, delivery: Delivery, fresh: Reply | None = None) -> int:
         status, error, message_id = DeliveryStatus.SENT, None, None

@@ -14,12 +14,20 @@ from sqlalchemy import select
 from adapters.console.render import render
 from bot.context import Context, Place, Request
 from bot.dispatcher import Dispatcher
-from bot.notifier import DeliveryFailed
+from bot.notifier import BATCH, DeliveryFailed
 from bot.permissions import HQ_ONLY
 from bot.registry import Arg, Registry, Router
 from bot.reply import Reply
 from commands import ROUTERS
-from storage.models import Ballot, ChannelBinding, Delivery, DeliveryStatus, Member, OutboxEvent
+from storage.models import (
+    Ballot,
+    ChannelBinding,
+    Chapter,
+    Delivery,
+    DeliveryStatus,
+    Member,
+    OutboxEvent,
+)
 from tests.support import TestBot
 
 broken = Router("broken")
@@ -208,3 +216,25 @@ async def test_a_voter_who_goes_away_mid_burst_does_not_stop_the_others(demo: Te
     assert [r.ok for r in replies] == [True, True]
     # Grace's vote was already submitted when she left, so it counts like the others.
     assert await demo.count(Ballot, Ballot.poll_id == 1) == 3
+
+
+async def test_an_announcement_to_more_channels_than_one_batch_goes_out_in_one_flush(
+    demo: TestBot,
+) -> None:
+    async with demo.uow() as uow:
+        boston = await uow.session.scalar(select(Chapter).where(Chapter.name == "Boston"))
+        assert boston is not None
+        for number in range(BATCH + 15):
+            uow.session.add(
+                ChannelBinding(
+                    chapter_id=boston.id,
+                    platform="console",
+                    channel_id=f"room-{number}",
+                    channel_name=f"room-{number}",
+                    bound_at=uow.now,
+                )
+            )
+        await uow.commit()
+    await demo.ok("/chapter activate London")
+    rooms = {channel for channel, text in demo.posts if channel.startswith("room-")}
+    assert len(rooms) == BATCH + 15
