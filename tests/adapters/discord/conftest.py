@@ -15,6 +15,5 @@ async def discord_app(database_url: str) -> AsyncIterator[DiscordHarness]:
     """The app served to a fake Discord on the demo society; Dora is HQ by configuration."""
     async for bot in start_bot(database_url, chapterhouse_admins=f"discord:{DORA}"):
         await bot.seed_demo()
-        async for harness in start_discord(bot.app):
-            harness.bot = bot  # type: ignore[attr-defined]
+        async for harness in start_discord(bot):
             yield harness

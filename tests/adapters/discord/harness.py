@@ -15,6 +15,7 @@ import discord
 from adapters.discord.app import DiscordAdapter
 from bot.bootstrap import App
 from tests.adapters.discord.fake_discord import GENERAL_ID, GUILD_ID, Call, FakeDiscord
+from tests.support import TestBot
 
 BEA = 1_300_000_000_000_001_002
 CARL = 1_300_000_000_000_001_003
@@ -23,8 +24,9 @@ MEMBERS = {BEA: "bea", CARL: "carl", DORA: "dora"}
 
 
 class DiscordHarness:
-    def __init__(self, core: App, fake: FakeDiscord) -> None:
-        self.core = core
+    def __init__(self, bot: TestBot, fake: FakeDiscord) -> None:
+        self.bot = bot
+        self.core: App = bot.app
         self.fake = fake
         self.adapter: DiscordAdapter | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -92,12 +94,12 @@ class DiscordHarness:
         return payload, await self.fake.callback_for(payload)
 
 
-async def start_discord(core: App) -> AsyncIterator[DiscordHarness]:
+async def start_discord(bot: TestBot) -> AsyncIterator[DiscordHarness]:
     fake = FakeDiscord(members=MEMBERS)
     await fake.start()
     try:
         with fake.point_discord_py_here():
-            harness = DiscordHarness(core, fake)
+            harness = DiscordHarness(bot, fake)
             await harness.connect()
             try:
                 yield harness

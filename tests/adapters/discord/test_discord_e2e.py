@@ -36,13 +36,13 @@ async def society_poll(app: DiscordHarness, **flags: Any) -> tuple[int, dict[str
     posted = await app.fake.wait_for_call(
         "POST", rf"/channels/{BOSTON_ID}/messages", count=posts + 1
     )
-    async with app.bot.uow() as uow:  # type: ignore[attr-defined]
+    async with app.bot.uow() as uow:
         poll_id = max(await uow.session.scalars(select(Poll.id)))
     return poll_id, posted.response
 
 
 async def ballots(app: DiscordHarness, poll_id: int) -> list[list[int]]:
-    async with app.bot.uow() as uow:  # type: ignore[attr-defined]
+    async with app.bot.uow() as uow:
         rows = await uow.session.scalars(select(Ballot.choices).where(Ballot.poll_id == poll_id))
         return sorted(list(r) for r in rows)
 
@@ -59,7 +59,7 @@ async def test_help_member_and_chapter_commands(discord_app: DiscordHarness) -> 
     listed = await discord_app.reply(BEA, "/chapter list")
     assert "San Francisco" in text_of(listed)
     await bind_boston(discord_app)
-    async with discord_app.bot.uow() as uow:  # type: ignore[attr-defined]
+    async with discord_app.bot.uow() as uow:
         bound = await uow.session.scalar(
             select(ChannelBinding.channel_id).where(ChannelBinding.platform == "discord")
         )
@@ -148,7 +148,7 @@ async def test_modal_submission_creates_a_poll(discord_app: DiscordHarness) -> N
     await fake.send_interaction(submitted)
     answer = await fake.callback_for(submitted)
     assert "Posted to" in text_of(answer) or "posted nowhere" in text_of(answer), text_of(answer)
-    async with discord_app.bot.uow() as uow:  # type: ignore[attr-defined]
+    async with discord_app.bot.uow() as uow:
         poll = await uow.session.scalar(select(Poll).where(Poll.question == "Best month?"))
     assert poll is not None and poll.options == ["May", "June", "July"] and poll.anonymous
 
@@ -209,7 +209,7 @@ async def test_a_post_to_a_channel_without_access_is_a_permanent_failure(
         {"question": "Tea?", "options": '"Yes" "No"', "audience": "chapter:Boston"},
         channel=GENERAL_ID,
     )
-    async with discord_app.bot.uow() as uow:  # type: ignore[attr-defined]
+    async with discord_app.bot.uow() as uow:
         row = (
             await uow.session.execute(
                 select(Delivery.status, Delivery.error).where(Delivery.channel_id == str(BOSTON_ID))
@@ -266,7 +266,7 @@ def test_the_generated_tree_fits_discords_limits() -> None:
         assert 1 <= len(description) <= 100, description
         options = item.get("options") or []
         assert isinstance(options, list) and len(options) <= 25
-        for choice in item.get("choices") or []:  # type: ignore[attr-defined]
+        for choice in item.get("choices") or []:
             assert len(str(choice["value"])) <= 100
         for option in options:
             check(option, depth + 1)
