@@ -346,11 +346,22 @@ class SlackAdapter:
             body["user"]["id"],
             _user_name(body),
             _meta_place(meta),
-            text=meta["command"],
+            text=self._confirmed(meta["command"]),
         )
         reply = await self.core.dispatcher.handle(request)
         await ack()
         await self._after_view(body, request, reply)
+
+    def _confirmed(self, text: str) -> str:
+        """The command as confirmed in the dialog.
+
+        A command that takes its own `--confirm` switch (`/member forget`) asks for it
+        because text has no dialog; the dialog's "Yes" is that confirmation.
+        """
+        spec = self._spec(text)
+        if spec is None or "--confirm" not in spec.options or "--confirm" in text.split():
+            return text
+        return f"{text} --confirm"
 
     async def _settle_view(
         self,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from adapters.slack.app import SlackAdapter
 from bot.bootstrap import bootstrap
-from storage.models import Ballot, ChannelBinding, Delivery, Member, Poll
+from storage.models import Ballot, ChannelBinding, Delivery, Identity, Member, Poll
 from tests.adapters.slack.harness import SlackHarness, button, buttons
 
 ALICE = "U0ALICE"  # HQ by configuration
@@ -432,3 +432,14 @@ async def test_chapters_check_in_a_position_and_its_adoption_is_announced(
         c for c in slack.fake.of("chat.postMessage")[before:] if c.params["channel"] == BOSTON
     ]
     assert len(announced) == 1 and "adopted" in json.dumps(announced[0].params).lower()
+
+
+async def test_the_dialog_is_the_confirmation_for_forgetting(slack: SlackHarness) -> None:
+    await slack.command(CARL, "/member join Boston")
+    opened = await slack.command_opening(CARL, "/member forget")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "confirm"
+    assert await slack.bot.count(Identity, Identity.external_id == CARL) == 1
+    assert (await slack.submit(CARL, view, {})).status == 200
+    assert await slack.bot.count(Identity, Identity.external_id == CARL) == 0
