@@ -239,35 +239,6 @@ def _valid_url(url: str) -> bool:
 # Components
 
 
-_TOGGLE = re.compile(r"(?P<prefix>\S.*?) (?P<number>\d+) --toggle")
-
-
-def toggle_choices(buttons: tuple[Button, ...]) -> tuple[str, list[tuple[Button, str]]] | None:
-    """A multi-choice poll's buttons, as (shared command, [(button, option number)]).
-
-    Each such button toggles one option; Discord users would rather tick several in
-    one select menu. Only a block where every button is a plain `<prefix> <n> --toggle`
-    with one shared prefix and distinct numbers qualifies, so ordinary rows of
-    buttons never turn into a select.
-    """
-    if len(buttons) < 2:
-        return None
-    prefix: str | None = None
-    choices: list[tuple[Button, str]] = []
-    for button in buttons:
-        match = _TOGGLE.fullmatch(button.action)
-        if button.ask is not None or match is None:
-            return None
-        if prefix is None:
-            prefix = match["prefix"]
-        elif match["prefix"] != prefix:
-            return None
-        choices.append((button, match["number"]))
-    if prefix is None or len({number for _, number in choices}) != len(choices):
-        return None
-    return prefix, choices
-
-
 def parse_custom_id(custom_id: str) -> tuple[str, str] | None:
     """Custom ids come back from Discord untrusted, so the shape is checked, not assumed."""
     kind, colon, command = custom_id.partition(":")
@@ -472,16 +443,21 @@ class _Renderer:
         self.paragraph(f"🖼 [{discord.utils.escape_mentions(described)}]({link})")
 
     def actions(self, buttons: tuple[Button, ...]) -> None:
-        """Each Actions block starts its own rows; whole rows past the fifth are dropped."""
+        """Each Actions block starts its own rows; whole rows past the fifth are dropped.
+
+        A button that asks for a pick of several options (an unordered `Ask`, like a
+        multi-choice poll's "Choose up to 2") is shown as a select menu in the
+        message itself, since Discord can; it takes a row of its own.
+        """
         rows: list[list[Component]] = []
-        choices = toggle_choices(buttons)
-        if choices is not None:
-            select = self.select(*choices)
-            if select is not None:
-                rows.append([select])
         made: list[Component] = []
         asks: dict[str, tuple[str, Ask]] = {}
         for button in buttons:
+            if button.ask is not None and not button.ask.ordered:
+                select = self.select(button.action, button.ask)
+                if select is not None:
+                    rows.append([select])
+                continue
             component = self.button(button)
             if component is None:
                 continue
@@ -522,14 +498,21 @@ class _Renderer:
             style=_STYLES.get(button.style, "secondary"),
         )
 
-    def select(self, prefix: str, choices: list[tuple[Button, str]]) -> SelectComponent | None:
-        """An extra for convenience, so one that cannot be sent is skipped, not counted."""
-        custom_id = f"pick:{prefix}"
-        options = _options([(plain(button.label, self.reply), n) for button, n in choices])
-        if len(custom_id) > MAX_CUSTOM_ID or not options or not self.claim(custom_id):
+    def select(self, command: str, ask: Ask) -> SelectComponent | None:
+        """A pick of up to `ask.most` options; the values chosen are appended to `command`."""
+        custom_id = f"pick:{command}"
+        options = _ask_options(ask)
+        if len(custom_id) > MAX_CUSTOM_ID or not options:
+            self.dropped += 1
+            return None
+        if not self.claim(custom_id):
             return None
         return SelectComponent(
-            custom_id=custom_id, options=options, min_values=1, max_values=len(options)
+            custom_id=custom_id,
+            options=options,
+            min_values=1,
+            max_values=max(1, min(ask.most, len(options))),
+            placeholder=_cut(_one_line(plain(ask.title, self.reply)), 150) or PLACEHOLDER,
         )
 
     def embeds(self) -> list[discord.Embed]:

@@ -79,11 +79,21 @@ def buttons(poll: Poll) -> Actions:
         )
         return Actions((Button("Rank the options", f"/poll vote {poll.id}", "primary", ranking),))
     toggle = " --toggle" if poll.multi > 1 else ""
+    one_each = tuple(
+        Button(f"{n}. {label}", f"/poll vote {poll.id} {n}{toggle}")
+        for n, label in enumerate(poll.options, 1)
+    )
+    if poll.multi == 1:
+        return Actions(one_each)
+    # Several at once, where a platform can ask for a pick (a select menu, a modal).
+    several = Ask(
+        tuple((label, str(n)) for n, label in enumerate(poll.options, 1)),
+        most=poll.multi,
+        ordered=False,
+        title=f"Choose up to {poll.multi}",
+    )
     return Actions(
-        tuple(
-            Button(f"{n}. {label}", f"/poll vote {poll.id} {n}{toggle}")
-            for n, label in enumerate(poll.options, 1)
-        )
+        (*one_each, Button(f"Choose up to {poll.multi}", f"/poll vote {poll.id}", ask=several))
     )
 
 

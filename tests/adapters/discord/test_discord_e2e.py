@@ -120,8 +120,10 @@ async def test_button_vote_is_stored_and_the_message_edited(discord_app: Discord
 
 async def test_multi_choice_votes_through_a_select_menu(discord_app: DiscordHarness) -> None:
     poll_id, message = await society_poll(discord_app, multi=2)
-    select_ids = [c["custom_id"] for c in components(message) if c["type"] == 3]
-    assert select_ids == [f"pick:/poll vote {poll_id}"]
+    selects = [c for c in components(message) if c["type"] == 3]
+    assert [s["custom_id"] for s in selects] == [f"pick:/poll vote {poll_id}"]
+    assert selects[0]["max_values"] == 2  # the poll's limit
+    select_ids = [selects[0]["custom_id"]]
     await discord_app.click(BEA, select_ids[0], message, values=["1", "3"], channel=BOSTON_ID)
     assert await ballots(discord_app, poll_id) == [[1, 3]]
 

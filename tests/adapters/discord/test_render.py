@@ -18,7 +18,6 @@ from adapters.discord.render import (
     modal_title,
     parse_custom_id,
     render,
-    toggle_choices,
     write_person,
 )
 from bot.mentions import Person, mention
@@ -267,47 +266,42 @@ def test_button_styles_labels_and_duplicates() -> None:
     assert rendered.dropped == 0
 
 
-def test_a_multi_choice_toggle_block_also_gets_a_select() -> None:
-    toggles = Actions(
+def test_a_pick_of_several_is_a_select_in_the_message() -> None:
+    several = Ask((("Tea", "1"), ("Coffee", "2"), ("Water", "3")), most=2, title="Choose up to 2")
+    block = Actions(
         (
             Button("1. Tea", "/poll vote 12 1 --toggle"),
             Button("2. Coffee", "/poll vote 12 2 --toggle"),
             Button("3. Water", "/poll vote 12 3 --toggle"),
+            Button("Choose up to 2", "/poll vote 12", ask=several),
         )
     )
-    rendered = render(reply(Header("Poll 12"), toggles))
+    rendered = render(reply(Header("Poll 12"), block))
     (select,) = selects(rendered)
     assert rendered.components[0] == [select]
     assert select.custom_id == "pick:/poll vote 12"
-    assert select.options == [("1. Tea", "1"), ("2. Coffee", "2"), ("3. Water", "3")]
-    assert (select.min_values, select.max_values) == (1, 3)
-    assert select.placeholder == "Choose…"
+    assert select.options == [("Tea", "1"), ("Coffee", "2"), ("Water", "3")]
+    assert (select.min_values, select.max_values) == (1, 2)  # the poll's limit, not all three
+    assert select.placeholder == "Choose up to 2"
     assert len(buttons(rendered)) == 3
+    assert rendered.asks == {}  # a select needs no modal
     assert parse_custom_id(select.custom_id) == ("pick", "/poll vote 12")
 
 
-def test_a_select_takes_a_row_so_25_toggles_lose_their_last_row() -> None:
+def test_a_select_takes_a_row_so_25_buttons_and_a_pick_lose_their_last_row() -> None:
     toggles = tuple(Button(f"{n}. X", f"/poll vote 3 {n} --toggle") for n in range(1, 26))
-    rendered = render(reply(Header("Poll 3"), Actions(toggles)))
+    pick = Button("Choose", "/poll vote 3", ask=Ask(tuple(("X", str(n)) for n in range(1, 26)), 25))
+    rendered = render(reply(Header("Poll 3"), Actions((*toggles, pick))))
     assert [len(row) for row in rendered.components] == [1, 5, 5, 5, 5]
     (select,) = selects(rendered)
     assert select.max_values == 25
     assert rendered.dropped == 5
 
 
-def test_ordinary_buttons_get_no_select() -> None:
-    single_choice = tuple(Button(f"{n}. X", f"/poll vote 12 {n}") for n in (1, 2))
-    mixed = (Button("1. A", "/poll vote 12 1 --toggle"), Button("2. B", "/poll vote 13 2 --toggle"))
-    repeated = (
-        Button("1", "/poll vote 12 1 --toggle"),
-        Button("1 again", "/poll vote 12 1 --toggle"),
-    )
-    asked = (
-        Button("1", "/poll vote 12 1 --toggle", ask=Ask((("a", "1"),))),
-        Button("2", "/poll vote 12 2 --toggle"),
-    )
-    for block in (single_choice, mixed, repeated, asked, (Button("Close", "/poll close 12"),)):
-        assert toggle_choices(block) is None
+def test_buttons_without_a_pick_get_no_select() -> None:
+    toggles = tuple(Button(f"{n}. X", f"/poll vote 12 {n} --toggle") for n in (1, 2))
+    ranking = (Button("Rank", "/poll vote 12", ask=Ask((("a", "1"), ("b", "2")), 2, True)),)
+    for block in (toggles, ranking, (Button("Close", "/poll close 12"),)):
         assert selects(render(reply(Actions(block)))) == []
 
 

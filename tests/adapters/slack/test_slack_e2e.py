@@ -443,3 +443,27 @@ async def test_the_dialog_is_the_confirmation_for_forgetting(slack: SlackHarness
     assert await slack.bot.count(Identity, Identity.external_id == CARL) == 1
     assert (await slack.submit(CARL, view, {})).status == 200
     assert await slack.bot.count(Identity, Identity.external_id == CARL) == 0
+
+
+async def test_a_multi_choice_vote_in_one_go_through_a_pick_modal(slack: SlackHarness) -> None:
+    poll_id, ts = await society_poll(slack, "--multi 2")
+    posted = await slack.posted_to(BOSTON)
+    body, _ = slack.click_body(BEA, button(posted, "Choose up to 2"), channel=BOSTON, message_ts=ts)
+    assert (await slack.post(body)).status == 200
+    opened = await slack.fake.call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    [pick] = [b for b in view["blocks"] if b.get("type") == "input"]
+    assert pick["element"]["type"] == "multi_static_select"
+    assert pick["element"]["max_selected_items"] == 2
+    chosen = [{"value": "3"}, {"value": "1"}]
+    values = {
+        pick["block_id"]: {
+            pick["element"]["action_id"]: {
+                "type": "multi_static_select",
+                "selected_options": chosen,
+            }
+        }
+    }
+    assert (await slack.submit(BEA, view, values)).status == 200
+    assert await ballots(slack, poll_id) == [[1, 3]]
