@@ -139,7 +139,8 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
     await session.flush()
     return (
         f"Seeded the demo society: {len(CHAPTERS)} chapters "
-        f"(3 active, 3 incubating), {len(MEMBERS)} members and an open society poll."
+        f"(3 active, 3 incubating), {len(MEMBERS)} members, an open society poll, "
+        "an active workgroup and two positions (one open, one a draft)."
     )
 
 
