@@ -502,7 +502,7 @@ class _Renderer:
         """A pick of up to `ask.most` options; the values chosen are appended to `command`."""
         custom_id = f"pick:{command}"
         options = _ask_options(ask)
-        if len(custom_id) > MAX_CUSTOM_ID or not options:
+        if _blank(command) or len(custom_id) > MAX_CUSTOM_ID or not options:
             self.dropped += 1
             return None
         if not self.claim(custom_id):
