@@ -105,15 +105,7 @@ class Dispatcher:
                     raise found
                 member, identity = found
                 roles = await roles_many(uow, [member.id], self.settings)
-                context = Context(
-                    member=member,
-                    identity=identity,
-                    roles=roles[member.id],
-                    place=request.place,
-                    uow=uow,
-                    settings=self.settings,
-                    registry=self.registry,
-                )
+                context = self._context(uow, request, member, identity, roles[member.id])
                 reply = await with_people(uow.session, await page(context))
                 await uow.commit()
                 return reply
@@ -210,15 +202,7 @@ class Dispatcher:
                     if isinstance(account, BadArgument):
                         raise account
                     member, identity = account
-                    context = Context(
-                        member=member,
-                        identity=identity,
-                        roles=roles[member.id],
-                        place=request.place,
-                        uow=uow,
-                        settings=self.settings,
-                        registry=self.registry,
-                    )
+                    context = self._context(uow, request, member, identity, roles[member.id])
                     args = await self._resolve_members(uow, spec, values)
                     await self._authorize(context, spec, args)
                 except UserError as error:
@@ -242,6 +226,24 @@ class Dispatcher:
             work = (frozenset(uow.touched), deliver) if uow.has_work else None
             await uow.commit()
         return [replies[index] for index in range(len(items))], work
+
+    def _context(
+        self,
+        uow: UnitOfWork,
+        request: Request,
+        member: Member,
+        identity: Identity,
+        roles: frozenset[Role],
+    ) -> Context:
+        return Context(
+            member=member,
+            identity=identity,
+            roles=roles,
+            place=request.place,
+            uow=uow,
+            settings=self.settings,
+            registry=self.registry,
+        )
 
     async def _resolve_members(
         self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any]
