@@ -41,7 +41,13 @@ from typing import Any, Generic, Self, TypeVar
 
 from sqlalchemy import func, insert, select
 
-from bench.common import bench_settings, fresh_postgres_schema, host_line
+from bench.common import (
+    bench_settings,
+    catch_up_sequences,
+    fresh_postgres_schema,
+    host_line,
+    settle_after_bulk_load,
+)
 from bot.bootstrap import App, bootstrap
 from bot.context import Request
 from bot.metrics import COMMANDS
@@ -180,16 +186,8 @@ async def seed(
                 )
             await connection.execute(insert(Member), member_rows)
             await connection.execute(insert(Identity), identity_rows)
-        if connection.dialect.name == "postgresql":
-            # Explicit ids leave the sequence behind; the admin's registration would collide.
-            await connection.exec_driver_sql(
-                "SELECT setval(pg_get_serial_sequence('members', 'id'), "
-                "(SELECT max(id) FROM members))"
-            )
-    if core.engine.dialect.name == "postgresql":
-        async with core.engine.connect() as maintenance:
-            await maintenance.execution_options(isolation_level="AUTOCOMMIT")
-            await maintenance.exec_driver_sql("VACUUM ANALYZE")
+        await catch_up_sequences(connection, "members")
+    await settle_after_bulk_load(core.engine)
     return chapter_of
 
 

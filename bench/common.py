@@ -1,15 +1,21 @@
 """What the benchmarks share: settings that ignore a developer's .env, a fresh
-PostgreSQL schema per run, percentiles, and a line saying how busy the host was."""
+PostgreSQL schema per run, bulk seeding, percentiles, and a line saying how busy
+the host was."""
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.config import Settings
 from storage.engine import create_engine
+from storage.models import Identity, Member
 
 
 def bench_settings(url: str, admins: str, **extra: Any) -> Settings:
@@ -55,3 +61,61 @@ def host_line(when: str) -> str:
         f"host      {os.cpu_count()} CPUs, this process {where}, "
         f"1-minute load average {load:.2f} {when}"
     )
+
+
+async def insert_members(
+    connection: AsyncConnection,
+    people: Iterable[tuple[int, str, int | None]],
+    platform: str,
+    joined_at: datetime,
+) -> None:
+    """Bulk-insert members (id, handle, chapter id) with one account each, named by handle."""
+    rows = list(people)
+    await connection.execute(
+        insert(Member),
+        [
+            {
+                "id": member_id,
+                "name": handle,
+                "email": None,
+                "chapter_id": chapter_id,
+                "nudges": True,
+                "joined_at": joined_at,
+                "last_active_at": None,
+            }
+            for member_id, handle, chapter_id in rows
+        ],
+    )
+    await connection.execute(
+        insert(Identity),
+        [
+            {
+                "member_id": member_id,
+                "platform": platform,
+                "external_id": handle,
+                "display_name": handle,
+                "created_at": joined_at,
+            }
+            for member_id, handle, _ in rows
+        ],
+    )
+
+
+async def catch_up_sequences(connection: AsyncConnection, *tables: str) -> None:
+    """Rows inserted with explicit ids leave PostgreSQL's sequences behind; later
+    inserts (an admin registering) would collide."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        await connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+
+
+async def settle_after_bulk_load(engine: AsyncEngine) -> None:
+    """What autovacuum does after a bulk load (statistics, visibility map), done now."""
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as maintenance:
+        await maintenance.execution_options(isolation_level="AUTOCOMMIT")
+        await maintenance.exec_driver_sql("VACUUM ANALYZE")

@@ -77,7 +77,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bench.common import bench_settings, fresh_postgres_schema, host_line, ms, percentile
+from bench.common import (
+    bench_settings,
+    catch_up_sequences,
+    fresh_postgres_schema,
+    host_line,
+    ms,
+    percentile,
+    settle_after_bulk_load,
+)
 from bot.bootstrap import App, bootstrap
 from bot.cli import settle_heap
 from bot.context import Place, Request
@@ -233,11 +241,7 @@ async def seed(app: App, members: int, chapters: int, rng: random.Random) -> Wor
     """Bulk-insert a society in one transaction; the admin is member `members + 1`."""
     async with app.engine.begin() as connection:
         world = await _seed(connection, members, chapters, rng)
-    if app.engine.dialect.name == "postgresql":
-        # What autovacuum does after a bulk load (statistics, visibility map), done now.
-        async with app.engine.connect() as maintenance:
-            await maintenance.execution_options(isolation_level="AUTOCOMMIT")
-            await maintenance.exec_driver_sql("VACUUM ANALYZE")
+    await settle_after_bulk_load(app.engine)
     return world
 
 
@@ -402,13 +406,7 @@ async def _seed(
     await _insert(connection, Meeting.__table__, meeting_rows)
     await _insert(connection, RoleGrant.__table__, grant_rows)
     await _insert(connection, AuditEvent.__table__, audit_rows)
-    if connection.dialect.name == "postgresql":
-        # Explicit ids leave the sequences behind; later inserts would collide.
-        for table in ("members", "chapters"):
-            await connection.exec_driver_sql(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"
-            )
+    await catch_up_sequences(connection, "members", "chapters")
     return World(members, today, seeded, meetings, chapter_of, set(moderators))
 
 

@@ -109,7 +109,16 @@ from sqlalchemy import func, insert, select, update
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from adapters.console.adapter import ConsolePoster
-from bench.common import bench_settings, fresh_postgres_schema, host_line, ms, percentile
+from bench.common import (
+    bench_settings,
+    catch_up_sequences,
+    fresh_postgres_schema,
+    host_line,
+    insert_members,
+    ms,
+    percentile,
+    settle_after_bulk_load,
+)
 from bot.bootstrap import App, bootstrap
 from bot.clock import FrozenClock
 from bot.context import Place, Request
@@ -121,8 +130,6 @@ from storage.models import (
     Chapter,
     Delivery,
     DeliveryStatus,
-    Identity,
-    Member,
     OutboxEvent,
     Position,
     PositionCheckin,
@@ -179,33 +186,11 @@ async def seed(app: App, chapters: int) -> None:
                 for i in ids
             ],
         )
-        await connection.execute(
-            insert(Member),
-            [
-                {
-                    "id": i,
-                    "name": f"President {i:04d}",
-                    "email": None,
-                    "chapter_id": i,
-                    "nudges": True,
-                    "joined_at": now - timedelta(days=400),
-                    "last_active_at": None,
-                }
-                for i in ids
-            ],
-        )
-        await connection.execute(
-            insert(Identity),
-            [
-                {
-                    "member_id": i,
-                    "platform": PLATFORM,
-                    "external_id": president(i),
-                    "display_name": president(i),
-                    "created_at": now - timedelta(days=400),
-                }
-                for i in ids
-            ],
+        await insert_members(
+            connection,
+            [(i, president(i), i) for i in ids],
+            PLATFORM,
+            now - timedelta(days=400),
         )
         # Member i presides over chapter i.
         await connection.execute(update(Chapter).values(president_id=Chapter.id))
@@ -223,17 +208,8 @@ async def seed(app: App, chapters: int) -> None:
                 for i in ids
             ],
         )
-        if connection.dialect.name == "postgresql":
-            # Explicit ids leave the sequences behind; the admin's registration would collide.
-            for table in ("members", "chapters"):
-                await connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"
-                )
-    if app.engine.dialect.name == "postgresql":
-        async with app.engine.connect() as maintenance:
-            await maintenance.execution_options(isolation_level="AUTOCOMMIT")
-            await maintenance.exec_driver_sql("VACUUM ANALYZE")
+        await catch_up_sequences(connection, "members", "chapters")
+    await settle_after_bulk_load(app.engine)
 
 
 # ------------------------------------------------------------------------ commands

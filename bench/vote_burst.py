@@ -105,7 +105,16 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bench.common import bench_settings, fresh_postgres_schema, host_line, ms, percentile
+from bench.common import (
+    bench_settings,
+    catch_up_sequences,
+    fresh_postgres_schema,
+    host_line,
+    insert_members,
+    ms,
+    percentile,
+    settle_after_bulk_load,
+)
 from bench.irv_count import make_ballots
 from bot.bootstrap import App, bootstrap
 from bot.config import Settings
@@ -113,7 +122,7 @@ from bot.context import Place, Request
 from commands.polls.ballots import voter_key
 from commands.polls.irv import instant_runoff
 from storage.engine import BUSY_TIMEOUT_MS, safe_url
-from storage.models import Ballot, Chapter, Identity, Member, Poll
+from storage.models import Ballot, Chapter, Member, Poll
 
 PLATFORM = "console"
 ADMIN = "admin"
@@ -156,45 +165,11 @@ async def seed(app: App, members: int) -> None:
         await connection.execute(insert(Chapter), [chapter])
         for start in range(1, members + 1, SEED_CHUNK):
             ids = range(start, min(start + SEED_CHUNK, members + 1))
-            await connection.execute(
-                insert(Member),
-                [
-                    {
-                        "id": i,
-                        "name": handle(i),
-                        "email": None,
-                        "chapter_id": 1,
-                        "nudges": True,
-                        "joined_at": now - timedelta(days=400),
-                        "last_active_at": None,
-                    }
-                    for i in ids
-                ],
+            await insert_members(
+                connection, [(i, handle(i), 1) for i in ids], PLATFORM, now - timedelta(days=400)
             )
-            await connection.execute(
-                insert(Identity),
-                [
-                    {
-                        "member_id": i,
-                        "platform": PLATFORM,
-                        "external_id": handle(i),
-                        "display_name": handle(i),
-                        "created_at": now - timedelta(days=400),
-                    }
-                    for i in ids
-                ],
-            )
-        if connection.dialect.name == "postgresql":
-            # Explicit ids leave the sequences behind; the admin's registration would collide.
-            for table in ("members", "chapters"):
-                await connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"
-                )
-    if app.engine.dialect.name == "postgresql":
-        async with app.engine.connect() as maintenance:
-            await maintenance.execution_options(isolation_level="AUTOCOMMIT")
-            await maintenance.exec_driver_sql("VACUUM ANALYZE")
+        await catch_up_sequences(connection, "members", "chapters")
+    await settle_after_bulk_load(app.engine)
 
 
 async def age_activity(app: App) -> None:
