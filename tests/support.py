@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -198,6 +199,13 @@ class Cli:
             timeout=120,
             check=False,
         )
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server the test starts by configuration."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def count_rows(database: Path, table: str) -> int:

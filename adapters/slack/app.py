@@ -311,8 +311,13 @@ class SlackAdapter:
         INBOUND.labels(PLATFORM, "view").inc()
         meta = json.loads(body["view"]["private_metadata"])
         spec = self.core.registry.get(*meta["path"])
-        if spec is None:
-            await ack(response_action="errors", errors={})
+        if spec is None:  # a form left open across an upgrade that removed its command
+            await ack()
+            await self.poster.ephemeral(
+                _meta_place(meta).channel_id,
+                body["user"]["id"],
+                Reply.error("That form is out of date; type the command again."),
+            )
             return
         values = forms.form_values(spec, body["view"]["state"]["values"])
         request = Request(

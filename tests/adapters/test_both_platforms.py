@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,18 +23,12 @@ from tests.adapters.discord.fake_discord import BOSTON_ID, GUILD_ID, FakeDiscord
 from tests.adapters.discord.harness import MEMBERS
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.harness import SIGNING_SECRET, command_body, post_signed
-from tests.support import TestBot, start_bot
+from tests.support import TestBot, free_port, start_bot
 
 SLACK_HQ = "U0ALICE"
 SLACK_BEA = "U0BEA"
 DISCORD_BEA = next(user for user, name in MEMBERS.items() if name == "bea")
 DISCORD_HQ = next(user for user, name in MEMBERS.items() if name == "dora")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Both:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,13 +17,7 @@ import pytest
 from adapters.serve import serve
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.harness import SIGNING_SECRET, command_body, post_signed
-from tests.support import SETTINGS_VARIABLES, TemplateDatabases, demo_database, start_bot
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support import SETTINGS_VARIABLES, TemplateDatabases, demo_database, free_port, start_bot
 
 
 @pytest.fixture
