@@ -10,17 +10,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.context import Context
 from storage.models import Ballot, Member, Poll
+from storage.upsert import Upsert
 
 FORMER_PREFIX = "former:"
 
@@ -49,16 +48,7 @@ async def current_many(session: AsyncSession, wanted: set[BallotKey]) -> dict[Ba
     return {(poll_id, key): list(choices) for poll_id, key, choices in rows}
 
 
-def _upsert(insert: Callable[[type[Ballot]], Any]) -> Any:
-    statement = insert(Ballot)
-    return statement.on_conflict_do_update(
-        index_elements=[Ballot.poll_id, Ballot.voter_key],
-        set_={"choices": statement.excluded.choices, "cast_at": statement.excluded.cast_at},
-    )
-
-
-# Built once: composing an upsert costs more than running one.
-_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_UPSERT = Upsert(Ballot, ("poll_id", "voter_key"), ("choices", "cast_at"))
 
 
 async def store(
@@ -95,7 +85,7 @@ async def store(
     if rows:
         # In key order, not arrival order: where rows land says nothing of who came when.
         rows.sort(key=lambda row: (row["poll_id"], row["voter_key"]))
-        await session.execute(_UPSERTS[session.get_bind().dialect.name], rows)
+        await _UPSERT.execute(session, rows)
     if gone:
         await session.execute(
             delete(Ballot).where(tuple_(Ballot.poll_id, Ballot.voter_key).in_(gone))

@@ -8,18 +8,16 @@ one stance, whichever committed last, and two history rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commands.positions.rule import Stance
 from storage.models import Chapter, PositionCheckin, PositionCheckout, PositionStance
 from storage.uow import UnitOfWork
+from storage.upsert import Upsert
 
 
 @dataclass(frozen=True)
@@ -31,15 +29,7 @@ class Counts:
     abstain: int | None = None
 
 
-def _upsert(insert: Callable[[type[PositionStance]], Any]) -> Any:
-    statement = insert(PositionStance)
-    return statement.on_conflict_do_update(
-        index_elements=[PositionStance.position_id, PositionStance.chapter_id],
-        set_={"checkin_id": statement.excluded.checkin_id, "stance": statement.excluded.stance},
-    )
-
-
-_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_UPSERT = Upsert(PositionStance, ("position_id", "chapter_id"), ("checkin_id", "stance"))
 
 
 async def stance_of(session: AsyncSession, position_id: int, chapter_id: int) -> Stance | None:
@@ -110,5 +100,5 @@ async def check_in(
         "checkin_id": checkin.id,
         "stance": stance.value,
     }
-    await uow.session.execute(_UPSERTS[uow.session.get_bind().dialect.name], [row])
+    await _UPSERT.execute(uow.session, [row])
     return checkin

@@ -1,0 +1,28 @@
+"""Insert-or-update statements, one per dialect, built once.
+
+Both SQLite and PostgreSQL speak `INSERT … ON CONFLICT DO UPDATE`, but through
+different SQLAlchemy constructs; composing one costs more than running it, so a
+caller builds its statements at import time and picks one per session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Upsert:
+    def __init__(self, model: type[Any], keys: Sequence[str], updates: Sequence[str]) -> None:
+        self._statements: dict[str, Any] = {}
+        for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
+            statement = insert(model)
+            self._statements[name] = statement.on_conflict_do_update(
+                index_elements=[getattr(model, key) for key in keys],
+                set_={column: getattr(statement.excluded, column) for column in updates},
+            )
+
+    async def execute(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        await session.execute(self._statements[session.get_bind().dialect.name], rows)
