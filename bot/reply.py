@@ -7,6 +7,7 @@ post may be queued in the delivery ledger and sent by another process.
 
 from __future__ import annotations
 
+import base64
 import enum
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -101,12 +102,31 @@ class Context:
 
 @dataclass(frozen=True)
 class File:
-    """A text file for the user to keep (a CSV export): uploaded, attached or printed."""
+    """A file for the user to keep (a CSV export, a chart): uploaded, attached or saved.
+
+    Replies are JSON, so binary content (an image) travels base64-encoded; `data`
+    gives the bytes either way.
+    """
 
     name: str
     content: str
     media_type: str = "text/csv"
+    encoding: Literal["text", "base64"] = "text"
     type: Literal["file"] = "file"
+
+    @classmethod
+    def binary(cls, name: str, data: bytes, media_type: str) -> File:
+        return cls(name, base64.b64encode(data).decode("ascii"), media_type, "base64")
+
+    @property
+    def data(self) -> bytes:
+        if self.encoding == "base64":
+            return base64.b64decode(self.content)
+        return self.content.encode()
+
+    @property
+    def is_text(self) -> bool:
+        return self.encoding == "text"
 
 
 Block = Header | Section | Fields | Progress | Actions | Image | Context | File
@@ -127,6 +147,8 @@ def _strings(value: object) -> list[str]:
         return [value]
     if isinstance(value, tuple):
         return [s for item in value for s in _strings(item)]
+    if isinstance(value, File) and not value.is_text:
+        return [value.name]
     if hasattr(value, "__dataclass_fields__"):
         return [s for name in value.__dataclass_fields__ for s in _strings(getattr(value, name))]
     return []

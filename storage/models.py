@@ -105,6 +105,8 @@ class Member(Base):
     nudges: Mapped[bool] = mapped_column(default=True)
     joined_at: Mapped[datetime]
     last_active_at: Mapped[datetime | None]
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    """The member's own zone when a platform tells us (Slack does); else their chapter's."""
 
     identities: Mapped[list[Identity]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
@@ -291,6 +293,10 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    not_before: Mapped[datetime | None]
+    """Held until then: quiet hours for a direct message, or backoff after a failure."""
+    claimed_at: Mapped[datetime | None]
+    """When a sender took it; a `sending` row long past this was left by a crashed sender."""
 
 
 class Poll(Base):
@@ -329,6 +335,8 @@ class Poll(Base):
         ForeignKey("members.id", ondelete="SET NULL"), index=True
     )
     reminded_on: Mapped[date | None]
+    auto_reminded_at: Mapped[datetime | None]
+    """When the scheduler's one reminder before closing was claimed."""
 
 
 class Ballot(Base):
@@ -535,3 +543,107 @@ class PositionCheckin(Base):
         ForeignKey("members.id", ondelete="SET NULL"), index=True
     )
     at: Mapped[datetime]
+
+
+class DueClaim(Base):
+    """One piece of scheduled work, claimed once by whichever process got there first.
+
+    The key names the work and its period (`digest:chapter-7:2027-W02`), so a restart,
+    a missed tick or a second scheduler finds it taken. The outcome says what became
+    of it: `done`, or `skipped` (a digest found more than a day late).
+    """
+
+    __tablename__ = "due_claims"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claimed_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16), default="done")
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class GoalMetric(enum.StrEnum):
+    ACTIVE_CHAPTERS = "active_chapters"
+    MEMBERS = "members"
+    ACTIVE_WORKGROUPS = "active_workgroups"
+    ADOPTED_POSITIONS = "adopted_positions"
+    MEETINGS_HELD = "meetings_held"
+    MANUAL = "manual"
+
+
+class Goal(Base):
+    """A yearly target, counted from the society's data or updated by HQ.
+
+    The baseline (value and day) is what the goal started from: pace is a straight
+    line from it to the target at the deadline. `milestone` is the highest percent
+    already announced, raised by a conditional update so each is announced once.
+    """
+
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[GoalMetric] = mapped_column(
+        Enum(
+            GoalMetric,
+            native_enum=False,
+            length=24,
+            values_callable=lambda members: [m.value for m in members],
+            validate_strings=True,
+        )
+    )
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    target: Mapped[float]
+    deadline: Mapped[date]
+    baseline_value: Mapped[float]
+    baseline_on: Mapped[date]
+    value: Mapped[float | None]
+    """A manual goal's latest value; counted goals are counted when shown."""
+    milestone: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+
+
+class GoalSnapshot(Base):
+    """A goal's value on one day (the society's day), for history and charts."""
+
+    __tablename__ = "goal_snapshots"
+
+    goal_id: Mapped[int] = mapped_column(
+        ForeignKey("goals.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    value: Mapped[float]
+
+
+class GoalUpdate(Base):
+    """An HQ update to a goal (a manual value, a note), kept as its history."""
+
+    __tablename__ = "goal_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    value: Mapped[float | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+
+
+class AnnouncementRecord(Base):
+    """An HQ announcement; its deliveries are keyed `announce:<id>:<platform>:<channel>`."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    chapters: Mapped[str] = mapped_column(String(400))
+    """What was asked for: `all`, or the chapter names as given."""
+    platform: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
