@@ -25,6 +25,7 @@ from storage.models import Member
 
 if typing.TYPE_CHECKING:
     from bot.context import Context
+    from bot.due import DueJob
     from bot.reply import Block, Reply
 
 
@@ -286,6 +287,7 @@ class Router:
         self.member_hooks: list[MemberHook] = []
         self.batches: dict[tuple[str, str | None], BatchHandler] = {}
         self.home_sections: list[tuple[int, HomeSection]] = []
+        self.due_jobs: dict[str, DueJob] = {}
 
     def command(
         self,
@@ -366,6 +368,19 @@ class Router:
 
         return decorate
 
+    def due(self, name: str) -> Callable[[DueJob], DueJob]:
+        """Declare time-based work (`polls.close`), run by the scheduler on every tick.
+
+        A job must be safe to run every minute, late, or from two processes at once:
+        it claims each item before acting on it (see `bot.due`).
+        """
+
+        def decorate(job: DueJob) -> DueJob:
+            self.due_jobs[name] = job
+            return job
+
+        return decorate
+
     def before_member_leaves(self, hook: MemberHook) -> MemberHook:
         """Declare a step to run before a member is merged away or forgotten.
 
@@ -389,6 +404,7 @@ class Registry:
         self.live: dict[str, LiveRenderer] = {}
         self.member_hooks: list[MemberHook] = []
         self.home_sections: list[HomeSection] = []
+        self.due_jobs: dict[str, DueJob] = {}
 
     def include(self, *routers: Router) -> Registry:
         for router in routers:
@@ -416,6 +432,10 @@ class Registry:
                 if kind in self.live:
                     raise ValueError(f"live post {kind!r} is declared twice ({router.name})")
                 self.live[kind] = renderer
+            for name, job in router.due_jobs.items():
+                if name in self.due_jobs:
+                    raise ValueError(f"due job {name!r} is declared twice ({router.name})")
+                self.due_jobs[name] = job
             self.member_hooks.extend(router.member_hooks)
             self._home.extend(router.home_sections)
             for source, completer in router.completers.items():

@@ -1,0 +1,65 @@
+"""Time-based work, declared by each feature and ticked by the scheduler.
+
+A due job is a plain async function: given a unit of work and the time now, it
+finds what is due, claims each item (a conditional update, or a `DueClaim` row
+whose key names the work and its period), and leaves events and deliveries in the
+unit of work. The scheduler commits it; `nudges preview` rolls it back instead,
+so a preview runs exactly the code a real tick would, and sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from storage.models import DueClaim
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class DueRun:
+    """What a due job receives: the transaction, the time, the settings, and a log."""
+
+    uow: UnitOfWork
+    settings: Settings
+    notes: list[str] = field(default_factory=list)
+    """One line per item handled: what, where and why (shown by `nudges preview`)."""
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.uow.session
+
+    @property
+    def now(self) -> datetime:
+        return self.uow.now
+
+    def note(self, line: str) -> None:
+        self.notes.append(line)
+
+    async def claim(self, key: str, outcome: str = "done", detail: str | None = None) -> bool:
+        """Take the work named `key` unless someone already has; True if it is ours.
+
+        The row is written and flushed at once, so a second process racing for the
+        same key fails on the primary key here (and its tick retries later) instead
+        of at commit after it has queued posts.
+        """
+        if await self.session.get(DueClaim, key) is not None:
+            return False
+        self.session.add(DueClaim(key=key, claimed_at=self.now, outcome=outcome, detail=detail))
+        await self.session.flush()
+        return True
+
+    async def claimed(self, keys: list[str]) -> set[str]:
+        """Which of these keys are already taken, in one query."""
+        if not keys:
+            return set()
+        rows = await self.session.scalars(select(DueClaim.key).where(DueClaim.key.in_(keys)))
+        return set(rows)
+
+
+DueJob = Callable[[DueRun], Awaitable[None]]
