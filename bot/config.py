@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import time
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -95,6 +96,38 @@ class Settings(BaseSettings):
     position_days: int = Field(default=30, ge=1, le=366)
     position_quorum: Fraction = Fraction(1, 2)
     position_supermajority: Fraction = Fraction(2, 3)
+    digest_day: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    digest_time: time = time(9, 0)
+    """Chapters' local time for the weekly digest."""
+    quiet_hours: tuple[time, time] = (time(20, 0), time(8, 0))
+    """No direct messages from the first time to the second, in the recipient's zone."""
+    workgroup_idle_days: int = Field(default=30, ge=1, le=366)
+    onboarding_days: int = Field(default=3, ge=1, le=60)
+    scheduler_tick_seconds: int = Field(default=60, ge=1, le=3600)
+
+    @field_validator("digest_day", mode="before")
+    @classmethod
+    def _weekday(cls, value: object) -> str:
+        return str(value).strip().lower()
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours(cls, value: object) -> object:
+        """`20:00-08:00`; `off` (or an empty value) turns quiet hours off."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip().lower()
+        if text in ("", "off", "none"):
+            return (time(0, 0), time(0, 0))
+        start, sep, end = text.partition("-")
+        try:
+            if not sep:
+                raise ValueError
+            return (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+        except ValueError:
+            raise ValueError(f"expected a range like 20:00-08:00 or off, got {value!r}") from None
 
     @field_validator("position_quorum", "position_supermajority", mode="before")
     @classmethod
