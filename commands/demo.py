@@ -8,11 +8,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commands.goals.metrics import count
+from commands.goals.pace import milestone
+from commands.goals.progress import line_of
 from commands.lookup import name_key
 from storage.models import (
     ChannelBinding,
     Chapter,
     ChapterStatus,
+    Goal,
+    GoalMetric,
+    GoalSnapshot,
     GrantedRole,
     Identity,
     Meeting,
@@ -60,6 +66,18 @@ WORKGROUP = (
 
 class NotEmpty(Exception):
     """The demo goes only into an empty database, never over real members."""
+
+
+# The founding letter's goals for the year: key, title, metric, target, unit, and the
+# value the society started the year from (what the demo's history begins with).
+GOALS = (
+    ("chapters", "20 active chapters", GoalMetric.ACTIVE_CHAPTERS, 20, "chapters", 1),
+    ("members", "5,000 members", GoalMetric.MEMBERS, 5000, "members", 2),
+    ("conference", "An international conference", GoalMetric.MANUAL, 1, "conference", 0),
+    ("workgroups", "20 active workgroups", GoalMetric.ACTIVE_WORKGROUPS, 20, "workgroups", 0),
+)
+GOAL_LEAD_DAYS = 14
+"""A demo seeded in late December gets next year's goals, not a deadline days away."""
 
 
 async def seed_demo(session: AsyncSession, now: datetime) -> str:
@@ -137,10 +155,12 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
     await session.flush()
     _seed_positions(session, people, now)
     await session.flush()
+    await _seed_goals(session, now)
     return (
         f"Seeded the demo society: {len(CHAPTERS)} chapters "
         f"(3 active, 3 incubating), {len(MEMBERS)} members, an open society poll, "
-        "an active workgroup and two positions (one open, one a draft)."
+        "an active workgroup, two positions (one open, one a draft) and the founding "
+        f"letter's {len(GOALS)} goals."
     )
 
 
@@ -216,3 +236,36 @@ def _seed_positions(session: AsyncSession, people: dict[str, Member], now: datet
             created_at=now,
         )
     )
+
+
+async def _seed_goals(session: AsyncSession, now: datetime) -> None:
+    """The letter's goals, baselined on 1 January, with today's value in their history."""
+    today = now.date()
+    year = (
+        today.year
+        if date(today.year, 12, 31) - today >= timedelta(GOAL_LEAD_DAYS)
+        else (today.year + 1)
+    )
+    start = date(year, 1, 1) if year == today.year else today
+    for key, title, metric, target, unit, baseline in GOALS:
+        value = await count(session, metric, start, today) if metric is not GoalMetric.MANUAL else 0
+        if start == today:
+            baseline = int(value)
+        goal = Goal(
+            key=key,
+            title=title,
+            metric=metric,
+            unit=unit,
+            target=target,
+            deadline=date(year, 12, 31),
+            baseline_value=baseline,
+            baseline_on=start,
+            value=value if metric is GoalMetric.MANUAL else None,
+            created_at=now,
+        )
+        goal.milestone = milestone(line_of(goal).percent(value))
+        session.add(goal)
+        await session.flush()
+        session.add(GoalSnapshot(goal_id=goal.id, day=start, value=baseline))
+        if start != today:
+            session.add(GoalSnapshot(goal_id=goal.id, day=today, value=value))
