@@ -179,9 +179,9 @@ def exec_command(
     from adapters.console.render import render
 
     async def work(app: App) -> bool:
-        app.notifier.add_poster(ConsolePoster(typer.echo))
+        app.notifier.add_poster(ConsolePoster(typer.echo, save_in=Path.cwd()))
         reply = await ConsoleSession(app, user, channel).send(text)
-        typer.echo(render(reply), err=not reply.ok)
+        typer.echo(render(reply, save_in=Path.cwd()), err=not reply.ok)
         return reply.ok
 
     if not _with_app(work):

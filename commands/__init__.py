@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.registry import Registry
 from commands import audit, chapters, help, members, polls, roles, workgroups
-from commands.goals import router as goals
+from commands.goals import router as goals_router
 from commands.positions import commands as positions
 
 ROUTERS = (
@@ -14,7 +14,7 @@ ROUTERS = (
     polls.router,
     workgroups.router,
     positions.router,
-    goals,
+    goals_router,
     roles.router,
     audit.router,
 )

@@ -7,6 +7,7 @@ Channel posts from the notifier are printed with the channel's name.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from adapters.console.render import render
 from bot.bootstrap import App
@@ -21,25 +22,29 @@ class ConsolePoster:
 
     Direct messages are recorded under `@name`. The console cannot change what it
     already printed, so an edit of a live post (a poll's count) is only remembered.
+    Binary files in posts are saved in `save_in`, when given.
     """
 
     platform = PLATFORM
 
-    def __init__(self, write: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, write: Callable[[str], None] | None = None, *, save_in: Path | None = None
+    ) -> None:
         self.write = write
+        self.save_in = save_in
         self.posts: list[tuple[str, str]] = []
         self.edits: dict[str, str] = {}
         """The latest text of each edited message, by message id."""
 
     async def post(self, channel_id: str, reply: Reply) -> str:
-        text = render(reply)
+        text = render(reply, save_in=self.save_in)
         self.posts.append((channel_id, text))
         if self.write is not None:
             self.write(f"[#{channel_id}] {text}")
         return f"{channel_id}/{len(self.posts)}"
 
     async def direct(self, user_id: str, reply: Reply) -> str:
-        text = render(reply)
+        text = render(reply, save_in=self.save_in)
         self.posts.append((f"@{user_id}", text))
         if self.write is not None:
             self.write(f"[direct message to @{user_id}] {text}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from adapters.console.files import save
 from adapters.text import progress_bar
 from bot.mentions import Person, render_mentions
 from bot.reply import Actions, Context, Fields, File, Header, Image, Progress, Reply, Section
@@ -12,9 +15,21 @@ def write_person(person: Person) -> str:
     return f"@{handle}" if handle else person.name
 
 
-def render(reply: Reply) -> str:
-    """Blocks when there are any (they carry the detail), else the fallback text."""
+def _saved(file: File, folder: Path) -> str:
+    try:
+        return f"Saved {file.name} to {save(file, folder)}"
+    except OSError as error:
+        return f"Could not save {file.name} in {folder}: {error.strerror or error}"
+
+
+def render(reply: Reply, *, save_in: Path | None = None) -> str:
+    """Blocks when there are any (they carry the detail), else the fallback text.
+
+    Text files are printed. Binary files are saved in `save_in` and their path
+    printed; without a folder (a test, an edit that cannot be shown) they are only named.
+    """
     lines: list[str] = []
+    kept: list[str] = []  # where binary files went: after the mentions, which could alter paths
     for block in reply.blocks:
         match block:
             case Header(text=text):
@@ -36,7 +51,12 @@ def render(reply: Reply) -> str:
                 lines.append(f"[image: {alt}] {url}")
             case Context(text=text):
                 lines.append(text)
-            case File(name=name, content=content):
+            case File(name=name, content=content) if block.is_text:
                 lines += [f"── {name} ──", content.rstrip("\n"), "── end of file ──"]
+            case File(name=name, media_type=media_type):
+                if save_in is None:
+                    kept.append(f"[file: {name}, {media_type}, {len(block.data):,} bytes]")
+                else:
+                    kept.append(_saved(block, save_in))
     body = "\n".join(lines) if lines else reply.text
-    return render_mentions(body.replace("`", ""), reply.people, write_person)
+    return "\n".join([render_mentions(body.replace("`", ""), reply.people, write_person), *kept])

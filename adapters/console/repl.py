@@ -40,7 +40,7 @@ class BestEffortFileHistory(FileHistory):
 
 
 async def run_repl(app: App, user: str, channel: str | None) -> None:
-    app.notifier.add_poster(ConsolePoster(print))
+    app.notifier.add_poster(ConsolePoster(print, save_in=Path.cwd()))
     await app.notifier.flush()  # anything an earlier run committed but did not post
     session = ConsoleSession(app, user, channel)
     history = BestEffortFileHistory(str(Path.home() / ".chapterhouse_history"))
@@ -68,4 +68,4 @@ async def run_repl(app: App, user: str, channel: str | None) -> None:
                 session = ConsoleSession(app, session.user, rest.strip() or None)
                 continue
             reply = await session.send(line)
-            print(render(reply))
+            print(render(reply, save_in=Path.cwd()))

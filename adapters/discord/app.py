@@ -101,7 +101,7 @@ class DiscordAdapter:
             kwargs["view"] = view
         if result.files and not for_edit:
             kwargs["files"] = [
-                discord.File(io.BytesIO(f.content.encode()), filename=f.name) for f in result.files
+                discord.File(io.BytesIO(f.data), filename=f.name) for f in result.files
             ]
         return kwargs
 

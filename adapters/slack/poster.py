@@ -152,6 +152,7 @@ class SlackPoster:
             raise failure(error) from None
 
     async def upload(self, channel_id: str, file: File) -> None:
+        """The file's bytes, text or not: Slack takes both the same way."""
         await self.client.files_upload_v2(
-            channel=channel_id, content=file.content, filename=file.name, title=file.name
+            channel=channel_id, file=file.data, filename=file.name, title=file.name
         )
