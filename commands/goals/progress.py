@@ -54,13 +54,19 @@ class Standing:
     def brief(self) -> str:
         return f"{self.goal.title}: {self.of_target} ({self.percent:.0f} %), {self.pace.verdict}"
 
+    @property
+    def outlook(self) -> str:
+        """Pace and deadline: what a progress bar's own value/target does not say."""
+        return f"{self.pace.verdict} · by {self.goal.deadline.day} {self.goal.deadline:%b %Y}"
+
     def progress(self) -> Progress:
         line = self.line
         if line.rising:
-            return Progress(self.goal.title, self.value, self.goal.target, self.summary)
+            return Progress(self.goal.title, self.value, self.goal.target, self.outlook)
         # A shrinking goal fills its bar as the value falls toward the target.
         gone = line.baseline - self.value
-        return Progress(self.goal.title, gone, line.baseline - line.target, self.summary)
+        note = f"now {self.of_target} · {self.outlook}"
+        return Progress(self.goal.title, gone, line.baseline - line.target, note)
 
 
 async def standings(session: AsyncSession, today: date) -> list[Standing]:

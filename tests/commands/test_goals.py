@@ -34,10 +34,10 @@ async def test_goals_show_every_goal_with_progress_and_pace(demo: TestBot) -> No
     assert "Society goals (4)" in text
     # 3 of 20 chapters by mid-June against a line from 1 on 1 January: behind.
     assert "20 active chapters" in text
-    assert "3/20 chapters · 15 % · behind: needs 0.6 chapters a week" in text
-    assert "7/5,000 members" in text
-    assert "0/1 conference" in text
-    assert "1/20 workgroups" in text
+    assert "3/20 (15%) behind: needs 0.6 chapters a week · by 31 Dec 2026" in text
+    assert "7/5000 (0%)" in text
+    assert "An international conference" in text and "0/1 (0%)" in text
+    assert "1/20 (5%)" in text
 
 
 async def test_setting_a_goal_records_its_baseline(demo: TestBot) -> None:
@@ -122,8 +122,9 @@ async def test_counted_metrics_follow_the_data_after_a_chapter_retires(demo: Tes
     assert held > 0
     await demo.ok("/chapter retire Boston")
     text = await demo.ok("/goals")
-    assert "2/20 chapters" in text  # Boston no longer counts as active
-    assert f"{held}/30 meetings" in text  # meetings Boston held still happened
+    assert "20 active chapters: " in text
+    assert " 2/20 (10%) " in text  # Boston no longer counts as active
+    assert f" {held}/30 " in text  # meetings Boston held still happened
 
 
 async def test_milestones_are_announced_once_however_often_snapshots_run(demo: TestBot) -> None:

@@ -20,7 +20,8 @@ async def test_goals_render_with_progress_and_pace(discord_app: DiscordHarness) 
     call = await discord_app.reply(BEA, "/goals")
     assert call.data["flags"] == EPHEMERAL
     shown = text_of(call)
-    assert "20 active chapters" in shown and "3/20 chapters · 15 %" in shown
+    assert "20 active chapters" in shown and "3/20" in shown
+    assert "behind: needs 0.6 chapters a week" in shown
 
 
 async def test_an_update_passes_a_milestone_announced_once(discord_app: DiscordHarness) -> None:
