@@ -1,6 +1,7 @@
 """The one path every command takes, whatever platform it came from.
 
-parse → identity → member → permission → handler → audit → commit → notify.
+parse → identity → member → permission → handler → audit → commit → notify
+→ follow-up (a handler's later answer, such as a delivery report, if it left one).
 A `UserError` anywhere rolls the whole unit of work back and becomes one line;
 anything else is logged with an error id the user can quote.
 """
@@ -33,7 +34,7 @@ from bot.permissions import Role
 from bot.registry import CommandSpec, Kind, MemberRef, Registry
 from bot.reply import Reply
 from storage.models import Identity, Member
-from storage.uow import UnitOfWork
+from storage.uow import FollowUp, UnitOfWork
 
 log = logging.getLogger("chapterhouse.dispatcher")
 
@@ -47,6 +48,16 @@ touched, and whether it left posts to deliver (events or direct messages)."""
 
 MAX_BATCH = 250
 """Requests of a batched command run in one transaction, at most."""
+
+
+@dataclass
+class _Outcome:
+    """What one transaction leaves for after its commit."""
+
+    replies: list[Reply]
+    work: tuple[frozenset[str], bool] | None
+    """For `after_commit`: live subjects touched, and whether posts wait to be delivered."""
+    follow_up: FollowUp | None = None
 
 
 @dataclass
@@ -154,7 +165,7 @@ class Dispatcher:
         now = self.clock.now()
         for attempt in range(1, RETRIES + 1):
             try:
-                replies, work = await self._run(spec, items, now)
+                outcome = await self._run(spec, items, now)
             except UserError as error:
                 return [Reply.error(str(error))] * len(items)
             except (IntegrityError, DBAPIError) as error:
@@ -164,13 +175,33 @@ class Dispatcher:
                 return [self._crash(spec, error)] * len(items)
             except Exception as error:
                 return [self._crash(spec, error)] * len(items)
-            if work is not None and self.after_commit is not None:
+            if outcome.work is not None and self.after_commit is not None:
                 try:
-                    await self.after_commit(*work)
+                    await self.after_commit(*outcome.work)
                 except Exception:
                     log.exception("delivering events after /%s failed; they stay queued", spec.path)
-            return replies
+            if outcome.follow_up is not None:
+                [reply] = outcome.replies
+                return [await self._follow_up(spec, outcome.follow_up, reply)]
+            return outcome.replies
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _follow_up(self, spec: CommandSpec, follow_up: FollowUp, reply: Reply) -> Reply:
+        """The follow-up's reply instead of the handler's; the handler's if it fails.
+
+        The work is committed by now, so a failing follow-up must not turn a command
+        that succeeded into an error: its reply still says what was done.
+        """
+        now = self.clock.now()  # delivery took time: a report says how things stand now
+        try:
+            later = await follow_up(now)
+            if not isinstance(later, Reply):
+                raise TypeError(f"a follow-up returned {type(later).__name__}, not a Reply")
+            async with UnitOfWork(self.sessions, now) as uow:
+                return await with_people(uow.session, later)
+        except Exception:
+            log.exception("the follow-up of /%s failed; its first reply stands", spec.path)
+            return reply
 
     def _parse(self, request: Request, env: ParseEnv) -> tuple[CommandSpec, dict[str, Any]]:
         if request.text is not None:
@@ -184,11 +215,12 @@ class Dispatcher:
 
     async def _run(
         self, spec: CommandSpec, items: list[tuple[Request, dict[str, Any]]], now: datetime
-    ) -> tuple[list[Reply], tuple[frozenset[str], bool] | None]:
+    ) -> _Outcome:
         """identity → member → permission → handler → audit → commit, for every request.
 
         A single command's refusal rolls everything back (it is raised). In a batch,
         a request refused before its handler gets its one line and the rest go on.
+        Follow-ups belong to single commands: a batch's replies are not replaced.
         """
         async with UnitOfWork(self.sessions, now) as uow:
             accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
@@ -224,8 +256,12 @@ class Dispatcher:
                 replies[index] = await with_people(uow.session, reply)
             deliver = bool(uow.events or uow.queued)
             work = (frozenset(uow.touched), deliver) if uow.has_work else None
+            follow_up = uow.follow_up
+            if follow_up is not None and spec.batch is not None:
+                log.error("/%s is batched; its follow-up is ignored", spec.path)
+                follow_up = None
             await uow.commit()
-        return [replies[index] for index in range(len(items))], work
+        return _Outcome([replies[index] for index in range(len(items))], work, follow_up)
 
     def _context(
         self,

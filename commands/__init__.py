@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from bot.registry import Registry
 from commands import audit, chapters, help, members, polls, roles, workgroups
+from commands.announce import router as announce
+from commands.deliveries import router as deliveries
 from commands.goals import router as goals_router
 from commands.positions import commands as positions
 
 ROUTERS = (
     help.router,
+    announce,
+    deliveries,
     members.router,
     chapters.router,
     polls.router,

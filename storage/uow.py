@@ -2,10 +2,14 @@
 
 Handlers add rows and record events; only the dispatcher commits. Events are
 written to the outbox inside the same transaction, so a rollback takes them too.
+A handler whose answer depends on what happens after commit (an announcement's
+delivery report) leaves a follow-up with `then`; the dispatcher runs it once the
+work is committed and delivered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -15,6 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.engine import Gate, transaction_gate
 from storage.models import AuditEvent, Delivery, OutboxEvent
+
+FollowUp = Callable[[datetime], Awaitable[object]]
+"""Runs after commit and delivery, given the time then; what it returns (a `Reply`)
+replaces the command's reply. Typed loosely so that storage need not know about replies."""
 
 
 @dataclass
@@ -27,6 +35,8 @@ class UnitOfWork:
     """Deliveries written directly (direct messages), to be sent after commit."""
     touched: set[str] = field(init=False, default_factory=set)
     """Live subjects (`poll:12`) whose posted copies are out of date after commit."""
+    follow_up: FollowUp | None = field(init=False, default=None)
+    """See `then`."""
     _gate: Gate | None = field(init=False, default=None, repr=False)
 
     async def __aenter__(self) -> Self:
@@ -69,6 +79,7 @@ class UnitOfWork:
         self.events.clear()
         self.queued = 0
         self.touched.clear()
+        self.follow_up = None
 
     @property
     def has_work(self) -> bool:
@@ -89,6 +100,16 @@ class UnitOfWork:
     def touch(self, subject: str) -> None:
         """Mark a live post (`poll:12`) as changed, so its copies are edited after commit."""
         self.touched.add(subject)
+
+    def then(self, follow_up: FollowUp) -> None:
+        """Answer the command later: after commit and delivery, with what `follow_up` returns.
+
+        The transaction is over by then, so the follow-up reads through a session of
+        its own. One per unit of work; it never runs if this transaction rolls back.
+        """
+        if self.follow_up is not None:
+            raise RuntimeError("a unit of work takes one follow-up")
+        self.follow_up = follow_up
 
     def audit(self, actor_id: int | None, action: str, summary: str) -> None:
         self.session.add(AuditEvent(at=self.now, actor_id=actor_id, action=action, summary=summary))

@@ -44,4 +44,4 @@ async def test_chapter_names_come_from_the_database(demo: TestBot) -> None:
 
 
 async def test_console_words_are_offered_at_the_start(demo: TestBot) -> None:
-    assert await offered(demo, "/a") == ["/audit", "/as"]
+    assert await offered(demo, "/a") == ["/announce", "/audit", "/as"]
