@@ -164,11 +164,14 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
     options = spec.options
     raw: dict[str, str] = {}
     positional: list[str] = []
+    runs: list[int] = []
+    """For each positional word, which run of words it belongs to: options split runs."""
     i = 0
     while i < len(tokens):
         token = tokens[i]
         if token.quoted or not token.text.startswith("--") or token.text == "--":
             positional.append(token.text)
+            runs.append(len(raw))
             i += 1
             continue
         flag, eq, inline = token.text.partition("=")
@@ -205,7 +208,14 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
         if param.variadic:
             slots[param.name], positional = positional, []
         elif param is params[-1] and param.kind is Kind.TEXT and len(positional) > 1:
-            # The last text parameter takes the rest: /chapter info Washington DC
+            # The last text parameter takes the rest: /chapter info Washington DC.
+            # Only words typed together: words after an option's value are most
+            # likely the rest of that value (--chapters Washington DC), not this text.
+            if len(set(runs[-len(positional) :])) > 1:
+                raise BadArgument(
+                    f"Unexpected {positional[-1]!r}: quote a value that has spaces, "
+                    f'e.g. --option "two words". {_usage(spec)}'
+                )
             slots[param.name], positional = [" ".join(positional)], []
         else:
             slots[param.name] = [positional.pop(0)]

@@ -898,3 +898,15 @@ def test_meeting_arguments_round_trip_through_text(case: tuple[str, dict[str, An
 def test_unquoted_topic_words_are_joined_with_single_spaces(words: list[str], gap: str) -> None:
     got = values(f"/chapter meeting Boston working 2026-03-14 {gap.join(words)}")
     assert got["topic"] == " ".join(words)
+
+
+def test_unquoted_words_after_an_option_are_not_swallowed_by_the_trailing_text() -> None:
+    """`--chapters Washington DC,Boston` unquoted: DC,Boston belongs to the option the
+    user meant, not to the announcement's text; say so instead of guessing."""
+    with pytest.raises(BadArgument, match="quote a value that has spaces"):
+        values('/announce "Hello" --chapters Washington DC,Boston')
+    assert values('/announce "Hello" --chapters "Washington DC,Boston"')["chapters"] == (
+        "Washington DC,Boston"
+    )
+    assert values("/chapter info Washington DC")["chapter"] == "Washington DC"
+    assert values("/announce --platform slack Hello there")["text"] == "Hello there"
