@@ -201,6 +201,36 @@ def demo() -> None:
     typer.echo(message)
 
 
+@cli.command()
+def stats(
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="every figure as CSV: section,chapter,metric,value")
+    ] = False,
+    file: Annotated[
+        Path | None, typer.Argument(help="write to this file instead of the screen")
+    ] = None,
+) -> None:
+    """The society's figures, as /stats shows HQ; --csv for every figure of every chapter."""
+    from adapters.console.render import render
+    from commands.stats import society_stats, stats_reply
+    from storage.uow import UnitOfWork
+
+    async def work(app: App) -> str:
+        async with UnitOfWork(app.sessions, app.clock.now()) as uow:
+            figures = await society_stats(uow.session, uow.now, app.settings)
+        return figures.to_csv() if as_csv else render(stats_reply(figures, app.settings)) + "\n"
+
+    output = _with_app(work)
+    if file is None:
+        typer.echo(output, nl=False)
+        return
+    try:
+        file.write_text(output, encoding="utf-8")
+    except OSError as error:
+        _fail(f"Cannot write {file}: {error.strerror or error}.", 2)
+    typer.echo(f"Wrote the society's figures to {file}.")
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done at every start)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from commands import audit, chapters, help, members, polls, roles, workgroups
+from commands import audit, chapters, digest, help, members, polls, roles, stats, workgroups
 from commands.announce import router as announce
 from commands.deliveries import router as deliveries
 from commands.goals import router as goals_router
@@ -19,6 +19,8 @@ ROUTERS = (
     workgroups.router,
     positions.router,
     goals_router,
+    digest.router,
+    stats.router,
     roles.router,
     audit.router,
 )
