@@ -15,13 +15,19 @@ from sqlalchemy import text
 from adapters.slack.app import SlackAdapter
 from bot.bootstrap import App
 from bot.metrics import exposition
+from bot.scheduler import Scheduler
 
 log = logging.getLogger("chapterhouse.http")
 
 SLACK_PATH = "/slack/events"
 
 
-def build_web_app(core: App, slack: SlackAdapter | None, platforms: list[str]) -> web.Application:
+def build_web_app(
+    core: App,
+    slack: SlackAdapter | None,
+    platforms: list[str],
+    scheduler: Scheduler | None = None,
+) -> web.Application:
     app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
@@ -35,7 +41,11 @@ def build_web_app(core: App, slack: SlackAdapter | None, platforms: list[str]) -
                 {"status": "unhealthy", "database": "unreachable", "platforms": platforms},
                 status=503,
             )
-        return web.json_response({"status": "ok", "database": "ok", "platforms": platforms})
+        body: dict[str, object] = {"status": "ok", "database": "ok", "platforms": platforms}
+        if scheduler is not None:
+            # Which process leads the scheduler, and when it last ticked.
+            body["scheduler"] = scheduler.status().as_json()
+        return web.json_response(body)
 
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(body=exposition(), content_type="text/plain", charset="utf-8")

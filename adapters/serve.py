@@ -3,8 +3,9 @@
 Slack is served over HTTP (`POST /slack/events`) or, with `SLACK_APP_TOKEN`, over
 Socket Mode; Discord over its gateway; `/healthz` and `/metrics` either way.
 Posts that could not be delivered (a platform was down, a 429 outlasted its
-retries) are swept up again every minute, so nothing committed is lost to a bad
-moment.
+retries) or were held (quiet hours, backoff) are swept up again every minute by
+every process, so nothing committed is lost to a bad moment. The scheduler runs
+beside them: every process starts one, and the one elected leader ticks.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from adapters.http import SLACK_PATH, build_web_app
 from adapters.slack.app import SlackAdapter
 from bot.bootstrap import App
 from bot.config import ConfigError, Settings
+from bot.scheduler import Scheduler
 
 log = logging.getLogger("chapterhouse.serve")
 
@@ -98,7 +100,8 @@ async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None
         discord_adapter = DiscordAdapter(core)
         core.notifier.add_poster(discord_adapter.poster)
         platforms.append("discord")
-    web_app = build_web_app(core, None if socket_mode else slack, platforms)
+    scheduler = Scheduler(core)
+    web_app = build_web_app(core, None if socket_mode else slack, platforms, scheduler)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     handler = None
@@ -138,11 +141,13 @@ async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None
         )
         sweeper = asyncio.create_task(sweep(core))
         await core.notifier.flush()  # what an earlier run committed but did not post
+        await scheduler.start()
         if until is not None:
             await until()
         else:
             await _signalled()
     finally:
+        await scheduler.stop()
         if sweeper is not None:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -293,6 +293,58 @@ def discord_sync() -> None:
     typer.echo(f"Synced {len(names)} commands to {where}: {', '.join('/' + n for n in names)}.")
 
 
+nudges_cli = typer.Typer(help="Scheduled work (closes, reminders, digests, nudges) on demand.")
+cli.add_typer(nudges_cli, name="nudges")
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        metavar="WHEN",
+        help="a duration from now (48h) or a date/time (2026-03-14T09:00, society's zone); "
+        "default now",
+    ),
+]
+
+
+def _nudges(at: str | None, *, preview: bool) -> None:
+    from datetime import UTC, datetime
+
+    from adapters.console.adapter import ConsolePoster
+    from bot.errors import BadArgument
+    from bot.scheduler import run_due
+    from bot.timeparse import parse_when
+
+    settings = _settings()
+    when = datetime.now(UTC)
+    if at is not None:
+        try:
+            when = parse_when(at, when, settings.tz, "--at")
+        except BadArgument as error:
+            _fail(str(error), 2)
+
+    async def work(app: App) -> bool:
+        if not preview:
+            app.notifier.add_poster(ConsolePoster(typer.echo))
+        report = await run_due(app, when, preview=preview)
+        typer.echo("\n".join(report.lines(settings.tz)))
+        return not report.failed
+
+    if not _with_app(work):
+        raise typer.Exit(1)
+
+
+@nudges_cli.command("preview")
+def nudges_preview(at: AtOption = None) -> None:
+    """List what would be sent as of WHEN, where and why; sends and writes nothing."""
+    _nudges(at, preview=True)
+
+
+@nudges_cli.command("run")
+def nudges_run(at: AtOption = None) -> None:
+    """Process the work due as of WHEN and print what was done (exit 1 if a job failed)."""
+    _nudges(at, preview=False)
+
+
 def main() -> None:
     try:
         cli()

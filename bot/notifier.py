@@ -6,37 +6,97 @@ Two steps, each safe to run twice or from two processes:
 2. `send_pending` claims pending deliveries for the platforms this process can
    reach, posts them, and marks each sent or failed. Deliveries for a platform
    that is not running here wait for a process that runs it.
+
+When a delivery waits
+---------------------
+A delivery is claimed only once its `not_before` has passed. Two things set it:
+quiet hours (a direct message from scheduled work, queued at night in the
+recipient's zone, waits for their morning; see `queue_direct`), and backoff: a
+transient failure (a 429, a 5xx, a timeout) puts the delivery back as pending
+with `not_before = now + backoff(attempts)` — 30 s, doubling, at most 15 minutes,
+or later if the platform said when (`retry_after`) — and keeps the reason in
+`error`. After `MAX_ATTEMPTS` attempts (about 45 minutes of trying) it is failed.
+A permanent failure (channel gone, bot removed) is failed at once.
+
+A sender that stopped mid-send
+------------------------------
+Claiming a delivery sets it `sending` and stamps `claimed_at`. A row still
+`sending` `ABANDONED_AFTER` (10 minutes) after its claim was left by a sender that
+died between claiming and recording the outcome, and nobody can know whether the
+platform received the post. Sending it again risks the same announcement twice in
+a channel; not sending risks it never arriving. Chapterhouse chooses no double
+posts: the delivery is marked `failed` with an error that says it may have arrived
+and was not resent, and one audit line names the deliveries, so HQ sees them (the
+audit log, the deliveries that `/stats` counts as failed) and can post again by
+hand if it did not arrive. Only a process that sends for the delivery's platform
+sweeps these, since only such a process could have left them.
+
+Pacing
+------
+A batch is sent by several workers at once (`SEND_CONCURRENCY`): each channel's
+posts go in the order they were queued, one after another, while other channels
+proceed, so a post's round trip does not hold up the rest. A platform may declare a
+`Pace` when its poster is added: at most so many posts a second per channel and
+across the workspace, which the workers keep to instead of running into 429s.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from aiolimiter import AsyncLimiter
+from cachetools import LRUCache
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.dispatcher import with_people
 from bot.live import LiveMessages, LiveRenderer
 from bot.reply import Reply
-from storage.models import ChannelBinding, Delivery, DeliveryStatus, Identity, OutboxEvent
+from storage.models import (
+    ChannelBinding,
+    Chapter,
+    Delivery,
+    DeliveryStatus,
+    Identity,
+    Member,
+    OutboxEvent,
+)
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("chapterhouse.notifier")
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 BATCH = 200
+SEND_CONCURRENCY = 16
+"""Posts in flight at once per platform; each channel still gets its posts in order."""
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MOST = timedelta(minutes=15)
+ABANDONED_AFTER = timedelta(minutes=10)
+RECOVERY_EVERY = timedelta(minutes=1)
+ABANDONED = "left mid-send by a sender that stopped; it may have arrived, so it was not resent"
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long a delivery waits after its `attempts`-th attempt failed for now."""
+    return min(BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 16), BACKOFF_MOST)
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.retry_after = retry_after
+        """Seconds the platform asked us to wait (a 429's Retry-After), if it said."""
 
 
 class Poster(Protocol):
@@ -50,6 +110,14 @@ class Poster(Protocol):
     async def direct(self, user_id: str, reply: Reply) -> str | None: ...
 
     async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None: ...
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A platform's posting limits, in posts per second; None where it has none."""
+
+    per_channel: float | None = None
+    overall: float | None = None
 
 
 Target = tuple[str, str]
@@ -71,6 +139,35 @@ Announcer = Callable[[AsyncSession, Mapping[str, Any], datetime], Awaitable[Anno
 """Given an event's payload and the time now, what to post where (None: nothing)."""
 
 
+class _Lane:
+    """One platform's pacing: spacing per channel, and one limiter for the workspace.
+
+    A channel's spacing is measured between the moments its posts actually leave,
+    not between permits handed out, so a post that waited for a free worker does not
+    let the next one follow it too closely.
+    """
+
+    def __init__(self, pace: Pace | None) -> None:
+        self.pace = pace or Pace()
+        self.overall = AsyncLimiter(self.pace.overall, 1) if self.pace.overall is not None else None
+        self.gap = 1 / self.pace.per_channel if self.pace.per_channel else 0.0
+        self.last: LRUCache[tuple[bool, str], float] = LRUCache(maxsize=20_000)
+
+    async def wait_for_channel(self, channel: tuple[bool, str]) -> None:
+        if self.gap:
+            last = self.last.get(channel)
+            if last is not None:
+                await asyncio.sleep(last + self.gap - asyncio.get_running_loop().time())
+
+    async def leave(self, channel: tuple[bool, str]) -> None:
+        """Just before a post goes: the workspace's permit, and the channel's mark."""
+        if self.overall is not None:
+            await self.overall.acquire()
+        if self.gap:
+            await self.wait_for_channel(channel)
+            self.last[channel] = asyncio.get_running_loop().time()
+
+
 class Notifier:
     def __init__(
         self,
@@ -85,10 +182,13 @@ class Notifier:
         self.clock = clock
         self.announcers = announcers
         self.posters: dict[str, Poster] = dict(posters or {})
+        self._lanes: dict[str, _Lane] = {}
+        self._recovered_at: datetime | None = None
         self.live = LiveMessages(sessions, clock, renderers or {}, self.posters, live_interval)
 
-    def add_poster(self, poster: Poster) -> None:
+    def add_poster(self, poster: Poster, pace: Pace | None = None) -> None:
         self.posters[poster.platform] = poster
+        self._lanes[poster.platform] = _Lane(pace)
 
     async def flush(self, touched: frozenset[str] = frozenset(), deliver: bool = True) -> None:
         """Deliver what committed work left behind, then bring live posts up to date.
@@ -100,6 +200,17 @@ class Notifier:
             await self.fan_out()
             await self.send_all()
         await self.live.changed(sorted(touched))
+
+    async def announce(
+        self, session: AsyncSession, kind: str, payload: Mapping[str, Any], now: datetime
+    ) -> tuple[Reply, list[Target], str | None] | None:
+        """What an event of `kind` posts and where, or None; writes nothing."""
+        announcer = self.announcers.get(kind)
+        announcement = await announcer(session, payload, now) if announcer else None
+        if announcement is None:
+            return None
+        reply = await with_people(session, announcement.reply)
+        return reply, await _targets(session, announcement), announcement.subject
 
     async def fan_out(self) -> int:
         """Turn undispatched events into deliveries; returns how many were written."""
@@ -121,21 +232,19 @@ class Notifier:
                 )
                 if claimed.first() is None:
                     continue
-                announcer = self.announcers.get(event.kind)
-                announcement = (
-                    await announcer(session, event.payload, uow.now) if announcer else None
-                )
-                if announcement is None:
+                planned = await self.announce(session, event.kind, event.payload, uow.now)
+                if planned is None:
                     continue
-                reply = (await with_people(session, announcement.reply)).to_json()
-                for platform, channel_id in await _targets(session, announcement):
+                reply, targets, subject = planned
+                stored = reply.to_json()
+                for platform, channel_id in targets:
                     session.add(
                         Delivery(
                             key=f"event:{event.id}:{platform}:{channel_id}",
                             platform=platform,
                             channel_id=channel_id,
-                            reply=reply,
-                            subject=announcement.subject,
+                            reply=stored,
+                            subject=subject,
                             created_at=uow.now,
                         )
                     )
@@ -150,6 +259,7 @@ class Notifier:
         wait for the next sweep. A pass that sent nothing (a platform is down) stops
         here, so failing deliveries are retried by the sweep, not in a tight loop.
         """
+        await self.recover_abandoned()
         sent = 0
         while True:
             claimed, posted = await self._send_batch()
@@ -161,42 +271,118 @@ class Notifier:
         """Post one batch of what is pending for the platforms here; how many were sent."""
         return (await self._send_batch())[1]
 
+    async def recover_abandoned(self) -> int:
+        """Fail the deliveries a stopped sender left `sending`; see the module's docstring."""
+        now = self.clock.now()
+        recent = self._recovered_at is not None and now - self._recovered_at < RECOVERY_EVERY
+        if not self.posters or recent:
+            return 0
+        self._recovered_at = now
+        async with UnitOfWork(self.sessions, now) as uow:
+            cutoff = uow.now - ABANDONED_AFTER
+            keys = list(
+                await uow.session.scalars(
+                    update(Delivery)
+                    .where(
+                        Delivery.platform.in_(list(self.posters)),
+                        Delivery.status == DeliveryStatus.SENDING,
+                        or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < cutoff),
+                    )
+                    .values(status=DeliveryStatus.FAILED, error=ABANDONED)
+                    .returning(Delivery.key)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            if not keys:
+                return 0
+            shown = ", ".join(sorted(keys)[:20]) + (" …" if len(keys) > 20 else "")
+            uow.audit(
+                None,
+                "delivery.abandoned",
+                f"{len(keys)} post(s) were left mid-send by a sender that stopped and may "
+                f"or may not have arrived; they were not resent: {shown}",
+            )
+            await uow.commit()
+        log.warning("%d deliveries left mid-send were marked failed, not resent", len(keys))
+        return len(keys)
+
     async def _send_batch(self) -> tuple[int, int]:
         """(deliveries claimed, deliveries sent) in one pass over the platforms here."""
         sent = 0
         most = 0
-        for platform, poster in self.posters.items():
-            async with UnitOfWork(self.sessions, self.clock.now()) as uow:
-                batch = (
-                    select(Delivery.id)
-                    .where(Delivery.platform == platform, Delivery.status == DeliveryStatus.PENDING)
-                    .order_by(Delivery.id)
-                    .limit(BATCH)
-                    .scalar_subquery()
-                )
-                claimed = list(
-                    await uow.session.scalars(
-                        update(Delivery)
-                        .where(Delivery.id.in_(batch), Delivery.status == DeliveryStatus.PENDING)
-                        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1)
-                        .returning(Delivery)
-                    )
-                )
-                # A live post (a poll) waiting for this platform's process may have
-                # changed since it was queued: post it as it is now, not as it was.
-                fresh: dict[str, Reply] = {}
-                for subject in sorted({d.subject for d in claimed if d.subject}):
-                    reply = await self.live.render(uow.session, subject, uow.now)
-                    if reply is not None:
-                        fresh[subject] = reply
-                await uow.commit()
+        for platform, poster in list(self.posters.items()):
+            claimed, fresh = await self._claim(platform)
             most = max(most, len(claimed))
-            for delivery in sorted(claimed, key=lambda d: d.id):
-                sent += await self._send(poster, delivery, fresh.get(delivery.subject or ""))
+            sent += await self._send_claimed(platform, poster, claimed, fresh)
         return most, sent
 
-    async def _send(self, poster: Poster, delivery: Delivery, fresh: Reply | None = None) -> int:
-        status, error, message_id = DeliveryStatus.SENT, None, None
+    async def _claim(self, platform: str) -> tuple[list[Delivery], dict[str, Reply]]:
+        async with UnitOfWork(self.sessions, self.clock.now()) as uow:
+            batch = (
+                select(Delivery.id)
+                .where(
+                    Delivery.platform == platform,
+                    Delivery.status == DeliveryStatus.PENDING,
+                    or_(Delivery.not_before.is_(None), Delivery.not_before <= uow.now),
+                )
+                .order_by(Delivery.id)
+                .limit(BATCH)
+                .scalar_subquery()
+            )
+            claimed = list(
+                await uow.session.scalars(
+                    update(Delivery)
+                    .where(Delivery.id.in_(batch), Delivery.status == DeliveryStatus.PENDING)
+                    .values(
+                        status=DeliveryStatus.SENDING,
+                        attempts=Delivery.attempts + 1,
+                        claimed_at=uow.now,
+                    )
+                    .returning(Delivery)
+                )
+            )
+            # A live post (a poll) waiting for this platform's process may have
+            # changed since it was queued: post it as it is now, not as it was.
+            fresh: dict[str, Reply] = {}
+            for subject in sorted({d.subject for d in claimed if d.subject}):
+                reply = await self.live.render(uow.session, subject, uow.now)
+                if reply is not None:
+                    fresh[subject] = reply
+            await uow.commit()
+        return sorted(claimed, key=lambda d: d.id), fresh
+
+    async def _send_claimed(
+        self, platform: str, poster: Poster, claimed: list[Delivery], fresh: dict[str, Reply]
+    ) -> int:
+        """Send a claimed batch: channels side by side, each channel's posts in order."""
+        if not claimed:
+            return 0
+        lane = self._lanes.setdefault(platform, _Lane(None))
+        slots = asyncio.Semaphore(SEND_CONCURRENCY)
+        by_channel = itertools.groupby(
+            sorted(claimed, key=lambda d: (d.direct, d.channel_id, d.id)),
+            key=lambda d: (d.direct, d.channel_id),
+        )
+
+        async def channel(direct: bool, channel_id: str, queue: list[Delivery]) -> int:
+            done = 0
+            for delivery in queue:
+                await lane.wait_for_channel((direct, channel_id))
+                async with slots:
+                    await lane.leave((direct, channel_id))
+                    outcome = await self._post(poster, delivery, fresh.get(delivery.subject or ""))
+                done += await self._record(delivery, *outcome)
+            return done
+
+        results = await asyncio.gather(
+            *(channel(direct, cid, list(queue)) for (direct, cid), queue in by_channel)
+        )
+        return sum(results)
+
+    async def _post(
+        self, poster: Poster, delivery: Delivery, fresh: Reply | None
+    ) -> tuple[DeliveryStatus, str | None, str | None, float | None]:
+        """(status, error, message id, seconds the platform asked us to wait)."""
         reply = fresh or Reply.from_json(delivery.reply)
         try:
             if delivery.direct:
@@ -204,15 +390,31 @@ class Notifier:
             else:
                 message_id = await poster.post(delivery.channel_id, reply)
         except DeliveryFailed as failure:
-            error = failure.reason[:300]
             retry = not failure.permanent and delivery.attempts < MAX_ATTEMPTS
             status = DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED
+            return status, failure.reason[:300], None, failure.retry_after
         except Exception as failure:
             log.exception("posting delivery %s failed", delivery.key)
-            error = f"unexpected error: {type(failure).__name__}"
             retry = delivery.attempts < MAX_ATTEMPTS
             status = DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED
+            return status, f"unexpected error: {type(failure).__name__}", None, None
+        return DeliveryStatus.SENT, None, message_id, None
+
+    async def _record(
+        self,
+        delivery: Delivery,
+        status: DeliveryStatus,
+        error: str | None,
+        message_id: str | None,
+        retry_after: float | None,
+    ) -> int:
         async with UnitOfWork(self.sessions, self.clock.now()) as uow:
+            not_before = None
+            if status is DeliveryStatus.PENDING:
+                wait = backoff(delivery.attempts)
+                if retry_after is not None:
+                    wait = max(wait, timedelta(seconds=retry_after))
+                not_before = uow.now + wait
             await uow.session.execute(
                 update(Delivery)
                 .where(Delivery.id == delivery.id)
@@ -221,6 +423,7 @@ class Notifier:
                     error=error,
                     message_id=message_id,
                     sent_at=uow.now if status is DeliveryStatus.SENT else None,
+                    not_before=not_before,
                 )
             )
             await uow.commit()
@@ -242,24 +445,82 @@ async def bound_channels(session: AsyncSession, chapter_ids: Iterable[int] | Non
     return [(platform, channel_id) for platform, channel_id in rows]
 
 
-async def queue_direct(uow: UnitOfWork, reply: Reply, recipients: Mapping[int, str]) -> int:
+def quiet_until(now: datetime, zone: ZoneInfo, hours: tuple[time, time]) -> datetime | None:
+    """When quiet hours end for someone in `zone`, if `now` is inside them; else None.
+
+    The end is a wall-clock time in their zone, found on the calendar and converted
+    back, so a night in which the clocks change still ends at their 08:00. Equal
+    start and end mean no quiet hours.
+    """
+    start, end = hours
+    if start == end:
+        return None
+    local = now.astimezone(zone)
+    clock = local.time()
+    if start < end:
+        inside, day = start <= clock < end, local.date()
+    else:  # overnight, 20:00-08:00
+        inside = clock >= start or clock < end
+        day = local.date() + timedelta(days=1) if clock >= start else local.date()
+    if not inside:
+        return None
+    return datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+async def queue_direct(
+    uow: UnitOfWork,
+    reply: Reply,
+    recipients: Mapping[int, str],
+    *,
+    settings: Settings | None = None,
+    nudge: bool = False,
+) -> int:
     """Queue one direct message per member (member id → delivery key); returns how many.
 
     A member with accounts on several platforms hears it once, on the account they
     made first. Members without any account (imported, never seen) are skipped.
+
+    With `settings`, quiet hours apply: a message queued while it is night where the
+    recipient is (their own zone, else their chapter's, else the society's) waits
+    until their quiet hours end, instead of waking them. With `nudge`, members who
+    turned nudges off (`/member nudges off`) are skipped.
     """
     if not recipients:
         return 0
     rows = await uow.session.execute(
-        select(Identity.member_id, Identity.platform, Identity.external_id)
+        select(
+            Identity.member_id,
+            Identity.platform,
+            Identity.external_id,
+            Member.nudges,
+            Member.timezone,
+            Chapter.timezone,
+        )
+        .join(Member, Member.id == Identity.member_id)
+        .outerjoin(Chapter, Chapter.id == Member.chapter_id)
         .where(Identity.member_id.in_(recipients))
         .order_by(Identity.id)
     )
-    accounts: dict[int, tuple[str, str]] = {}
-    for member_id, platform, external_id in rows:
-        accounts.setdefault(member_id, (platform, external_id))
+    accounts: dict[int, tuple[str, str, datetime | None]] = {}
+    for member_id, platform, external_id, wants, own_zone, chapter_zone in rows:
+        if member_id in accounts or (nudge and not wants):
+            continue
+        held = None
+        if settings is not None:
+            zone = _zone(own_zone) or _zone(chapter_zone) or settings.tz
+            held = quiet_until(uow.now, zone, settings.quiet_hours)
+        accounts[member_id] = (platform, external_id, held)
     stored = (await with_people(uow.session, reply)).to_json()
-    for member_id, (platform, external_id) in sorted(accounts.items()):
+    for member_id, (platform, external_id, held) in sorted(accounts.items()):
         uow.deliver(
             Delivery(
                 key=recipients[member_id],
@@ -268,6 +529,7 @@ async def queue_direct(uow: UnitOfWork, reply: Reply, recipients: Mapping[int, s
                 direct=True,
                 reply=stored,
                 created_at=uow.now,
+                not_before=held,
             )
         )
     return len(accounts)

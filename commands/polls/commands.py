@@ -397,7 +397,7 @@ async def poll_remind(context: Context, poll_id: PollId) -> Reply:
         f"{vote_example(poll)}"
     )
     reminder = Reply.private(line, Section(line), *card.blocks)
-    sent = await queue_direct(context.uow, reminder, wanting)
+    sent = await queue_direct(context.uow, reminder, wanting, settings=context.settings)
     opted_out = len(waiting) - len(wanting)
     unreachable = len(wanting) - sent
     parts = [f"Reminding {plural(sent, 'member')} who {'has' if sent == 1 else 'have'} not voted"]

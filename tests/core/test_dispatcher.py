@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Annotated
 
 import pytest
@@ -150,6 +151,7 @@ async def test_deliveries_retry_transient_failures_and_record_permanent_ones(
     )
     demo.app.notifier.add_poster(poster)
     await demo.app.notifier.send_pending()
+    demo.clock.advance(timedelta(seconds=30))  # a transient failure waits before its retry
     await demo.app.notifier.send_pending()
     async with demo.uow() as uow:
         rows = {d.channel_id: d for d in await uow.session.scalars(select(Delivery))}

@@ -60,7 +60,11 @@ async def test_serve_runs_slack_health_and_stops_cleanly(
                 try:
                     async with http.get(base + "/healthz") as response:
                         if response.status == 200:
-                            assert (await response.json())["platforms"] == ["slack"]
+                            health = await response.json()
+                            assert health["platforms"] == ["slack"]
+                            # The only process on this database leads the scheduler.
+                            assert health["scheduler"]["running"] is True
+                            assert health["scheduler"]["lock"]
                             break
                 except aiohttp.ClientConnectionError:
                     pass

@@ -1,0 +1,245 @@
+"""`run_due(now)`: every feature's due work, once, as of a given moment.
+
+Each job runs in a transaction of its own, so one that fails (a bug, or a claim
+another process won) is rolled back and logged while the others commit; its work
+is found again by the next tick. A preview runs the very same code and rolls every
+job back, after noting what it would have posted: the deliveries the job wrote and
+the posts its events would fan out to.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.due import DueJob, DueRun
+from bot.notifier import Notifier
+from bot.reply import Reply
+from storage.models import ChannelBinding, Delivery, Identity
+from storage.uow import UnitOfWork
+
+log = logging.getLogger("chapterhouse.scheduler")
+
+NAME_CHUNK = 500
+
+
+class HasDueJobs(Protocol):
+    @property
+    def due_jobs(self) -> dict[str, DueJob]: ...
+
+
+class DueParts(Protocol):
+    """What `run_due` needs of the application (`bot.bootstrap.App` has it all)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def registry(self) -> HasDueJobs: ...
+
+    @property
+    def notifier(self) -> Notifier: ...
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post a job queued (or, in a preview, would have queued)."""
+
+    platform: str
+    channel_id: str
+    where: str
+    """How people know the place: `#boston`, or `@bob` for a direct message."""
+    text: str
+    direct: bool = False
+    not_before: datetime | None = None
+    """Held until then (quiet hours in the recipient's zone)."""
+
+
+@dataclass
+class JobReport:
+    name: str
+    notes: list[str] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
+    error: str | None = None
+    """Why the job was rolled back, in one line; its work is retried on the next tick."""
+    seconds: float = 0.0
+    """How long the job took, its transaction included (operators look for slow jobs)."""
+
+
+@dataclass
+class DueReport:
+    at: datetime
+    preview: bool
+    jobs: list[JobReport] = field(default_factory=list)
+
+    @property
+    def posts(self) -> list[Post]:
+        return [post for job in self.jobs for post in job.posts]
+
+    @property
+    def failed(self) -> list[JobReport]:
+        return [job for job in self.jobs if job.error is not None]
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing was due: no notes, no posts, no failures."""
+        return not any(job.notes or job.posts or job.error for job in self.jobs)
+
+    def lines(self, tz: ZoneInfo) -> list[str]:
+        """The report as an operator reads it: per job, what and why, then where and what."""
+        verb = "would be" if self.preview else "were"
+        head = f"Due work as of {_moment(self.at, tz)}"
+        lines = [head + (" (preview: nothing is sent or written)" if self.preview else "")]
+        for job in self.jobs:
+            if not (job.notes or job.posts or job.error):
+                continue
+            lines.append(f"{job.name}:")
+            lines.extend(f"  {note}" for note in job.notes)
+            for post in job.posts:
+                held = f" (held until {_moment(post.not_before, tz)})" if post.not_before else ""
+                lines.append(f"  → {post.where} on {post.platform}{held}: {_first_line(post.text)}")
+            if job.error is not None:
+                lines.append(f"  failed, rolled back, retried on the next tick: {job.error}")
+        if self.quiet:
+            lines.append("Nothing is due.")
+        else:
+            waiting = sum(1 for post in self.posts if post.not_before is not None)
+            count = len(self.posts)
+            summary = f"{count} post{'' if count == 1 else 's'} {verb} queued"
+            if waiting:
+                summary += f", {waiting} held for quiet hours"
+            if self.failed:
+                summary += f"; {len(self.failed)} job(s) failed"
+            lines.append(summary + ".")
+        return lines
+
+
+def _moment(at: datetime, tz: ZoneInfo) -> str:
+    local = at.astimezone(tz)
+    return f"{local:%a %Y-%m-%d %H:%M} {local.tzname() or tz.key}"
+
+
+def _first_line(text: str, width: int = 100) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> DueReport:
+    """Run every due job as of `now`; in a preview, roll each back and send nothing.
+
+    After real runs, what the jobs committed is delivered at once (events fanned
+    out, deliveries sent by the posters this process has; live posts edited).
+    """
+    report = DueReport(at=now, preview=preview)
+    touched: set[str] = set()
+    work = False
+    for name, job in parts.registry.due_jobs.items():
+        entry = JobReport(name)
+        report.jobs.append(entry)
+        started = time.perf_counter()
+        try:
+            async with UnitOfWork(parts.sessions, now) as uow:
+                run = DueRun(uow, parts.settings)
+                written = _watch_deliveries(uow.session)
+                try:
+                    await job(run)
+                    entry.posts = await _describe(parts.notifier, uow, written)
+                finally:
+                    entry.notes = list(run.notes)
+                if not preview:
+                    await uow.commit()
+                    touched |= uow.touched
+                    work = work or uow.has_work
+        except IntegrityError:
+            # Another process claimed the same work first: the next tick finds it taken.
+            entry.error = "another process claimed the same work at the same moment"
+            entry.posts = []
+            log.info("due job %s lost a claim to another process; rolled back", name)
+        except Exception as error:
+            entry.error = f"{type(error).__name__}: {_first_line(str(error), 200)}"
+            entry.posts = []
+            log.exception("due job %s failed; rolled back, retried on the next tick", name)
+        entry.seconds = time.perf_counter() - started
+    if not preview and work:
+        try:
+            await parts.notifier.flush(frozenset(touched))
+        except Exception:
+            log.exception("delivering due work failed; it stays queued for the sweep")
+    return report
+
+
+def _watch_deliveries(session: AsyncSession) -> list[Delivery]:
+    """Collect every delivery added to this session (flushed or not) from now on."""
+    written: list[Delivery] = []
+
+    def added(_session: Session, instance: Any) -> None:
+        if isinstance(instance, Delivery):
+            written.append(instance)
+
+    event.listen(session.sync_session, "transient_to_pending", added)
+    return written
+
+
+async def _describe(notifier: Notifier, uow: UnitOfWork, written: list[Delivery]) -> list[Post]:
+    """The posts a job leaves: its own deliveries and what its events will fan out to."""
+    session = uow.session
+    raw: list[tuple[str, str, bool, str, datetime | None]] = [
+        (d.platform, d.channel_id, bool(d.direct), Reply.from_json(d.reply).text, d.not_before)
+        for d in written
+    ]
+    for recorded in uow.events:
+        planned = await notifier.announce(session, recorded.kind, recorded.payload, uow.now)
+        if planned is None:
+            continue
+        reply, targets, _subject = planned
+        raw.extend((platform, channel, False, reply.text, None) for platform, channel in targets)
+    if not raw:
+        return []
+    names = await _place_names(session, raw)
+    return [
+        Post(
+            platform=platform,
+            channel_id=channel,
+            where=names.get((platform, channel, direct), f"@{channel}" if direct else channel),
+            text=text,
+            direct=direct,
+            not_before=held,
+        )
+        for platform, channel, direct, text, held in raw
+    ]
+
+
+async def _place_names(
+    session: AsyncSession, raw: list[tuple[str, str, bool, str, datetime | None]]
+) -> dict[tuple[str, str, bool], str]:
+    """Channel and member names for the report, looked up a chunk of ids at a time."""
+    names: dict[tuple[str, str, bool], str] = {}
+    for direct, platform, external, label in (
+        (False, ChannelBinding.platform, ChannelBinding.channel_id, ChannelBinding.channel_name),
+        (True, Identity.platform, Identity.external_id, Identity.display_name),
+    ):
+        wanted = {(p, c) for p, c, d, _, _ in raw if d is direct}
+        ids = sorted({c for _, c in wanted})
+        for start in range(0, len(ids), NAME_CHUNK):
+            rows = await session.execute(
+                select(platform, external, label).where(
+                    external.in_(ids[start : start + NAME_CHUNK])
+                )
+            )
+            for p, c, name in rows:
+                if (p, c) in wanted:
+                    names[(p, c, direct)] = f"@{name} (direct message)" if direct else f"#{name}"
+    return names
