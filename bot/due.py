@@ -5,6 +5,10 @@ finds what is due, claims each item (a conditional update, or a `DueClaim` row
 whose key names the work and its period), and leaves events and deliveries in the
 unit of work. The scheduler commits it; `nudges preview` rolls it back instead,
 so a preview runs exactly the code a real tick would, and sends nothing.
+
+Jobs share one transaction per tick, each inside a savepoint: a quiet minute costs
+one round of `BEGIN … COMMIT`, not one per job, and a job that fails is undone
+alone.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ class DueRun:
     settings: Settings
     notes: list[str] = field(default_factory=list)
     """One line per item handled: what, where and why (shown by `nudges preview`)."""
+    more: bool = False
+    """Set by a job that stopped at its batch limit: it runs again at once, in a fresh
+    transaction, so a thousand digests never hold one write lock for seconds."""
 
     @property
     def session(self) -> AsyncSession:

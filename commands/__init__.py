@@ -7,6 +7,7 @@ from commands import audit, chapters, digest, help, members, polls, roles, stats
 from commands.announce import router as announce
 from commands.deliveries import router as deliveries
 from commands.goals import router as goals_router
+from commands.nudges import router as nudges
 from commands.positions import commands as positions
 
 ROUTERS = (
@@ -20,6 +21,7 @@ ROUTERS = (
     positions.router,
     goals_router,
     digest.router,
+    nudges,
     stats.router,
     roles.router,
     audit.router,

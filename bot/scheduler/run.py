@@ -144,35 +144,23 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
     out, deliveries sent by the posters this process has; live posts edited).
     """
     report = DueReport(at=now, preview=preview)
+    entries = {name: JobReport(name) for name in parts.registry.due_jobs}
+    report.jobs.extend(entries.values())
+    pending = list(parts.registry.due_jobs.items())
     touched: set[str] = set()
     work = False
-    for name, job in parts.registry.due_jobs.items():
-        entry = JobReport(name)
-        report.jobs.append(entry)
-        started = time.perf_counter()
-        try:
-            async with UnitOfWork(parts.sessions, now) as uow:
-                run = DueRun(uow, parts.settings)
-                written = _watch_deliveries(uow.session)
-                try:
-                    await job(run)
-                    entry.posts = await _describe(parts.notifier, uow, written)
-                finally:
-                    entry.notes = list(run.notes)
-                if not preview:
-                    await uow.commit()
-                    touched |= uow.touched
-                    work = work or uow.has_work
-        except IntegrityError:
-            # Another process claimed the same work first: the next tick finds it taken.
-            entry.error = "another process claimed the same work at the same moment"
-            entry.posts = []
-            log.info("due job %s lost a claim to another process; rolled back", name)
-        except Exception as error:
-            entry.error = f"{type(error).__name__}: {_first_line(str(error), 200)}"
-            entry.posts = []
-            log.exception("due job %s failed; rolled back, retried on the next tick", name)
-        entry.seconds = time.perf_counter() - started
+    while pending:
+        again: list[tuple[str, DueJob]] = []
+        async with UnitOfWork(parts.sessions, now) as uow:
+            for name, job in pending:
+                if await _run_one(parts, uow, name, job, entries[name]):
+                    again.append((name, job))
+            if not preview:
+                await uow.commit()
+                touched |= uow.touched
+                work = work or uow.has_work
+        # A preview claims nothing, so a batched job would only find the same batch.
+        pending = [] if preview else again
     if not preview and work:
         try:
             await parts.notifier.flush(frozenset(touched))
@@ -181,15 +169,53 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
     return report
 
 
-def _watch_deliveries(session: AsyncSession) -> list[Delivery]:
-    """Collect every delivery added to this session (flushed or not) from now on."""
-    written: list[Delivery] = []
+async def _run_one(
+    parts: DueParts, uow: UnitOfWork, name: str, job: DueJob, entry: JobReport
+) -> bool:
+    """One job inside its own savepoint; True when it stopped at a batch limit."""
+    started = time.perf_counter()
+    events, queued, touched = len(uow.events), uow.queued, set(uow.touched)
+    run = DueRun(uow, parts.settings)
+    written = _watch_deliveries(uow.session)
+    savepoint = await uow.session.begin_nested()
+    try:
+        await job(run)
+        await uow.session.flush()
+        posts = await _describe(parts.notifier, uow, written)
+        await savepoint.commit()
+    except Exception as error:
+        await savepoint.rollback()
+        del uow.events[events:]
+        uow.queued = queued
+        uow.touched.clear()
+        uow.touched.update(touched)
+        if isinstance(error, IntegrityError):
+            # Another process claimed the same work first: the next tick finds it taken.
+            entry.error = "another process claimed the same work at the same moment"
+            log.info("due job %s lost a claim to another process; rolled back", name)
+        else:
+            entry.error = f"{type(error).__name__}: {_first_line(str(error), 200)}"
+            log.exception("due job %s failed; rolled back, retried on the next tick", name)
+        return False
+    finally:
+        event.remove(uow.session.sync_session, "transient_to_pending", written.append_listener)
+        entry.seconds += time.perf_counter() - started
+    entry.notes += run.notes
+    entry.posts += posts
+    return run.more
 
-    def added(_session: Session, instance: Any) -> None:
+
+class _Written(list[Delivery]):
+    """Every delivery added to a session (flushed or not) while it listens."""
+
+    def append_listener(self, _session: Session, instance: Any) -> None:
         if isinstance(instance, Delivery):
-            written.append(instance)
+            self.append(instance)
 
-    event.listen(session.sync_session, "transient_to_pending", added)
+
+def _watch_deliveries(session: AsyncSession) -> _Written:
+    written = _Written()
+    event.listen(session.sync_session, "transient_to_pending", written.append_listener)
     return written
 
 

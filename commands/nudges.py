@@ -1,0 +1,430 @@
+"""The society's scheduled nudges: the weekly digest, and the direct messages that keep it moving.
+
+Each item is claimed under a key that names it and its period before anything is
+queued, so a restart, a missed tick or a second scheduler never sends it twice:
+
+- `digest:chapter-<id>:<ISO year>-W<week>`: the chapter's digest, posted to each of
+  its bound channels at its local `DIGEST_DAY` `DIGEST_TIME`. Found more than a
+  day late (the scheduler was down), it is claimed as `skipped` and not posted: a
+  week-old digest is noise. After a longer outage only the latest week is looked at.
+- `cadence:chapter-<id>:<year>-<month>`: on the first Monday of the month (chapter
+  local, at the digest time), its president hears if the chapter is behind its
+  pro-rata meetings. Chapters on track are claimed as `skipped`, so each is
+  looked at once a month.
+- `workgroup-idle:workgroup-<id>:<day of last activity>`: a lead hears once per idle
+  stretch; any output or update starts a new stretch.
+- `onboarding:member-<id>`: a member who joined `ONBOARDING_DAYS` ago and has no
+  chapter and no workgroup hears once where to start. Only members who joined in
+  the last `ONBOARDING_DAYS` + 14 days are looked at, so the query stays small in
+  a large society; members who joined before the scheduler ran are never
+  onboarded retroactively.
+
+Proposals short of backing expire here too (`workgroups.expire`). Direct messages
+respect `/member nudges off`; quiet hours are applied when they are sent.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.dispatcher import with_people
+from bot.due import DueRun
+from bot.notifier import bound_channels, queue_direct
+from bot.registry import Router
+from bot.reply import Context as ContextLine
+from bot.reply import Header, Reply, Section
+from commands.chapters import chapter_cadence
+from commands.digest import chapter_digest
+from commands.text import moment
+from commands.workgroups import as_typed, expire
+from storage.models import (
+    ChannelBinding,
+    Chapter,
+    ChapterStatus,
+    Delivery,
+    DueClaim,
+    Identity,
+    MeetingKind,
+    Member,
+    Workgroup,
+    WorkgroupBacking,
+    WorkgroupMember,
+    WorkgroupStatus,
+)
+
+router = Router("nudges")
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+LATE = timedelta(hours=24)
+"""A digest or cadence nudge found later than this after its moment is skipped."""
+ONBOARDING_WINDOW = timedelta(days=14)
+"""How long after it fell due an onboarding message may still go out."""
+BATCH = 200
+SUGGESTED_WORKGROUPS = 3
+LIVE = (ChapterStatus.ACTIVE, ChapterStatus.INCUBATING)
+
+
+def zone_of(name: str | None, settings: Settings) -> ZoneInfo:
+    """A stored zone name, or the society's zone when there is none or it is unknown."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return settings.tz
+
+
+def last_weekly(now: datetime, zone: ZoneInfo, weekday: int, at: time) -> datetime:
+    """The latest local `weekday` `at` in `zone` not after `now` (daylight saving included)."""
+    local = now.astimezone(zone)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    due = datetime.combine(day, at, tzinfo=zone)
+    if due > now:
+        due = datetime.combine(day - timedelta(days=7), at, tzinfo=zone)
+    return due
+
+
+def first_monday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(0 - first.weekday()) % 7)
+
+
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _late(run: DueRun, due: datetime) -> str:
+    hours = int((run.now - due).total_seconds() // 3600)
+    return f"found {hours} h after its moment, more than a day late"
+
+
+async def _wants_nudges(session: AsyncSession, member_id: int | None) -> Member | None:
+    """The member, if they exist and have not turned nudges off."""
+    if member_id is None:
+        return None
+    member = await session.get(Member, member_id)
+    return member if member is not None and member.nudges else None
+
+
+# --- the weekly digest --------------------------------------------------------------
+
+
+@router.due("nudges.digest")
+async def post_digests(run: DueRun) -> None:
+    """Post each chapter's weekly digest to its channels at its local digest time."""
+    settings = run.settings
+    weekday = WEEKDAYS.index(settings.digest_day)
+    bound = exists().where(ChannelBinding.chapter_id == Chapter.id)
+    chapters = list(
+        await run.session.scalars(
+            select(Chapter).where(Chapter.status.in_(LIVE), bound).order_by(Chapter.id)
+        )
+    )
+    plan: dict[str, tuple[Chapter, datetime]] = {}
+    for chapter in chapters:
+        due = last_weekly(run.now, ZoneInfo(chapter.timezone), weekday, settings.digest_time)
+        plan[f"digest:chapter-{chapter.id}:{week_of(due.date())}"] = (chapter, due)
+    taken = await run.claimed(list(plan))
+    for key, (chapter, due) in plan.items():
+        if key in taken:
+            continue
+        zone = ZoneInfo(chapter.timezone)
+        if run.now - due > LATE:
+            if await run.claim(key, "skipped", _late(run, due)):
+                run.note(
+                    f"skip {chapter.name}'s digest for {key.rsplit(':', 1)[1]} → its channels: "
+                    f"{_late(run, due)} ({moment(due, zone)})"
+                )
+            continue
+        if not await run.claim(key):
+            continue
+        reply = await chapter_digest(run.session, chapter, run.now, settings)
+        stored = (await with_people(run.session, reply)).to_json()
+        channels = await bound_channels(run.session, [chapter.id])
+        for platform, channel_id in channels:
+            run.uow.deliver(
+                Delivery(
+                    key=f"{key}:{platform}:{channel_id}",
+                    platform=platform,
+                    channel_id=channel_id,
+                    reply=stored,
+                    created_at=run.now,
+                )
+            )
+        where = ", ".join(f"{channel} ({platform})" for platform, channel in channels)
+        run.note(
+            f"post {chapter.name}'s weekly digest → {where}: "
+            f"its local {settings.digest_day.title()} {settings.digest_time:%H:%M} "
+            f"({moment(due, zone)})"
+        )
+
+
+# --- cadence nudges to presidents ---------------------------------------------------
+
+
+def cadence_reply(chapter: Chapter, lines: list[str], today: date) -> Reply:
+    text = (
+        f"{chapter.name} is behind its meetings for {today.year}: " + "; ".join(lines) + ". "
+        f"Log a meeting with /chapter meeting {as_typed(chapter.name)} working|social DATE "
+        '"TOPIC" --attendance N.'
+    )
+    return Reply.private(
+        text,
+        Header(f"{chapter.name}: meetings behind for {today.year}"),
+        Section("\n".join(f"• {line}" for line in lines)),
+        Section(
+            f"Held one that is not logged yet? `/chapter meeting {as_typed(chapter.name)} "
+            'working|social DATE "TOPIC" --attendance N`'
+        ),
+        ContextLine("Turn these messages off with /member nudges off."),
+    )
+
+
+@router.due("nudges.cadence")
+async def nudge_cadence(run: DueRun) -> None:
+    """On the first Monday of a month, tell presidents whose chapter is behind pro rata."""
+    settings = run.settings
+    per_kind = {
+        MeetingKind.WORKING: settings.cadence_working,
+        MeetingKind.SOCIAL: settings.cadence_social,
+    }
+    chapters = list(
+        await run.session.scalars(
+            select(Chapter)
+            .where(Chapter.status == ChapterStatus.ACTIVE, Chapter.president_id.is_not(None))
+            .order_by(Chapter.id)
+        )
+    )
+    plan: dict[str, tuple[Chapter, datetime]] = {}
+    for chapter in chapters:
+        zone = ZoneInfo(chapter.timezone)
+        local = run.now.astimezone(zone)
+        day = first_monday(local.year, local.month)
+        due = datetime.combine(day, settings.digest_time, tzinfo=zone)
+        if due <= run.now:
+            plan[f"cadence:chapter-{chapter.id}:{day:%Y-%m}"] = (chapter, due)
+    taken = await run.claimed(list(plan))
+    for key, (chapter, due) in plan.items():
+        if key in taken:
+            continue
+        if run.now - due > LATE:
+            if await run.claim(key, "skipped", _late(run, due)):
+                run.note(f"skip {chapter.name}'s cadence nudge → its president: {_late(run, due)}")
+            continue
+        today = due.astimezone(ZoneInfo(chapter.timezone)).date()
+        result = await chapter_cadence(run.session, chapter, today, per_kind)
+        lines = [
+            f"{kind.value}: {c.held} held, {c.due} of {c.per_year} due by now"
+            for kind, c in result.items()
+            if c.behind
+        ]
+        president = await _wants_nudges(run.session, chapter.president_id)
+        if not lines or president is None:
+            why = "on track" if not lines else "the president turned nudges off"
+            if await run.claim(key, "skipped", why):
+                run.note(f"no cadence nudge for {chapter.name} → its president: {why}")
+            continue
+        if not await run.claim(key):
+            continue
+        reply = cadence_reply(chapter, lines, today)
+        sent = await queue_direct(
+            run.uow, reply, {president.id: key}, settings=run.settings, nudge=True
+        )
+        how = "by direct message" if sent else "who has no chat account to reach"
+        run.note(
+            f"nudge {chapter.name}'s president {president.name} {how} → "
+            f"behind pro rata: {'; '.join(lines)}"
+        )
+
+
+# --- workgroups ---------------------------------------------------------------------
+
+
+def idle_reply(workgroup: Workgroup, since: datetime, zone: ZoneInfo) -> Reply:
+    name = as_typed(workgroup.name)
+    text = (
+        f"{workgroup.name} has had no output or update since {moment(since, zone)}. "
+        f'Post progress with /workgroup output {name} "TITLE", ask for help with '
+        f'/workgroup recruit {name} "NEED", or close it with /workgroup close {name} completed.'
+    )
+    return Reply.private(
+        text,
+        Header(f"{workgroup.name} has been quiet"),
+        Section(text),
+        ContextLine("Turn these messages off with /member nudges off."),
+    )
+
+
+@router.due("nudges.workgroup_idle")
+async def nudge_idle_workgroups(run: DueRun) -> None:
+    """Tell the lead of an active workgroup idle for `WORKGROUP_IDLE_DAYS`, once per stretch."""
+    cutoff = run.now - timedelta(days=run.settings.workgroup_idle_days)
+    idle = list(
+        await run.session.scalars(
+            select(Workgroup)
+            .where(
+                Workgroup.status == WorkgroupStatus.ACTIVE,
+                Workgroup.lead_id.is_not(None),
+                Workgroup.last_activity_at <= cutoff,
+            )
+            .order_by(Workgroup.id)
+        )
+    )
+    plan = {
+        f"workgroup-idle:workgroup-{w.id}:{w.last_activity_at.date().isoformat()}": w for w in idle
+    }
+    taken = await run.claimed(list(plan))
+    days = run.settings.workgroup_idle_days
+    for key, workgroup in plan.items():
+        if key in taken:
+            continue
+        lead = await _wants_nudges(run.session, workgroup.lead_id)
+        if lead is None:
+            if await run.claim(key, "skipped", "the lead turned nudges off"):
+                run.note(f"no idle nudge for {workgroup.name} → its lead: nudges off")
+            continue
+        if not await run.claim(key):
+            continue
+        zone = zone_of(lead.timezone, run.settings)
+        reply = idle_reply(workgroup, workgroup.last_activity_at, zone)
+        sent = await queue_direct(run.uow, reply, {lead.id: key}, settings=run.settings, nudge=True)
+        how = "by direct message" if sent else "who has no chat account to reach"
+        run.note(
+            f"nudge {workgroup.name}'s lead {lead.name} {how} → "
+            f"no output or update for {days} days "
+            f"(since {moment(workgroup.last_activity_at, zone)})"
+        )
+
+
+@router.due("nudges.workgroup_expire")
+async def expire_proposals(run: DueRun) -> None:
+    """Expire workgroup proposals still short of backers after `WORKGROUP_EXPIRY_DAYS`."""
+    expired = await expire(run.session, run.now, run.settings)
+    if not expired:
+        return
+    names = dict(
+        (
+            await run.session.execute(
+                select(Workgroup.id, Workgroup.name).where(Workgroup.id.in_(expired))
+            )
+        ).all()
+    )
+    for workgroup_id in expired:
+        run.note(
+            f"expire proposal {names.get(workgroup_id, workgroup_id)} → its status: short of "
+            f"{run.settings.workgroup_threshold} backers after "
+            f"{run.settings.workgroup_expiry_days} days"
+        )
+
+
+# --- onboarding ---------------------------------------------------------------------
+
+
+async def nearby_chapters(session: AsyncSession) -> list[Chapter]:
+    """The chapters a newcomer may join (active or incubating), by name."""
+    return list(
+        await session.scalars(
+            select(Chapter).where(Chapter.status.in_(LIVE)).order_by(Chapter.name_key)
+        )
+    )
+
+
+def nearest_chapter(chapters: list[Chapter], zone: ZoneInfo, now: datetime) -> Chapter | None:
+    """The chapter whose UTC offset now is closest to `zone`'s; active ones first on a tie."""
+    if not chapters:
+        return None
+    here = now.astimezone(zone).utcoffset() or timedelta(0)
+
+    def distance(chapter: Chapter) -> tuple[timedelta, bool]:
+        there = now.astimezone(ZoneInfo(chapter.timezone)).utcoffset() or timedelta(0)
+        return abs(there - here), chapter.status is not ChapterStatus.ACTIVE
+
+    return min(chapters, key=distance)
+
+
+async def recruiting(session: AsyncSession) -> list[Workgroup]:
+    """Active workgroups, the most recently active first: the ones a newcomer can join."""
+    return list(
+        await session.scalars(
+            select(Workgroup)
+            .where(Workgroup.status == WorkgroupStatus.ACTIVE)
+            .order_by(Workgroup.last_activity_at.desc(), Workgroup.id)
+            .limit(SUGGESTED_WORKGROUPS)
+        )
+    )
+
+
+def onboarding_reply(member: Member, chapter: Chapter | None, workgroups: list[Workgroup]) -> Reply:
+    if chapter is not None:
+        where = (
+            f"The chapter nearest your time zone is *{chapter.name}* ({chapter.region}, "
+            f"{chapter.timezone}): join it with /member join {as_typed(chapter.name)}, "
+            "or see every chapter with /chapter list."
+        )
+    else:
+        where = "See the chapters with /chapter list and join one with /member join CHAPTER."
+    if workgroups:
+        groups = "\n".join(
+            f"• *{w.name}*: {w.purpose} — /workgroup join {as_typed(w.name)}" for w in workgroups
+        )
+        work = f"Workgroups you can join now:\n{groups}"
+    else:
+        work = "No workgroup is taking members yet; start one with /workgroup propose."
+    first = member.name.split()[0] if member.name.split() else member.name
+    text = f"Welcome, {first}! You have not joined a chapter or a workgroup yet. {where}"
+    return Reply.private(
+        text,
+        Header("Where to start"),
+        Section(f"Welcome, {first}! You have not joined a chapter or a workgroup yet.\n\n{where}"),
+        Section(work),
+        ContextLine("Turn these messages off with /member nudges off."),
+    )
+
+
+@router.due("nudges.onboarding")
+async def onboard_members(run: DueRun) -> None:
+    """Tell members with no chapter and no workgroup where to start, days after joining."""
+    settings = run.settings
+    due_before = run.now - timedelta(days=settings.onboarding_days)
+    key = literal("onboarding:member-", String) + cast(Member.id, String)
+    members = list(
+        await run.session.scalars(
+            select(Member)
+            .where(
+                Member.joined_at > due_before - ONBOARDING_WINDOW,
+                Member.joined_at <= due_before,
+                Member.chapter_id.is_(None),
+                Member.nudges.is_(True),
+                exists().where(Identity.member_id == Member.id),
+                ~exists().where(WorkgroupMember.member_id == Member.id),
+                ~exists().where(WorkgroupBacking.member_id == Member.id),
+                ~exists().where(DueClaim.key == key),
+            )
+            .order_by(Member.joined_at, Member.id)
+            .limit(BATCH)
+        )
+    )
+    if not members:
+        return
+    workgroups = await recruiting(run.session)
+    chapters = await nearby_chapters(run.session)
+    for member in members:
+        claim = f"onboarding:member-{member.id}"
+        if not await run.claim(claim):
+            continue
+        zone = zone_of(member.timezone, settings)
+        chapter = nearest_chapter(chapters, zone, run.now)
+        reply = onboarding_reply(member, chapter, workgroups)
+        sent = await queue_direct(run.uow, reply, {member.id: claim}, settings=settings, nudge=True)
+        suggested = chapter.name if chapter is not None else "no chapter yet"
+        run.note(
+            f"welcome {member.name} {'by direct message' if sent else '(unreachable)'} → "
+            f"suggesting {suggested}: joined {moment(member.joined_at, zone)}, "
+            "no chapter and no workgroup"
+        )

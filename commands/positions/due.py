@@ -1,0 +1,192 @@
+"""The positions' scheduled work: reminders to chapters before the deadline, then the decision.
+
+A reminder goes to each active chapter that has not checked in, a week and a day
+before the deadline: to the chapter's channels, and to its president directly.
+Each (position, reminder, chapter) is claimed once. A reminder whose moment came
+before the position was opened is not sent (the opening announcement told them),
+nor a week's reminder found after the day's moment (the day's one supersedes it).
+The decision at the deadline always runs, however late: a position must not stay
+open because the scheduler was down.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.dispatcher import with_people
+from bot.due import DueRun
+from bot.mentions import mention
+from bot.notifier import bound_channels, queue_direct
+from bot.reply import Context as ContextLine
+from bot.reply import Header, Reply, Section
+from commands.positions import cards
+from commands.positions.commands import router
+from commands.positions.deciding import active_chapters, evaluate, rule_from
+from commands.text import moment, plural
+from storage.models import (
+    Chapter,
+    ChapterStatus,
+    Delivery,
+    Member,
+    Position,
+    PositionCheckout,
+    PositionStance,
+    PositionStatus,
+)
+
+BATCH = 200
+REMINDERS = (("7d", timedelta(days=7), "a week"), ("1d", timedelta(days=1), "a day"))
+"""(label in keys, how long before the deadline, in words), earliest first."""
+
+
+def reminder_due(position: Position, now: datetime) -> tuple[str, str] | None:
+    """The reminder due now for an open position: (label, in words), or None.
+
+    The latest reminder whose moment has come, if the position was already open then.
+    """
+    closes_at = position.closes_at
+    if closes_at is None or now >= closes_at:
+        return None
+    for label, before, words in reversed(REMINDERS):
+        moment_due = closes_at - before
+        if now >= moment_due:
+            opened = position.opened_at
+            if opened is not None and opened > moment_due:
+                return None
+            return label, words
+    return None
+
+
+def reminder_reply(position: Position, chapter: Chapter, words: str, checked_out: bool) -> Reply:
+    assert position.closes_at is not None
+    closes = moment(position.closes_at, ZoneInfo(chapter.timezone))
+    line = (
+        f"Position {position.id} closes in {words} ({closes}) and {chapter.name} "
+        f"has not checked in its stance: {position.title}"
+    )
+    if checked_out:
+        step = f"Check in after your meeting: `{cards.checkin_usage(position.id, chapter.name)}`"
+    else:
+        step = cards.how_to_take_part(position.id)
+    president = (
+        f"President: {mention(chapter.president_id)}"
+        if chapter.president_id is not None
+        else "The chapter has no president yet; HQ can check in for it."
+    )
+    return Reply.public(
+        f"{line}. {step}",
+        Header(f"⏳ Position {position.id} closes in {words}"),
+        Section(f"{line}\n\n{position.statement}"),
+        Section(step),
+        ContextLine(president),
+    )
+
+
+@router.due("positions.remind")
+async def remind_chapters(run: DueRun) -> None:
+    """Remind the active chapters that have not checked in, a week and a day before."""
+    horizon = run.now + max(before for _, before, _ in REMINDERS)
+    positions = list(
+        await run.session.scalars(
+            select(Position)
+            .where(
+                Position.status == PositionStatus.OPEN,
+                Position.closes_at > run.now,
+                Position.closes_at <= horizon,
+            )
+            .order_by(Position.closes_at, Position.id)
+        )
+    )
+    if not positions:
+        return
+    chapters = list(
+        await run.session.scalars(
+            select(Chapter).where(Chapter.status == ChapterStatus.ACTIVE).order_by(Chapter.id)
+        )
+    )
+    for position in positions:
+        due = reminder_due(position, run.now)
+        if due is None:
+            continue
+        label, words = due
+        checked_in = set(
+            await run.session.scalars(
+                select(PositionStance.chapter_id).where(PositionStance.position_id == position.id)
+            )
+        )
+        waiting = {
+            f"position-reminder:{position.id}:{label}:chapter-{c.id}": c
+            for c in chapters
+            if c.id not in checked_in
+        }
+        taken = await run.claimed(list(waiting))
+        for key, chapter in waiting.items():
+            if key in taken or not await run.claim(key):
+                continue
+            await _remind(run, key, position, chapter, words)
+
+
+async def _remind(run: DueRun, key: str, position: Position, chapter: Chapter, words: str) -> None:
+    checked_out = await run.session.get(PositionCheckout, (position.id, chapter.id))
+    reply = reminder_reply(position, chapter, words, checked_out is not None)
+    stored = (await with_people(run.session, reply)).to_json()
+    channels = await bound_channels(run.session, [chapter.id])
+    for platform, channel_id in channels:
+        run.uow.deliver(
+            Delivery(
+                key=f"{key}:{platform}:{channel_id}",
+                platform=platform,
+                channel_id=channel_id,
+                reply=stored,
+                created_at=run.now,
+            )
+        )
+    told = [plural(len(channels), "channel")]
+    president = chapter.president_id
+    if president is not None:
+        member = await run.session.get(Member, president)
+        if member is None or not member.nudges:
+            told.append("not the president (nudges off)")
+        else:
+            sent = await queue_direct(
+                run.uow,
+                reply,
+                {president: f"{key}:president"},
+                settings=run.settings,
+                nudge=True,
+            )
+            told.append(f"president {'by direct message' if sent else 'unreachable'}")
+    run.note(
+        f"remind {chapter.name} of position {position.id} → {', '.join(told)}: "
+        f"it closes in {words} and the chapter has not checked in"
+    )
+
+
+@router.due("positions.decide")
+async def decide_positions(run: DueRun) -> None:
+    """Decide every open position whose deadline has passed (adopted, rejected or expired)."""
+    rule = rule_from(run.settings)
+    active = await active_chapters(run.session)
+    while True:
+        due = list(
+            await run.session.scalars(
+                select(Position)
+                .where(Position.status == PositionStatus.OPEN, Position.closes_at <= run.now)
+                .order_by(Position.closes_at, Position.id)
+                .limit(BATCH)
+                .with_for_update()
+            )
+        )
+        for position in due:
+            outcome = await evaluate(run.uow, position, rule, active)
+            if outcome is not None:
+                assert position.closes_at is not None
+                run.note(
+                    f"decide position {position.id}: {outcome.value} → every chapter channel: "
+                    f"its deadline {moment(position.closes_at, run.settings.tz)} has passed"
+                )
+        if len(due) < BATCH:
+            return
