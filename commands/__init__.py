@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from bot.registry import Registry
 from commands import audit, chapters, digest, help, members, polls, roles, stats, workgroups
-from commands.announce import router as announce
-from commands.deliveries import router as deliveries
+from commands.announce import router as announce_router
+from commands.deliveries import router as deliveries_router
 from commands.goals import router as goals_router
-from commands.nudges import router as nudges
+from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
 
 ROUTERS = (
     help.router,
-    announce,
-    deliveries,
+    announce_router,
+    deliveries_router,
     members.router,
     chapters.router,
     polls.router,
@@ -21,7 +21,7 @@ ROUTERS = (
     positions.router,
     goals_router,
     digest.router,
-    nudges,
+    nudges_router,
     stats.router,
     roles.router,
     audit.router,

@@ -115,15 +115,37 @@ async def _wants_nudges(session: AsyncSession, member_id: int | None) -> Member 
 # --- the weekly digest --------------------------------------------------------------
 
 
+DIGEST_BATCH = 50
+"""Digests built in one transaction; each is a dozen queries."""
+
+
 @router.due("nudges.digest")
 async def post_digests(run: DueRun) -> None:
-    """Post each chapter's weekly digest to its channels at its local digest time."""
+    """Post each chapter's weekly digest to its channels at its local digest time.
+
+    Chapters are taken a time zone at a time: once every chapter of a zone has had
+    this week's digest (or had it skipped), the zone itself is claimed for the
+    week, so the other ten thousand minutes of the week cost one small query. A
+    chapter bound in a zone after its digest went out waits for the next week.
+    At most `DIGEST_BATCH` digests are built per transaction; the rest follow at
+    once in the next (`run.more`), so no single write holds the database for long.
+    """
     settings = run.settings
     weekday = WEEKDAYS.index(settings.digest_day)
     bound = exists().where(ChannelBinding.chapter_id == Chapter.id)
+    live = (Chapter.status.in_(LIVE), bound)
+    zones = list(await run.session.scalars(select(Chapter.timezone).where(*live).distinct()))
+    zone_keys: dict[str, str] = {}
+    for zone_name in zones:
+        due = last_weekly(run.now, ZoneInfo(zone_name), weekday, settings.digest_time)
+        zone_keys[f"digest:zone:{zone_name}:{week_of(due.date())}"] = zone_name
+    finished = await run.claimed(list(zone_keys))
+    open_zones = [zone for key, zone in zone_keys.items() if key not in finished]
+    if not open_zones:
+        return
     chapters = list(
         await run.session.scalars(
-            select(Chapter).where(Chapter.status.in_(LIVE), bound).order_by(Chapter.id)
+            select(Chapter).where(*live, Chapter.timezone.in_(open_zones)).order_by(Chapter.id)
         )
     )
     plan: dict[str, tuple[Chapter, datetime]] = {}
@@ -131,9 +153,13 @@ async def post_digests(run: DueRun) -> None:
         due = last_weekly(run.now, ZoneInfo(chapter.timezone), weekday, settings.digest_time)
         plan[f"digest:chapter-{chapter.id}:{week_of(due.date())}"] = (chapter, due)
     taken = await run.claimed(list(plan))
+    built = 0
     for key, (chapter, due) in plan.items():
         if key in taken:
             continue
+        if built == DIGEST_BATCH:
+            run.more = True
+            return
         zone = ZoneInfo(chapter.timezone)
         if run.now - due > LATE:
             if await run.claim(key, "skipped", _late(run, due)):
@@ -144,6 +170,7 @@ async def post_digests(run: DueRun) -> None:
             continue
         if not await run.claim(key):
             continue
+        built += 1
         reply = await chapter_digest(run.session, chapter, run.now, settings)
         stored = (await with_people(run.session, reply)).to_json()
         channels = await bound_channels(run.session, [chapter.id])
@@ -163,6 +190,9 @@ async def post_digests(run: DueRun) -> None:
             f"its local {settings.digest_day.title()} {settings.digest_time:%H:%M} "
             f"({moment(due, zone)})"
         )
+    for key, zone_name in zone_keys.items():
+        if zone_name in open_zones:
+            await run.claim(key)
 
 
 # --- cadence nudges to presidents ---------------------------------------------------

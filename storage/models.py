@@ -103,7 +103,8 @@ class Member(Base):
         ForeignKey("chapters.id", ondelete="SET NULL", use_alter=True), index=True
     )
     nudges: Mapped[bool] = mapped_column(default=True)
-    joined_at: Mapped[datetime]
+    joined_at: Mapped[datetime] = mapped_column(index=True)
+    """Indexed for onboarding, which looks only at members who joined in recent days."""
     last_active_at: Mapped[datetime | None]
     timezone: Mapped[str | None] = mapped_column(String(64))
     """The member's own zone when a platform tells us (Slack does); else their chapter's."""

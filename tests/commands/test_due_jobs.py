@@ -258,6 +258,26 @@ async def test_each_chapter_channel_gets_its_digest_at_its_local_monday_morning(
         assert [k.split(":")[2] for k in keys] == ["2026-W25", "2026-W26"]
 
 
+async def test_digests_beyond_one_batch_all_go_out_in_the_same_tick(
+    demo: TestBot, monkeypatch: Any
+) -> None:
+    """Built a few per transaction, every chapter still hears on time, once; and once
+    the zone is done, the rest of the week's ticks skip it."""
+    import commands.nudges
+
+    monkeypatch.setattr(commands.nudges, "DIGEST_BATCH", 1)
+    report = await run_due(demo.app, START)
+    await demo.app.notifier.flush()
+    [job] = [job for job in report.jobs if job.name == "nudges.digest"]
+    assert len(job.notes) == 3 and not job.error
+    assert sorted(w for w, body in demo.posts if "weekly digest" in body) == sorted(CHANNELS)
+    zones = await claim(demo, "digest:zone:America/New_York:2026-W25")
+    assert zones is not None
+    later = await run_due(demo.app, START + timedelta(hours=5))
+    [job] = [job for job in later.jobs if job.name == "nudges.digest"]
+    assert job.notes == []
+
+
 async def test_a_digest_more_than_a_day_late_is_skipped_and_recorded(demo: TestBot) -> None:
     await tick(demo.app, START)
     demo.posts.clear()
@@ -270,7 +290,7 @@ async def test_a_digest_more_than_a_day_late_is_skipped_and_recorded(demo: TestB
         claims = {
             c.key: c.outcome
             for c in await uow.session.scalars(
-                select(DueClaim).where(DueClaim.key.like("digest:%2026-W26"))
+                select(DueClaim).where(DueClaim.key.like("digest:chapter-%2026-W26"))
             )
         }
     assert sorted(claims.values()) == ["done", "skipped", "skipped"]

@@ -29,6 +29,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f("ix_members_joined_at"), ["joined_at"], unique=False)
 
     with op.batch_alter_table("polls", schema=None) as batch_op:
         batch_op.add_column(
@@ -40,6 +41,7 @@ def downgrade() -> None:
     with op.batch_alter_table("polls", schema=None) as batch_op:
         batch_op.drop_column("auto_reminded_at")
     with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_members_joined_at"))
         batch_op.drop_column("timezone")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_column("claimed_at")
