@@ -476,6 +476,30 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
+async def queue_posts(
+    uow: UnitOfWork, reply: Reply, key: str, channels: Iterable[Target]
+) -> list[Target]:
+    """Queue one post per channel, keyed `<key>:<platform>:<channel>`; the channels.
+
+    For work that posts straight to channels rather than through an event (an
+    announcement, a digest, a reminder): the key makes a second attempt at the same
+    work fail on the unique constraint instead of posting twice.
+    """
+    stored = (await with_people(uow.session, reply)).to_json()
+    targets = list(dict.fromkeys(channels))
+    for platform, channel_id in targets:
+        uow.deliver(
+            Delivery(
+                key=f"{key}:{platform}:{channel_id}",
+                platform=platform,
+                channel_id=channel_id,
+                reply=stored,
+                created_at=uow.now,
+            )
+        )
+    return targets
+
+
 async def queue_direct(
     uow: UnitOfWork,
     reply: Reply,

@@ -18,10 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
-from bot.dispatcher import with_people
 from bot.errors import BadArgument, Conflict, NotFound
 from bot.mentions import mention
-from bot.notifier import bound_channels
+from bot.notifier import bound_channels, queue_posts
 from bot.parser import closest
 from bot.permissions import HQ_ONLY
 from bot.registry import Arg, Opt, Router
@@ -107,17 +106,7 @@ async def announce(
         Section(text),
         ContextLine(f"From {mention(context.member.id)}, for HQ"),
     )
-    stored = (await with_people(context.session, post)).to_json()
-    for target_platform, channel_id in targets:
-        context.uow.deliver(
-            Delivery(
-                key=f"announce:{record.id}:{target_platform}:{channel_id}",
-                platform=target_platform,
-                channel_id=channel_id,
-                reply=stored,
-                created_at=context.now,
-            )
-        )
+    await queue_posts(context.uow, post, f"announce:{record.id}", targets)
     sessions, announced, tz = context.uow.factory, record.id, context.tz
 
     async def report_when_sent(now: datetime) -> Reply:

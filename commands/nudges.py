@@ -32,9 +32,8 @@ from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.dispatcher import with_people
 from bot.due import DueRun
-from bot.notifier import bound_channels, queue_direct
+from bot.notifier import bound_channels, queue_direct, queue_posts
 from bot.registry import Router
 from bot.reply import Context as ContextLine
 from bot.reply import Header, Reply, Section
@@ -46,7 +45,6 @@ from storage.models import (
     ChannelBinding,
     Chapter,
     ChapterStatus,
-    Delivery,
     DueClaim,
     Identity,
     MeetingKind,
@@ -172,18 +170,9 @@ async def post_digests(run: DueRun) -> None:
             continue
         built += 1
         reply = await chapter_digest(run.session, chapter, run.now, settings)
-        stored = (await with_people(run.session, reply)).to_json()
-        channels = await bound_channels(run.session, [chapter.id])
-        for platform, channel_id in channels:
-            run.uow.deliver(
-                Delivery(
-                    key=f"{key}:{platform}:{channel_id}",
-                    platform=platform,
-                    channel_id=channel_id,
-                    reply=stored,
-                    created_at=run.now,
-                )
-            )
+        channels = await queue_posts(
+            run.uow, reply, key, await bound_channels(run.session, [chapter.id])
+        )
         where = ", ".join(f"{channel} ({platform})" for platform, channel in channels)
         run.note(
             f"post {chapter.name}'s weekly digest → {where}: "

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.complete import rank_choices
 from bot.context import Context
 from bot.errors import BadArgument, Conflict
-from bot.notifier import queue_direct
 from bot.permissions import Access, Owner, Role
 from bot.registry import MAX_CHOICES, Arg, Opt, Router, When
 from bot.reply import Block, File, Header, Reply, Section
@@ -24,7 +23,6 @@ from commands.polls import ballots
 from commands.polls.cards import (
     poll_card,
     results_reply,
-    vote_example,
 )
 from commands.polls.closing import (
     announce_closed,
@@ -34,6 +32,7 @@ from commands.polls.closing import (
     settle,
 )
 from commands.polls.lookup import find_poll, poll_chapter
+from commands.polls.reminders import remind_non_voters
 from commands.polls.tally import count, is_closed, results_visible
 from commands.polls.voting import vote_batch
 from commands.text import moment, plural
@@ -380,26 +379,10 @@ async def poll_remind(context: Context, poll_id: PollId) -> Reply:
         raise Conflict(
             f"Poll {poll.id}'s non-voters were already reminded today; try again tomorrow."
         )
-    eligible = await audiences.eligible_ids(context.session, poll)
-    keys = {
-        member_id: ballots.voter_key(context.settings, poll.id, member_id)
-        for member_id, _ in eligible
-    }
-    voted = set(
-        await context.session.scalars(select(Ballot.voter_key).where(Ballot.poll_id == poll.id))
+    waiting, opted_out, sent = await remind_non_voters(
+        context.uow, context.settings, poll, str(today)
     )
-    waiting = [(m, nudges) for m, nudges in eligible if keys[m] not in voted]
-    wanting = {m: f"remind:poll:{poll.id}:{today}:member:{m}" for m, nudges in waiting if nudges}
-    card = await render_card(context.session, str(poll.id), context.now)
-    assert card is not None  # the poll was found above
-    line = (
-        f"Reminder: poll {poll.id} closes {moment(poll.closes_at, tz)} and you have not voted. "
-        f"{vote_example(poll)}"
-    )
-    reminder = Reply.private(line, Section(line), *card.blocks)
-    sent = await queue_direct(context.uow, reminder, wanting, settings=context.settings)
-    opted_out = len(waiting) - len(wanting)
-    unreachable = len(wanting) - sent
+    unreachable = waiting - opted_out - sent
     parts = [f"Reminding {plural(sent, 'member')} who {'has' if sent == 1 else 'have'} not voted"]
     if opted_out:
         parts.append(f"{opted_out} turned nudges off")

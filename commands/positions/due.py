@@ -16,10 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.dispatcher import with_people
 from bot.due import DueRun
 from bot.mentions import mention
-from bot.notifier import bound_channels, queue_direct
+from bot.notifier import bound_channels, queue_direct, queue_posts
 from bot.reply import Context as ContextLine
 from bot.reply import Header, Reply, Section
 from commands.positions import cards
@@ -29,7 +28,6 @@ from commands.text import moment, plural
 from storage.models import (
     Chapter,
     ChapterStatus,
-    Delivery,
     Member,
     Position,
     PositionCheckout,
@@ -132,18 +130,9 @@ async def remind_chapters(run: DueRun) -> None:
 async def _remind(run: DueRun, key: str, position: Position, chapter: Chapter, words: str) -> None:
     checked_out = await run.session.get(PositionCheckout, (position.id, chapter.id))
     reply = reminder_reply(position, chapter, words, checked_out is not None)
-    stored = (await with_people(run.session, reply)).to_json()
-    channels = await bound_channels(run.session, [chapter.id])
-    for platform, channel_id in channels:
-        run.uow.deliver(
-            Delivery(
-                key=f"{key}:{platform}:{channel_id}",
-                platform=platform,
-                channel_id=channel_id,
-                reply=stored,
-                created_at=run.now,
-            )
-        )
+    channels = await queue_posts(
+        run.uow, reply, key, await bound_channels(run.session, [chapter.id])
+    )
     told = [plural(len(channels), "channel")]
     president = chapter.president_id
     if president is not None:

@@ -1,0 +1,49 @@
+"""Reminders to a poll's eligible members who have not voted yet.
+
+One path for `/poll remind` and the scheduler's reminder the day before closing;
+`label` keeps their delivery keys apart.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.notifier import queue_direct
+from bot.reply import Reply, Section
+from commands.polls import audience as audiences
+from commands.polls import ballots
+from commands.polls.cards import vote_example
+from commands.polls.closing import render_card
+from commands.text import moment
+from storage.models import Ballot, Poll
+from storage.uow import UnitOfWork
+
+
+async def remind_non_voters(
+    uow: UnitOfWork, settings: Settings, poll: Poll, label: str
+) -> tuple[int, int, int]:
+    """Queue a reminder to each eligible member who has not voted and wants nudges.
+
+    `label` tells one reminder from another in the delivery keys (a day for
+    `/poll remind`, `auto` for the scheduler's). Returns (not voted, opted out, queued).
+    """
+    tz = ZoneInfo(poll.timezone)
+    eligible = await audiences.eligible_ids(uow.session, poll)
+    keys = {member_id: ballots.voter_key(settings, poll.id, member_id) for member_id, _ in eligible}
+    voted = set(
+        await uow.session.scalars(select(Ballot.voter_key).where(Ballot.poll_id == poll.id))
+    )
+    waiting = [(m, nudges) for m, nudges in eligible if keys[m] not in voted]
+    wanting = {m: f"remind:poll:{poll.id}:{label}:member:{m}" for m, nudges in waiting if nudges}
+    card = await render_card(uow.session, str(poll.id), uow.now)
+    assert card is not None  # the caller holds the poll
+    line = (
+        f"Reminder: poll {poll.id} closes {moment(poll.closes_at, tz)} and you have not voted. "
+        f"{vote_example(poll)}"
+    )
+    reminder = Reply.private(line, Section(line), *card.blocks)
+    queued = await queue_direct(uow, reminder, wanting, settings=settings, nudge=True)
+    return len(waiting), len(waiting) - len(wanting), queued
