@@ -25,7 +25,7 @@ from bot.reply import Context as ContextLine
 from commands.goals.chart import ChartPanel, render_chart
 from commands.goals.metrics import DESCRIPTIONS, UNITS, count
 from commands.goals.pace import milestone, number
-from commands.goals.progress import Standing, standings
+from commands.goals.progress import Standing, standing_of, standings
 from commands.goals.snapshots import announce_milestone, record_snapshot, snapshot_goals
 from storage.models import Goal, GoalMetric, GoalSnapshot, GoalUpdate
 
@@ -112,7 +112,7 @@ async def goal_show(context: Context, key: GoalKey) -> Reply:
     """One goal: progress and pace, how it is counted, recent history and HQ's notes."""
     goal = await find_goal(context.session, key)
     today = society_today(context)
-    [standing] = [s for s in await standings(context.session, today) if s.goal.id == goal.id]
+    standing = await standing_of(context.session, goal, today)
     pace = standing.pace
     unit = f" {goal.unit}" if goal.unit else ""
     blocks: list[Block] = [
@@ -233,7 +233,7 @@ async def goal_set(
         if unit is not None:
             goal.unit = goal_unit
         verb = "changed"
-    standing = Standing(goal, await _value(session, goal, today), today)
+    standing = await standing_of(session, goal, today)
     if verb == "set":
         # What was already true when the goal was set is not news.
         goal.milestone = milestone(standing.percent)
@@ -248,12 +248,6 @@ async def goal_set(
         Section(f"Goal *{key}* {verb}: {title}"),
         standing.progress(),
     )
-
-
-async def _value(session: AsyncSession, goal: Goal, today: date) -> float:
-    if goal.metric is GoalMetric.MANUAL:
-        return goal.value if goal.value is not None else goal.baseline_value
-    return await count(session, goal.metric, goal.baseline_on, today)
 
 
 @router.command(
@@ -309,10 +303,10 @@ async def goal_chart(
 ) -> Reply:
     """A picture of each goal's value over time against its straight target line."""
     today = society_today(context)
-    found = await standings(context.session, today)
     if key is not None:
-        goal = await find_goal(context.session, key)
-        found = [s for s in found if s.goal.id == goal.id]
+        found = [await standing_of(context.session, await find_goal(context.session, key), today)]
+    else:
+        found = await standings(context.session, today)
     if not found:
         return Reply.private("No goals yet. HQ can set one with /goal set.")
     ids = [s.goal.id for s in found]

@@ -76,6 +76,12 @@ async def standings(session: AsyncSession, today: date) -> list[Standing]:
     return [Standing(goal, values[goal.id], today) for goal in goals]
 
 
+async def standing_of(session: AsyncSession, goal: Goal, today: date) -> Standing:
+    """One goal with today's value, counting only what that goal counts."""
+    values = await current_values(session, [goal], today)
+    return Standing(goal, values[goal.id], today)
+
+
 async def goal_lines(session: AsyncSession, today: date) -> list[str]:
     """One short line per goal, for digests and other summaries."""
     return [standing.brief for standing in await standings(session, today)]
