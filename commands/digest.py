@@ -9,7 +9,8 @@ in one tick.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -58,8 +59,8 @@ def _more(rest: int, where: str) -> str:
     return f"\n…and {rest} more: {where}" if rest > 0 else ""
 
 
-async def _goals_section(session: AsyncSession, now: datetime, zone: ZoneInfo) -> Section:
-    lines = await goal_lines(session, now.astimezone(zone).date())
+async def _goals_section(session: AsyncSession, day: date) -> Section:
+    lines = await goal_lines(session, day)
     if not lines:
         return Section("*Goals*\nHQ has not set any goals yet.")
     shown = "\n".join(f"• {line}" for line in lines[:SHOWN_GOALS])
@@ -232,16 +233,49 @@ async def _workgroups_section(session: AsyncSession, now: datetime) -> tuple[Sec
     return Section(title + "\n" + "\n".join(lines) + more), total
 
 
+@dataclass
+class SocietyParts:
+    """The parts of a digest that every chapter shares (goals, workgroups recruiting).
+
+    The weekly post builds hundreds of digests in one transaction; these are the
+    costliest sections (the goals count the whole membership), so they are built
+    once per batch and kept here. Goals are kept per local day: chapters on either
+    side of midnight see the pace for their own date.
+    """
+
+    goals: dict[date, Section] = field(default_factory=dict)
+    workgroups: tuple[Section, int] | None = None
+
+    async def goals_on(self, session: AsyncSession, day: date) -> Section:
+        if day not in self.goals:
+            self.goals[day] = await _goals_section(session, day)
+        return self.goals[day]
+
+    async def recruiting(self, session: AsyncSession, now: datetime) -> tuple[Section, int]:
+        if self.workgroups is None:
+            self.workgroups = await _workgroups_section(session, now)
+        return self.workgroups
+
+
 async def chapter_digest(
-    session: AsyncSession, chapter: Chapter, now: datetime, settings: Settings
+    session: AsyncSession,
+    chapter: Chapter,
+    now: datetime,
+    settings: Settings,
+    shared: SocietyParts | None = None,
 ) -> Reply:
-    """The chapter's weekly digest, as the scheduler posts it to the chapter's channels."""
+    """The chapter's weekly digest, as the scheduler posts it to the chapter's channels.
+
+    Pass one `shared` to every digest built at the same moment to build the
+    society-wide sections once.
+    """
+    shared = shared or SocietyParts()
     zone = ZoneInfo(chapter.timezone)
     cadence, behind = await _cadence_section(session, chapter, now, zone, settings)
     positions, waiting = await _positions_section(session, chapter, now, zone)
     polls, open_polls = await _polls_section(session, chapter, now, zone)
-    workgroups, recruiting = await _workgroups_section(session, now)
-    goals = await _goals_section(session, now, zone)
+    workgroups, recruiting = await shared.recruiting(session, now)
+    goals = await shared.goals_on(session, now.astimezone(zone).date())
     local = now.astimezone(zone)
     if chapter.status is not ChapterStatus.ACTIVE:
         standing = chapter.status.value

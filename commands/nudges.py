@@ -38,7 +38,7 @@ from bot.registry import Router
 from bot.reply import Context as ContextLine
 from bot.reply import Header, Reply, Section
 from commands.chapters import chapter_cadence
-from commands.digest import chapter_digest
+from commands.digest import SocietyParts, chapter_digest
 from commands.text import moment
 from commands.workgroups import as_typed, expire
 from storage.models import (
@@ -152,6 +152,7 @@ async def post_digests(run: DueRun) -> None:
         plan[f"digest:chapter-{chapter.id}:{week_of(due.date())}"] = (chapter, due)
     taken = await run.claimed(list(plan))
     built = 0
+    shared = SocietyParts()
     for key, (chapter, due) in plan.items():
         if key in taken:
             continue
@@ -169,7 +170,7 @@ async def post_digests(run: DueRun) -> None:
         if not await run.claim(key):
             continue
         built += 1
-        reply = await chapter_digest(run.session, chapter, run.now, settings)
+        reply = await chapter_digest(run.session, chapter, run.now, settings, shared)
         channels = await queue_posts(
             run.uow, reply, key, await bound_channels(run.session, [chapter.id])
         )
