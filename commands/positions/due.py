@@ -158,7 +158,7 @@ async def _remind(run: DueRun, key: str, position: Position, chapter: Chapter, w
 async def decide_positions(run: DueRun) -> None:
     """Decide every open position whose deadline has passed (adopted, rejected or expired)."""
     rule = rule_from(run.settings)
-    active = await active_chapters(run.session)
+    active = None  # read only when something is due: most ticks decide nothing
     while True:
         due = list(
             await run.session.scalars(
@@ -169,7 +169,10 @@ async def decide_positions(run: DueRun) -> None:
                 .with_for_update()
             )
         )
+        if due and active is None:
+            active = await active_chapters(run.session)
         for position in due:
+            assert active is not None
             outcome = await evaluate(run.uow, position, rule, active)
             if outcome is not None:
                 assert position.closes_at is not None
