@@ -30,7 +30,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -44,9 +43,11 @@ from sqlalchemy import func, insert, select
 from bench.common import (
     bench_settings,
     catch_up_sequences,
+    databases,
     fresh_postgres_schema,
     host_line,
     settle_after_bulk_load,
+    start_run,
 )
 from bot.bootstrap import App, bootstrap
 from bot.context import Request
@@ -489,15 +490,11 @@ async def run_benches(
     """Pin this process (`--cpu`), print the preamble (`settings`, the mix), run the
     bench on SQLite in a temporary directory, then on `--postgres`; stop the load."""
     try:
-        if args.cpu is not None:
-            os.sched_setaffinity(0, {args.cpu})
-        print(host_line("at start"))
+        start_run(args.cpu)
         print(settings)
         print(mix_line(labels))
-        with tempfile.TemporaryDirectory(prefix=f"chapterhouse-{platform}-") as tmp:
-            await run_backend("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
-        if args.postgres:
-            await run_backend("postgres", args.postgres)
+        for backend, url in databases(platform, args.postgres):
+            await run_backend(backend, url)
     finally:
         await load.stop()
     print(host_line("at end"))

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
@@ -119,3 +121,20 @@ async def settle_after_bulk_load(engine: AsyncEngine) -> None:
     async with engine.connect() as maintenance:
         await maintenance.execution_options(isolation_level="AUTOCOMMIT")
         await maintenance.exec_driver_sql("VACUUM ANALYZE")
+
+
+def start_run(cpu: int | None) -> None:
+    """Pin this process to `cpu` when asked (these machines are noisy), then print the
+    host line every bench starts with."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    print(host_line("at start"))
+
+
+def databases(name: str, postgres: str | None) -> Iterator[tuple[str, str]]:
+    """Where a bench runs: a fresh SQLite file in a temporary directory (removed after
+    its run), then the PostgreSQL database given with `--postgres`, if any."""
+    with tempfile.TemporaryDirectory(prefix=f"chapterhouse-{name}-") as tmp:
+        yield "sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+    if postgres:
+        yield "postgres", postgres

@@ -57,12 +57,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections import defaultdict
@@ -80,11 +78,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from bench.common import (
     bench_settings,
     catch_up_sequences,
+    databases,
     fresh_postgres_schema,
     host_line,
     ms,
     percentile,
     settle_after_bulk_load,
+    start_run,
 )
 from bot.bootstrap import App, bootstrap
 from bot.cli import settle_heap
@@ -729,15 +729,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    print(host_line("at start"))
+    start_run(args.cpu)
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="chapterhouse-bench-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        results.append(await run_backend("sqlite", url, args, args.tracemalloc))
-    if args.postgres:
-        results.append(await run_backend("postgres", args.postgres, args, args.tracemalloc))
+    for backend, url in databases("bench", args.postgres):
+        results.append(await run_backend(backend, url, args, args.tracemalloc))
     print(host_line("at end"))
     print(f"peak memory (RSS) = {peak_rss_mib():.0f} MiB")
     sqlite = results[0]

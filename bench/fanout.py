@@ -52,9 +52,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -70,11 +68,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 import bot.notifier
 from bench.common import (
     bench_settings,
+    databases,
     fresh_postgres_schema,
     host_line,
     ms,
     percentile,
     settle_after_bulk_load,
+    start_run,
 )
 from bot.bootstrap import App, bootstrap
 from bot.clock import FrozenClock
@@ -433,20 +433,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    print(host_line("at start"))
+    start_run(args.cpu)
     print(
         f"platform  {args.per_channel:g} post/s per channel, {args.workspace:g} posts/s "
         f"workspace-wide, {args.latency * 1000:.0f} ms a call; our pace "
         f"{args.pace_margin:.0%} of that, up to {bot.notifier.SEND_CONCURRENCY} posts in flight"
     )
     passed = True
-    with tempfile.TemporaryDirectory(prefix="chapterhouse-fanout-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        passed &= await run_backend("sqlite", url, args)
-    if args.postgres:
-        passed &= await run_backend("postgres", args.postgres, args)
+    for backend, url in databases("fanout", args.postgres):
+        passed &= await run_backend(backend, url, args)
     print(host_line("at end"))
     print(f"checks: {'all passed' if passed else 'SOME FAILED'}")
     return 0 if passed else 1

@@ -57,11 +57,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -77,12 +75,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from bench.common import (
     bench_settings,
     catch_up_sequences,
+    databases,
     fresh_postgres_schema,
     host_line,
     insert_members,
     ms,
     percentile,
     settle_after_bulk_load,
+    start_run,
 )
 from bot.bootstrap import App, bootstrap
 from bot.cli import settle_heap
@@ -678,15 +678,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    print(host_line("at start"))
+    start_run(args.cpu)
     results = []
-    with tempfile.TemporaryDirectory(prefix="chapterhouse-goals-digest-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        results.append(await run_backend("sqlite", url, args))
-    if args.postgres:
-        results.append(await run_backend("postgres", args.postgres, args))
+    for backend, url in databases("goals-digest", args.postgres):
+        results.append(await run_backend(backend, url, args))
     print(host_line("at end"))
     sqlite = results[0]
     for label in ("/goals", "/digest CHAPTER"):

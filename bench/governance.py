@@ -91,11 +91,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -112,12 +110,14 @@ from adapters.console.adapter import ConsolePoster
 from bench.common import (
     bench_settings,
     catch_up_sequences,
+    databases,
     fresh_postgres_schema,
     host_line,
     insert_members,
     ms,
     percentile,
     settle_after_bulk_load,
+    start_run,
 )
 from bot.bootstrap import App, bootstrap
 from bot.clock import FrozenClock
@@ -660,15 +660,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    print(host_line("at start"))
+    start_run(args.cpu)
     passed = True
-    with tempfile.TemporaryDirectory(prefix="chapterhouse-governance-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        passed &= await run_backend("sqlite", url, args)
-    if args.postgres:
-        passed &= await run_backend("postgres", args.postgres, args)
+    for backend, url in databases("governance", args.postgres):
+        passed &= await run_backend(backend, url, args)
     print(host_line("at end"))
     print(f"exactly once: {'all checks passed' if passed else 'SOME CHECKS FAILED'}")
     return 0 if passed else 1

@@ -84,12 +84,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -108,12 +106,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from bench.common import (
     bench_settings,
     catch_up_sequences,
+    databases,
     fresh_postgres_schema,
     host_line,
     insert_members,
     ms,
     percentile,
     settle_after_bulk_load,
+    start_run,
 )
 from bench.irv_count import make_ballots
 from bot.bootstrap import App, bootstrap
@@ -572,14 +572,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    print(host_line("at start"))
-    with tempfile.TemporaryDirectory(prefix="chapterhouse-votes-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        await run_backend("sqlite", url, args)
-    if args.postgres:
-        await run_backend("postgres", args.postgres, args)
+    start_run(args.cpu)
+    for backend, url in databases("votes", args.postgres):
+        await run_backend(backend, url, args)
     print(irv_line(args.irv_repeat, args.seed))
     print(host_line("at end"))
     return 0
