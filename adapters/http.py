@@ -13,7 +13,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from sqlalchemy import text
 
 from adapters.slack.app import SlackAdapter
-from bot.bootstrap import App
+from bot.app import App
 from bot.metrics import exposition
 from bot.scheduler import Scheduler
 

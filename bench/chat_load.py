@@ -49,9 +49,10 @@ from bench.common import (
     settle_after_bulk_load,
     start_run,
 )
-from bot.bootstrap import App, bootstrap
+from bot.app import App
 from bot.context import Request
 from bot.metrics import COMMANDS
+from chapterhouse.bootstrap import bootstrap
 from commands.demo import seed_demo
 from storage.engine import safe_url
 from storage.models import Chapter, Identity, Member

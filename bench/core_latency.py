@@ -17,7 +17,7 @@ shows up before a large society finds it.
 
 How
 ---
-1. Build the app with `bot.bootstrap.bootstrap` (migrations applied there), on a
+1. Build the app with `chapterhouse.bootstrap.bootstrap` (migrations applied there), on a
    SQLite file in a temporary directory and, with `--postgres URL`, on PostgreSQL
    after dropping and recreating its `public` schema so every run starts alike.
 2. Seed with SQLAlchemy Core bulk inserts (executemany). Seeding time is printed
@@ -86,9 +86,10 @@ from bench.common import (
     settle_after_bulk_load,
     start_run,
 )
-from bot.bootstrap import App, bootstrap
-from bot.cli import settle_heap
+from bot.app import App
 from bot.context import Place, Request
+from chapterhouse.bootstrap import bootstrap
+from chapterhouse.cli import settle_heap
 from storage.engine import safe_url
 from storage.models import (
     AuditEvent,

@@ -76,11 +76,12 @@ from bench.common import (
     settle_after_bulk_load,
     start_run,
 )
-from bot.bootstrap import App, bootstrap
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.notifier import DeliveryFailed, Pace
 from bot.reply import Reply
 from bot.scheduler import run_due
+from chapterhouse.bootstrap import bootstrap
 from storage.engine import safe_url
 from storage.models import (
     ChannelBinding,

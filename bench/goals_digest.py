@@ -21,7 +21,7 @@ for every chapter channel in one tick, so a slow digest is paid two hundred time
 
 How
 ---
-1. Build the app with `bot.bootstrap.bootstrap` (migrations applied there; a
+1. Build the app with `chapterhouse.bootstrap.bootstrap` (migrations applied there; a
    `FrozenClock` at the real time now), on a SQLite file in a temporary directory
    and, with `--postgres URL`, on PostgreSQL after dropping and recreating its
    `public` schema.
@@ -84,11 +84,12 @@ from bench.common import (
     settle_after_bulk_load,
     start_run,
 )
-from bot.bootstrap import App, bootstrap
-from bot.cli import settle_heap
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.context import Place, Request
 from bot.reply import Reply
+from chapterhouse.bootstrap import bootstrap
+from chapterhouse.cli import settle_heap
 from commands.digest import chapter_digest
 from storage.engine import safe_url
 from storage.models import (

@@ -36,7 +36,7 @@ runs, would announce an outcome twice or never.
 
 How
 ---
-1. Build the app with `bot.bootstrap.bootstrap` (migrations applied there; a
+1. Build the app with `chapterhouse.bootstrap.bootstrap` (migrations applied there; a
    `FrozenClock`, so the deadline can be passed without waiting), on a SQLite
    file in a temporary directory and, with `--postgres URL`, on PostgreSQL after
    dropping and recreating its `public` schema. A `ConsolePoster` (writing
@@ -64,7 +64,7 @@ How
    refused. In "adopted", the deliveries still unsent when the burst ends are
    printed too: the deciding check-in's after-commit `flush` sends one batch
    (`bot.notifier.BATCH`, 200), so with more channels the rest wait for the next
-   flush (`adapters/serve.py` sweeps every minute).
+   flush (`chapterhouse/serve.py` sweeps every minute).
 
 Reading the figures
 -------------------
@@ -119,10 +119,11 @@ from bench.common import (
     settle_after_bulk_load,
     start_run,
 )
-from bot.bootstrap import App, bootstrap
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.context import Place, Request
 from bot.reply import Reply
+from chapterhouse.bootstrap import bootstrap
 from commands.positions.deciding import DECIDED_EVENTS, decide_due, rule_from
 from storage.engine import safe_url
 from storage.models import (

@@ -34,7 +34,7 @@ measured on the same machine, in the same run, under the same load.
 
 How
 ---
-1. Build the app with `bot.bootstrap.bootstrap` (migrations applied there, live
+1. Build the app with `chapterhouse.bootstrap.bootstrap` (migrations applied there, live
    posts refreshed at most once a second) on a SQLite file in a temporary
    directory and, with `--postgres URL`, again on PostgreSQL after dropping and
    recreating its `public` schema. Seed the demo society (`commands.demo`) and

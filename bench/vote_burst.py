@@ -24,7 +24,7 @@ must be counted exactly once, and the burst must not take minutes.
 
 How
 ---
-1. Build the app with `bot.bootstrap.bootstrap` (migrations applied there; the
+1. Build the app with `chapterhouse.bootstrap.bootstrap` (migrations applied there; the
    live-card interval left at its default), on a SQLite file in a temporary
    directory and, with `--postgres URL`, on PostgreSQL after dropping and
    recreating its `public` schema. Seed members with console identities in one
@@ -116,9 +116,10 @@ from bench.common import (
     start_run,
 )
 from bench.irv_count import make_ballots
-from bot.bootstrap import App, bootstrap
+from bot.app import App
 from bot.config import Settings
 from bot.context import Place, Request
+from chapterhouse.bootstrap import bootstrap
 from commands.polls.ballots import voter_key
 from commands.polls.irv import instant_runoff
 from storage.engine import BUSY_TIMEOUT_MS, safe_url

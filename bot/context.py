@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.declarations import CommandSpec
 from bot.permissions import Role
+from bot.reply import Block
 from storage.models import Identity, Member
 from storage.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from bot.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,28 @@ class Request:
     values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
 
+MemberHook = Callable[["Context", Member, Member | None], Awaitable[None]]
+"""Runs before a member is merged into another (target given) or forgotten (None)."""
+HomeSection = Callable[["Context"], Awaitable[list[Block]]]
+"""One feature's part of a member's dashboard (Slack's App Home): blocks, or none."""
+
+
+class Catalogue(Protocol):
+    """What a handler may read of the app's command set (`bot.registry.Registry` is one).
+
+    A protocol, so the context a handler receives does not depend on the registry
+    that collects handlers: the arrow runs one way, registry → context.
+    """
+
+    member_hooks: list[MemberHook]
+    home_sections: list[HomeSection]
+
+    def __iter__(self) -> Iterator[CommandSpec]: ...
+    def get(self, group: str, name: str | None) -> CommandSpec | None: ...
+    def groups(self) -> dict[str, list[CommandSpec]]: ...
+    def subcommands(self, group: str) -> list[CommandSpec]: ...
+
+
 @dataclass
 class Context:
     member: Member
@@ -52,7 +73,7 @@ class Context:
     place: Place
     uow: UnitOfWork
     settings: Settings
-    registry: Registry
+    registry: Catalogue
 
     @property
     def session(self) -> AsyncSession:

@@ -9,7 +9,6 @@ anything else is logged with an error id the user can quote.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import secrets
 import time
@@ -18,20 +17,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, Request
+from bot.declarations import CommandSpec, Kind, MemberRef
 from bot.errors import BadArgument, Forbidden, UserError
 from bot.identity import register_many, resolve, roles_many, touch
-from bot.mentions import Person, member_ids, mention
+from bot.mentions import mention
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
+from bot.people import with_people
 from bot.permissions import Role
-from bot.registry import CommandSpec, Kind, MemberRef, Registry
+from bot.registry import Registry
 from bot.reply import Reply
 from storage.models import Identity, Member
 from storage.uow import FollowUp, UnitOfWork
@@ -93,7 +93,7 @@ class Dispatcher:
             COMMANDS.labels(request.platform, "unparsed", "refused").inc()
             return Reply.error(str(error))
         started = time.perf_counter()
-        if spec.batch is not None:
+        if self.registry.batch_for(spec) is not None:
             reply = await self._join_batch(spec, request, values)
         else:
             reply = (await self._attempt(spec, [(request, values)]))[0]
@@ -222,6 +222,7 @@ class Dispatcher:
         a request refused before its handler gets its one line and the rest go on.
         Follow-ups belong to single commands: a batch's replies are not replaced.
         """
+        batch = self.registry.batch_for(spec)
         async with UnitOfWork(self.sessions, now) as uow:
             accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
             found = await register_many(uow, accounts)
@@ -238,15 +239,15 @@ class Dispatcher:
                     args = await self._resolve_members(uow, spec, values)
                     await self._authorize(context, spec, args)
                 except UserError as error:
-                    if spec.batch is None:
+                    if batch is None:
                         raise
                     replies[index] = Reply.error(str(error))
                     continue
                 if spec.access.privileged:
                     uow.audit(member.id, spec.path, canonical(spec, args))
                 ready.append((index, context, args))
-            if spec.batch is not None:
-                results = await spec.batch([(c, a) for _, c, a in ready]) if ready else []
+            if batch is not None:
+                results = await batch([(c, a) for _, c, a in ready]) if ready else []
             else:
                 [(_, context, args)] = ready
                 results = [await spec.handler(context, **args)]
@@ -257,7 +258,7 @@ class Dispatcher:
             deliver = bool(uow.events or uow.queued)
             work = (frozenset(uow.touched), deliver) if uow.has_work else None
             follow_up = uow.follow_up
-            if follow_up is not None and spec.batch is not None:
+            if follow_up is not None and batch is not None:
                 log.error("/%s is batched; its follow-up is ignored", spec.path)
                 follow_up = None
             await uow.commit()
@@ -356,25 +357,3 @@ def _render(value: Any) -> str:
     if '"' in text:
         return f"“{text}”"  # for reading: straight quotes inside stay visible
     return f'"{text}"' if (" " in text or not text) else text
-
-
-async def with_people(session: AsyncSession, reply: Reply) -> Reply:
-    """Attach what renderers need to write each mentioned member, in one query."""
-    wanted = member_ids(reply.all_text()) - set(reply.people)
-    if not wanted:
-        return reply
-    rows = await session.execute(
-        select(Member.id, Member.name, Identity.platform, Identity.external_id)
-        .outerjoin(Identity, Identity.member_id == Member.id)
-        .where(Member.id.in_(wanted))
-    )
-    names: dict[int, str] = {}
-    handles: dict[int, dict[str, str]] = {}
-    for member_id, name, platform, external_id in rows:
-        names[member_id] = name
-        if platform is not None:
-            handles.setdefault(member_id, {})[platform] = external_id
-    people = dict(reply.people)
-    for member_id, name in names.items():
-        people[member_id] = Person(name, handles.get(member_id, {}))
-    return dataclasses.replace(reply, people=people)

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import Executable, and_, func, literal, or_, select, tuple_, union, union_all
 
 from bot.config import Settings, normal_account_id
+from bot.declarations import MemberRef
 from bot.errors import BadArgument, NotFound
 from bot.parser import closest
 from bot.permissions import Role
-from bot.registry import MemberRef
 from storage.models import GrantedRole, Identity, Member, RoleGrant
 from storage.uow import UnitOfWork
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.dispatcher import with_people
+from bot.people import with_people
 from bot.reply import Reply
 from storage.models import Delivery, DeliveryStatus
 from storage.uow import UnitOfWork

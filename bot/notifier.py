@@ -58,8 +58,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.dispatcher import with_people
 from bot.live import LiveMessages, LiveRenderer
+from bot.people import with_people
 from bot.reply import Reply
 from storage.models import (
     ChannelBinding,

@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.declarations import ChannelRef, CommandSpec, Kind, MemberRef, Param
 from bot.errors import BadArgument
 from bot.mentions import strip_tokens
-from bot.registry import ChannelRef, CommandSpec, Kind, MemberRef, Param, Registry
+from bot.registry import Registry
 from bot.timeparse import parse_date, parse_duration, parse_when
 
 _DOUBLE = frozenset('"“”')

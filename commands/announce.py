@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
+from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict, NotFound
 from bot.mentions import mention
 from bot.notifier import bound_channels, queue_posts
 from bot.parser import closest
 from bot.permissions import HQ_ONLY
-from bot.registry import Arg, Opt, Router
+from bot.registry import Router
 from bot.reply import Context as ContextLine
 from bot.reply import Header, Reply, Section
 from commands.deliveries import PAGE, load

@@ -7,10 +7,11 @@ from typing import Annotated
 from sqlalchemy import select
 
 from bot.context import Context
+from bot.declarations import Arg
 from bot.errors import BadArgument
 from bot.mentions import mention
 from bot.permissions import HQ_ONLY
-from bot.registry import Arg, Router
+from bot.registry import Router
 from bot.reply import Header, Reply, Section
 from storage.models import AuditEvent
 

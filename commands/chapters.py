@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complete import rank_choices
 from bot.context import Context
+from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict
 from bot.mentions import mention
 from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY, president_of
-from bot.registry import Arg, Opt, Router
+from bot.registry import Router
 from bot.reply import Block, Fields, Header, Reply, Section
 from bot.reply import Context as ContextLine
 from commands.cadence import Cadence, cadence

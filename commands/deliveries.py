@@ -17,10 +17,11 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
+from bot.declarations import Arg, Opt
 from bot.errors import BadArgument
 from bot.mentions import mention
 from bot.permissions import HQ_ONLY
-from bot.registry import Arg, Opt, Router
+from bot.registry import Router
 from bot.reply import Context as ContextLine
 from bot.reply import Header, Reply, Section
 from commands.text import moment, plural

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.context import Context
+from bot.declarations import Arg
 from bot.errors import BadArgument
 from bot.mentions import mention
-from bot.registry import Arg, Router
+from bot.registry import Router
 from bot.reply import Context as ContextLine
 from bot.reply import Header, Reply, Section
 from commands.chapters import chapter_cadence

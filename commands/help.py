@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from bot.context import Context
+from bot.declarations import Arg, CommandSpec, Kind
 from bot.errors import NotFound
 from bot.parser import closest
-from bot.registry import Arg, CommandSpec, Kind, Router
+from bot.registry import Router
 from bot.reply import Context as ContextLine
 from bot.reply import Header, Reply, Section
 

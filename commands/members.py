@@ -11,11 +11,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
+from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict, NotFound
 from bot.identity import roles_of
 from bot.mentions import mention
 from bot.permissions import Role
-from bot.registry import Arg, Opt, Router
+from bot.registry import Router
 from bot.reply import Context as ContextLine
 from bot.reply import Fields, Header, Reply, Section
 from commands.lookup import chapter_of_place, find_chapter

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 from sqlalchemy import delete, func, select
 
 from bot.context import Context
+from bot.declarations import Arg
 from bot.errors import Conflict
 from bot.mentions import mention
 from bot.permissions import HQ_ONLY
-from bot.registry import Arg, Router
+from bot.registry import Router
 from bot.reply import Reply
 from storage.models import GrantedRole, Identity, Member, RoleGrant
 

@@ -22,12 +22,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.complete import rank_choices
 from bot.config import Settings
 from bot.context import Context
+from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict, NotFound
 from bot.mentions import mention
 from bot.notifier import Announcement, bound_channels
 from bot.parser import closest
 from bot.permissions import lead_of
-from bot.registry import Arg, Opt, Router
+from bot.registry import Router
 from bot.reply import Actions, Block, Button, Fields, Header, Reply, Section
 from bot.reply import Context as ContextLine
 from commands.lookup import name_key

@@ -23,10 +23,11 @@ from sqlalchemy import func, select, text
 
 from adapters.console.adapter import ConsolePoster, ConsoleSession
 from adapters.console.render import render
-from bot.bootstrap import App, bootstrap
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.reply import Reply
+from chapterhouse.bootstrap import bootstrap
 from commands.demo import seed_demo
 from storage.engine import create_engine
 from storage.migrate import upgrade
@@ -189,7 +190,7 @@ class Cli:
             **env,
         )
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "chapterhouse.cli", *args],
             cwd=self.home,
             env=environment,
             input=stdin,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.console.render import render
-from bot.bootstrap import App
+from bot.app import App
 from bot.context import Place, Request
 from bot.reply import Reply
 

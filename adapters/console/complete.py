@@ -11,9 +11,9 @@ from collections.abc import AsyncGenerator, Iterable
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from bot.bootstrap import App
+from bot.app import App
+from bot.declarations import CommandSpec, Kind, Param
 from bot.parser import BadArgument, Token, find_spec, tokenize
-from bot.registry import CommandSpec, Kind, Param
 from storage.uow import UnitOfWork
 
 CONSOLE_WORDS = ("/as", "/channel", "/quit")

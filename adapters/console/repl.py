@@ -13,7 +13,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from adapters.console.adapter import ConsolePoster, ConsoleSession
 from adapters.console.complete import RegistryCompleter
 from adapters.console.render import render
-from bot.bootstrap import App
+from bot.app import App
 
 BANNER = (
     "Chapterhouse console. You are @{user}{where}. Type /help for commands, "

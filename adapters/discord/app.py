@@ -30,12 +30,12 @@ from adapters.discord.render import (
     SelectComponent,
     render,
 )
-from bot.bootstrap import App, quiet_libraries
+from bot.app import App, quiet_libraries
 from bot.context import Place, Request
+from bot.declarations import CommandSpec
 from bot.metrics import INBOUND
 from bot.notifier import DeliveryFailed
 from bot.parser import BadArgument, find_spec, tokenize
-from bot.registry import CommandSpec
 from bot.reply import Ask, Reply
 from storage.models import Delivery
 from storage.uow import UnitOfWork

@@ -17,7 +17,8 @@ import discord
 from discord import app_commands
 
 from adapters.text import clip
-from bot.registry import MAX_CHOICES, CommandSpec, Kind, Param, Registry
+from bot.declarations import CommandSpec, Kind, Param
+from bot.registry import MAX_CHOICES, Registry
 
 MAX_DESCRIPTION = 100
 MAX_OPTION_NAME = 32

@@ -8,17 +8,15 @@ cannot show an error on a modal's field, so a refusal comes back as one line.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from adapters.discord.render import MAX_MODAL_COMPONENTS, ModalSelect, modal_fields, modal_title
 from adapters.text import clip
-from bot.registry import CommandSpec, Kind, Param
+from bot.context import Request
+from bot.declarations import CommandSpec, Kind, Param
 from bot.reply import Ask
-
-if TYPE_CHECKING:
-    from adapters.discord.app import DiscordAdapter
 
 MAX_TITLE = 45
 MAX_LABEL = 45
@@ -31,6 +29,28 @@ _PLACEHOLDERS = {
     Kind.DURATION: "90m, 48h, 3d or 2w",
     Kind.INT: "a whole number",
 }
+
+
+class FormHost(Protocol):
+    """What a modal calls back when submitted (the Discord adapter is one).
+
+    A protocol, so the modals need not import the adapter that opens them.
+    """
+
+    def request(
+        self,
+        interaction: discord.Interaction[Any],
+        *,
+        text: str | None = None,
+        spec: CommandSpec | None = None,
+        values: dict[str, str | tuple[str, ...]] | None = None,
+    ) -> Request: ...
+
+    async def answer(
+        self, interaction: discord.Interaction[Any], request: Request, *, private: bool = False
+    ) -> None: ...
+
+    async def run_text(self, interaction: discord.Interaction[Any], text: str) -> None: ...
 
 
 def readable(param: Param) -> str:
@@ -86,7 +106,7 @@ def _label(text: str, description: str, component: discord.ui.Item[Any]) -> disc
 class FormModal(discord.ui.Modal):
     """The form of a command typed without its options (`/poll create`)."""
 
-    def __init__(self, adapter: DiscordAdapter, spec: CommandSpec) -> None:
+    def __init__(self, adapter: FormHost, spec: CommandSpec) -> None:
         super().__init__(title=clip(f"/{spec.path}", MAX_TITLE), custom_id=f"form:{spec.path}")
         self.adapter = adapter
         self.spec = spec
@@ -140,7 +160,7 @@ class FormModal(discord.ui.Modal):
 class RankModal(discord.ui.Modal):
     """A button's Ask: one select per place of a ranking, or one select of several."""
 
-    def __init__(self, adapter: DiscordAdapter, command: str, ask: Ask) -> None:
+    def __init__(self, adapter: FormHost, command: str, ask: Ask) -> None:
         super().__init__(title=modal_title(ask), custom_id=f"rank:{command}"[:100])
         self.adapter = adapter
         self.command = command

@@ -15,7 +15,8 @@ from discord import app_commands
 from adapters.discord.app import point_at
 from adapters.discord.commands import build_tree
 from bot.config import ConfigError, Settings
-from bot.registry import CommandSpec, Registry
+from bot.declarations import CommandSpec
+from bot.registry import Registry
 
 
 async def _never_run(interaction: discord.Interaction[Any], spec: CommandSpec, values: Any) -> None:

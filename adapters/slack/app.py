@@ -45,12 +45,12 @@ from adapters.slack.render import (
     render_view_blocks,
     unescape,
 )
-from bot.bootstrap import App, quiet_libraries
+from bot.app import App, quiet_libraries
 from bot.context import Place, Request
+from bot.declarations import CommandSpec
 from bot.home import dashboard
 from bot.metrics import DUPLICATES, INBOUND
 from bot.parser import BadArgument, ParseEnv, find_spec, parse, tokenize
-from bot.registry import CommandSpec
 from bot.reply import Ask, Reply, Visibility
 
 log = logging.getLogger("chapterhouse.slack")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.registry import CommandSpec, Kind, Param
+from bot.declarations import CommandSpec, Kind, Param
 from bot.reply import Ask
 
 ACTION_ID = "value"

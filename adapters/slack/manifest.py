@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from bot.registry import CommandSpec, Registry
+from bot.declarations import CommandSpec
+from bot.registry import Registry
 
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
 """Shown when no URL is known, so the operator sees what to replace."""

@@ -39,7 +39,7 @@ class HasDueJobs(Protocol):
 
 
 class DueParts(Protocol):
-    """What `run_due` needs of the application (`bot.bootstrap.App` has it all)."""
+    """What `run_due` needs of the application (`bot.app.App` has it all)."""
 
     @property
     def settings(self) -> Settings: ...

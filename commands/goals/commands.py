@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complete import rank_choices
 from bot.context import Context
+from bot.declarations import Arg, Opt
 from bot.due import DueRun
 from bot.errors import BadArgument, Conflict, NotFound
 from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY
-from bot.registry import Arg, Opt, Router
+from bot.registry import Router
 from bot.reply import Block, Fields, File, Header, Reply, Section
 from bot.reply import Context as ContextLine
 from commands.goals.chart import ChartPanel, render_chart

@@ -27,7 +27,7 @@ FORMER_PREFIX = "former:"
 def voter_key(settings: Settings, poll_id: int, member_id: int) -> str:
     secret = settings.ballot_secret
     if secret is None:  # pragma: no cover - bootstrap always sets one
-        raise RuntimeError("no ballot key: build the app with bot.bootstrap")
+        raise RuntimeError("no ballot key: build the app with chapterhouse.bootstrap")
     message = f"poll:{poll_id}:member:{member_id}".encode()
     return hmac.new(secret.get_secret_value().encode(), message, hashlib.sha256).hexdigest()
 

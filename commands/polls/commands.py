@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complete import rank_choices
 from bot.context import Context
+from bot.declarations import Arg, Opt, When
 from bot.errors import BadArgument, Conflict
 from bot.permissions import Access, Owner, Role
-from bot.registry import MAX_CHOICES, Arg, Opt, Router, When
+from bot.registry import MAX_CHOICES, Router
 from bot.reply import Block, File, Header, Reply, Section
 from bot.reply import Context as ContextLine
 from commands.polls import audience as audiences

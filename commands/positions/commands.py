@@ -19,10 +19,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
+from bot.declarations import Arg, Opt, When
 from bot.errors import BadArgument, Conflict
 from bot.notifier import Announcement, bound_channels
 from bot.permissions import MODERATORS, Access, Owner, Role, president_of
-from bot.registry import MAX_CHOICES, Arg, Opt, Router, When
+from bot.registry import MAX_CHOICES, Router
 from bot.reply import Block, Header, Reply, Section
 from bot.reply import Context as ContextLine
 from commands.lookup import find_chapter, name_key

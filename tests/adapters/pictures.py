@@ -12,7 +12,7 @@ from functools import cache
 
 import pytest
 
-import bot.bootstrap
+import chapterhouse.bootstrap
 from bot.context import Context
 from bot.registry import Registry, Router
 from bot.reply import File, Reply
@@ -53,4 +53,4 @@ def with_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
     def registry() -> Registry:
         return build_registry().include(router)
 
-    monkeypatch.setattr(bot.bootstrap, "build_registry", registry)
+    monkeypatch.setattr(chapterhouse.bootstrap, "build_registry", registry)

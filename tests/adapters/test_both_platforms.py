@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.discord.sync import sync_commands
-from adapters.serve import serve
+from chapterhouse.serve import serve
 from storage.models import Ballot, Identity, Poll
 from tests.adapters.discord.fake_discord import BOSTON_ID, GUILD_ID, FakeDiscord
 from tests.adapters.discord.harness import MEMBERS

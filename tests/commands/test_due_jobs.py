@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bot.bootstrap import App, bootstrap
+from bot.app import App
 from bot.scheduler import run_due
+from chapterhouse.bootstrap import bootstrap
 from storage.models import (
     Delivery,
     DueClaim,

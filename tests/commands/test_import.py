@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from typer.testing import CliRunner
 
-from bot.cli import cli
+from chapterhouse.cli import cli
 from commands.demo import MEMBERS as DEMO_MEMBERS
 from commands.importer import ImportReport, import_members, read_rows
 from storage.models import Member

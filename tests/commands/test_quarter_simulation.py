@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import App, bootstrap
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.reply import Reply
 from bot.scheduler import run_due
+from chapterhouse.bootstrap import bootstrap
 from commands.lookup import name_key
 from storage.models import ChannelBinding, Chapter, ChapterStatus, Identity, Member, Poll
 from tests.support import make_settings

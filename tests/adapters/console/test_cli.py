@@ -19,7 +19,7 @@ from prompt_toolkit.output.plain_text import PlainTextOutput
 from typer.testing import CliRunner
 
 from adapters.console.repl import run_repl
-from bot.cli import cli
+from chapterhouse.cli import cli
 from storage.migrate import alembic_config
 from tests.support import Cli, TemplateDatabases, TestBot, count_rows, demo_database
 

@@ -13,7 +13,7 @@ from typing import Any
 import discord
 
 from adapters.discord.app import DiscordAdapter
-from bot.bootstrap import App
+from bot.app import App
 from tests.adapters.discord.fake_discord import GENERAL_ID, GUILD_ID, Call, FakeDiscord
 from tests.support import TestBot
 

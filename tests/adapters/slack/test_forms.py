@@ -17,9 +17,10 @@ from adapters.slack.forms import (
     form_view,
     ordinal,
 )
+from bot.declarations import Arg, ChannelRef, CommandSpec, Kind, MemberRef
 from bot.errors import BadArgument
 from bot.parser import ParseEnv, bind_values
-from bot.registry import Arg, ChannelRef, CommandSpec, Kind, MemberRef, Router
+from bot.registry import Router
 from bot.reply import Ask
 from commands import build_registry
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 import aiohttp
 import pytest
 
-from adapters.serve import serve
+from chapterhouse.serve import serve
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.harness import SIGNING_SECRET, command_body, post_signed
 from tests.support import SETTINGS_VARIABLES, TemplateDatabases, demo_database, free_port, start_bot
@@ -46,7 +46,7 @@ async def test_serve_runs_slack_health_and_stops_cleanly(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "chapterhouse.cli",
         "serve",
         cwd=tmp_path,
         env=env,

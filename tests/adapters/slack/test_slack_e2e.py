@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.slack.app import SlackAdapter
-from bot.bootstrap import bootstrap
+from chapterhouse.bootstrap import bootstrap
 from storage.models import Ballot, ChannelBinding, Delivery, Identity, Poll
 from tests.adapters.slack.harness import SlackHarness, button
 

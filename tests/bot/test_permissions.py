@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.declarations import CommandSpec
 from bot.parser import ParseEnv, parse
 from bot.permissions import Role
-from bot.registry import CommandSpec
 from commands import build_registry
 from tests.support import START, TestBot
 

@@ -15,19 +15,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bot.context import Context
+from bot.declarations import Arg, ChannelRef, CommandSpec, MemberRef, Opt, When
 from bot.errors import BadArgument, UserError
 from bot.mentions import CLOSE, OPEN, member_ids, mention
 from bot.parser import MAX_TEXT, ParseEnv, Token, bind_values, parse, tokenize
-from bot.registry import (
-    Arg,
-    ChannelRef,
-    CommandSpec,
-    MemberRef,
-    Opt,
-    Registry,
-    Router,
-    When,
-)
+from bot.registry import Registry, Router
 from bot.reply import Reply
 from commands import build_registry
 from tests.support import START

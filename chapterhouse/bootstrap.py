@@ -6,46 +6,19 @@ Everything is handed to what needs it; nothing reads the environment afterwards.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import App, quiet_libraries
 from bot.ballot_key import with_ballot_key
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.dispatcher import Dispatcher
 from bot.notifier import Notifier
-from bot.registry import Registry
 from commands import build_registry
 from storage.engine import create_engine, safe_url, session_factory, settle_driver_threads
 from storage.migrate import upgrade
-
-
-def quiet_libraries(*names: str) -> None:
-    """Keep libraries' debug logs off, whatever LOG_LEVEL says.
-
-    At DEBUG they log statements with their parameters or request bodies: a member's
-    account next to the ballot written in the same transaction would undo an
-    anonymous poll in the log. Chapterhouse's own debug logs stay on.
-    """
-    for name in names:
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
-@dataclass
-class App:
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Clock
-    registry: Registry
-    notifier: Notifier
-    dispatcher: Dispatcher
-
-    async def close(self) -> None:
-        await self.notifier.live.drain()
-        await self.engine.dispose()
 
 
 async def bootstrap(

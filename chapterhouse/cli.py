@@ -15,8 +15,9 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from bot.bootstrap import App, bootstrap
+from bot.app import App
 from bot.config import ConfigError, Settings, load_settings
+from chapterhouse.bootstrap import bootstrap
 
 T = TypeVar("T")
 
@@ -105,8 +106,8 @@ def main_callback(ctx: typer.Context) -> None:
 @cli.command()
 def serve() -> None:
     """Serve Slack (and the HTTP endpoints) with the tokens in the environment."""
-    from adapters.serve import check_settings
-    from adapters.serve import serve as run
+    from chapterhouse.serve import check_settings
+    from chapterhouse.serve import serve as run
 
     try:
         check_settings(_settings())

@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from adapters.console.render import render
 from bot.context import Context, Place, Request
+from bot.declarations import Arg
 from bot.dispatcher import Dispatcher
 from bot.notifier import BATCH, DeliveryFailed
 from bot.permissions import HQ_ONLY
-from bot.registry import Arg, Registry, Router
+from bot.registry import Registry, Router
 from bot.reply import Reply
 from commands import ROUTERS
 from storage.models import (

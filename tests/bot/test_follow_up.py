@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.context import Context, Place, Request
+from bot.declarations import Arg
 from bot.dispatcher import Dispatcher
 from bot.errors import Conflict
 from bot.mentions import mention
 from bot.permissions import HQ_ONLY
-from bot.registry import Arg, Registry, Router
+from bot.registry import Registry, Router
 from bot.reply import Reply
 from commands import ROUTERS
 from storage.models import Delivery, DeliveryStatus

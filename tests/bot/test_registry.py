@@ -14,20 +14,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
+from bot.declarations import Arg, ChannelRef, CommandSpec, Kind, MemberRef, Opt, Param, When
 from bot.parser import ParseEnv, parse
 from bot.permissions import ANYONE, lead_of, president_of
-from bot.registry import (
-    Arg,
-    ChannelRef,
-    CommandSpec,
-    Kind,
-    MemberRef,
-    Opt,
-    Param,
-    Registry,
-    Router,
-    When,
-)
+from bot.registry import Registry, Router
 from bot.reply import Reply
 from commands import ROUTERS, build_registry
 from storage.models import Member

@@ -22,7 +22,7 @@ from aiohttp import web
 from adapters.discord.app import DiscordAdapter, point_at
 from adapters.http import SLACK_PATH, build_web_app
 from adapters.slack.app import SlackAdapter
-from bot.bootstrap import App
+from bot.app import App
 from bot.config import ConfigError, Settings
 from bot.scheduler import Scheduler
 
@@ -83,7 +83,11 @@ async def sweep(core: App, every: float = SWEEP_SECONDS) -> None:
 
 
 async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None) -> None:
-    """Serve until SIGINT/SIGTERM (or until `until` returns, for tests)."""
+    """Serve until SIGINT/SIGTERM (or until `until` returns, for tests).
+
+    Each resource is entered on one exit stack as it starts, so whatever started is
+    stopped in reverse order, however far start-up got.
+    """
     settings = core.settings
     check_settings(settings)
     platforms: list[str] = []
@@ -93,40 +97,27 @@ async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None
         core.notifier.add_poster(slack.poster)
         platforms.append("slack")
     discord_adapter = None
-    discord_task = None
     if settings.discord_enabled:
-        assert settings.discord_bot_token is not None
         point_at(settings.discord_api_url, settings.discord_gateway_url)
         discord_adapter = DiscordAdapter(core)
         core.notifier.add_poster(discord_adapter.poster)
         platforms.append("discord")
     scheduler = Scheduler(core)
-    web_app = build_web_app(core, None if socket_mode else slack, platforms, scheduler)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    handler = None
-    sweeper = None
-    try:
-        site = web.TCPSite(runner, settings.http_host, settings.http_port)
-        await site.start()
+    async with contextlib.AsyncExitStack() as stack:
+        stack.callback(log.info, "stopped")
+        if slack is not None:
+            stack.push_async_callback(slack.aclose)
+        runner = web.AppRunner(
+            build_web_app(core, None if socket_mode else slack, platforms, scheduler),
+            access_log=None,
+        )
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         if discord_adapter is not None:
-            assert settings.discord_bot_token is not None
-            try:
-                discord_task = await discord_adapter.start(
-                    settings.discord_bot_token.get_secret_value()
-                )
-            except discord.LoginFailure as error:
-                raise ConfigError("DISCORD_BOT_TOKEN: Discord refused the token") from error
-            log.info("Discord: connected as %s", discord_adapter.client.user)
+            await _start_discord(stack, discord_adapter, settings)
         if slack is not None and socket_mode:
-            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-            assert settings.slack_app_token is not None
-            handler = AsyncSocketModeHandler(
-                slack.bolt, settings.slack_app_token.get_secret_value()
-            )
-            await handler.connect_async()
-            log.info("Slack: Socket Mode connected")
+            await _start_socket_mode(stack, slack, settings)
         elif slack is not None:
             log.info(
                 "Slack: events at http://%s:%s%s",
@@ -139,30 +130,51 @@ async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None
             settings.http_host,
             settings.http_port,
         )
-        sweeper = asyncio.create_task(sweep(core))
+        stack.push_async_callback(_cancel, asyncio.create_task(sweep(core)))
         await core.notifier.flush()  # what an earlier run committed but did not post
+        stack.push_async_callback(scheduler.stop)
         await scheduler.start()
         if until is not None:
             await until()
         else:
             await _signalled()
-    finally:
-        await scheduler.stop()
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-        if handler is not None:
-            await handler.close_async()
-        if discord_adapter is not None:
-            await discord_adapter.close()
-            if discord_task is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(discord_task, 10)
-        await runner.cleanup()
-        if slack is not None:
-            await slack.aclose()
-        log.info("stopped")
+
+
+async def _start_discord(
+    stack: contextlib.AsyncExitStack, adapter: DiscordAdapter, settings: Settings
+) -> None:
+    assert settings.discord_bot_token is not None
+    try:
+        task = await adapter.start(settings.discord_bot_token.get_secret_value())
+    except discord.LoginFailure as error:
+        await adapter.close()
+        raise ConfigError("DISCORD_BOT_TOKEN: Discord refused the token") from error
+
+    async def stop() -> None:
+        await adapter.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 10)
+
+    stack.push_async_callback(stop)
+    log.info("Discord: connected as %s", adapter.client.user)
+
+
+async def _start_socket_mode(
+    stack: contextlib.AsyncExitStack, slack: SlackAdapter, settings: Settings
+) -> None:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    assert settings.slack_app_token is not None
+    handler = AsyncSocketModeHandler(slack.bolt, settings.slack_app_token.get_secret_value())
+    await handler.connect_async()
+    stack.push_async_callback(handler.close_async)
+    log.info("Slack: Socket Mode connected")
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _signalled() -> None:
