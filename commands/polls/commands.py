@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complete import rank_choices
@@ -36,6 +36,7 @@ from commands.polls.reminders import remind_non_voters
 from commands.polls.tally import count, is_closed, results_visible
 from commands.polls.voting import vote_batch
 from commands.text import moment, plural
+from storage.claims import claim
 from storage.models import Ballot, Chapter, Member, Poll
 
 router = Router("polls")
@@ -368,14 +369,13 @@ async def poll_remind(context: Context, poll_id: PollId) -> Reply:
             "cannot see who that is; reminders work for chapter and society polls."
         )
     today = context.now.astimezone(tz).date()
-    claimed = await context.session.execute(
-        update(Poll)
-        .where(Poll.id == poll.id, or_(Poll.reminded_on.is_(None), Poll.reminded_on < today))
-        .values(reminded_on=today)
-        .returning(Poll.id)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.first() is None:
+    if not await claim(
+        context.session,
+        Poll,
+        Poll.id == poll.id,
+        or_(Poll.reminded_on.is_(None), Poll.reminded_on < today),
+        reminded_on=today,
+    ):
         raise Conflict(
             f"Poll {poll.id}'s non-voters were already reminded today; try again tomorrow."
         )

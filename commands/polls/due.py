@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.due import DueRun
 from commands.polls import audience as audiences
@@ -19,6 +19,7 @@ from commands.polls.closing import close_poll
 from commands.polls.commands import router
 from commands.polls.reminders import remind_non_voters
 from commands.text import moment, plural
+from storage.claims import claim
 from storage.models import Poll
 
 BATCH = 200
@@ -77,14 +78,14 @@ async def remind_polls(run: DueRun) -> None:
         )
     )
     for poll in due:
-        claimed = await run.session.execute(
-            update(Poll)
-            .where(Poll.id == poll.id, Poll.auto_reminded_at.is_(None), Poll.closed_at.is_(None))
-            .values(auto_reminded_at=run.now)
-            .returning(Poll.id)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.first() is None:
+        if not await claim(
+            run.session,
+            Poll,
+            Poll.id == poll.id,
+            Poll.auto_reminded_at.is_(None),
+            Poll.closed_at.is_(None),
+            auto_reminded_at=run.now,
+        ):
             continue
         closes = moment(poll.closes_at, ZoneInfo(poll.timezone))
         if audiences.is_open_channel(poll):
