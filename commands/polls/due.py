@@ -4,6 +4,9 @@ Both are claimed by conditional updates on the poll's own row (`closed_at`,
 `auto_reminded_at`), so two ticks, two processes or a tick racing `/poll close`
 act on a poll once. Both queries range over the index on (closed_at, closes_at):
 a minute with nothing due reads only the polls closing within the next day.
+
+These are plain functions; the polls router registers them where it is built
+(`commands.polls.commands`), so importing this module changes no router.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from sqlalchemy import select
 from bot.due import DueRun
 from commands.polls import audience as audiences
 from commands.polls.closing import close_poll
-from commands.polls.commands import router
 from commands.polls.reminders import remind_non_voters
 from commands.text import moment, plural
 from storage.claims import claim
@@ -34,7 +36,6 @@ def _where(poll: Poll) -> str:
     return "its chapter's channels"
 
 
-@router.due("polls.close")
 async def close_polls(run: DueRun) -> None:
     """Close every poll whose deadline has passed, however late the tick that finds it."""
     while True:
@@ -57,7 +58,6 @@ async def close_polls(run: DueRun) -> None:
             return
 
 
-@router.due("polls.remind")
 async def remind_polls(run: DueRun) -> None:
     """Remind eligible non-voters once, a day before a poll closes.
 

@@ -40,6 +40,7 @@ from commands.positions.deciding import (
     settle,
     tally_of,
 )
+from commands.positions.due import decide_positions, remind_chapters
 from commands.positions.lookup import LIVE, find_position, position_proposer
 from commands.positions.rule import Outcome, Stance, Tally, describe
 from commands.text import moment, plural
@@ -55,6 +56,8 @@ from storage.models import (
 
 router = Router("positions")
 router.owner("position")(position_proposer)
+router.due("positions.remind")(remind_chapters)
+router.due("positions.decide")(decide_positions)
 
 MAX_TITLE = 200
 MAX_STATEMENT = 3000
