@@ -35,7 +35,7 @@ from commands.polls.due import close_polls, remind_polls
 from commands.polls.lookup import find_poll, poll_chapter
 from commands.polls.reminders import remind_non_voters
 from commands.polls.tally import count, is_closed, results_visible
-from commands.polls.voting import vote_batch
+from commands.polls.voting import VoteArgs, vote_batch, vote_requests
 from commands.text import moment, plural
 from storage.claims import claim
 from storage.models import Ballot, Chapter, Member, Poll
@@ -225,11 +225,10 @@ async def poll_vote(
 
     You may vote again until the poll closes; your last vote counts.
     """
-    args = {"poll_id": poll_id, "choices": choices, "toggle": toggle}
-    return (await vote_batch([(context, args)]))[0]
+    return (await vote_batch([(context, VoteArgs(poll_id, choices, toggle))]))[0]
 
 
-router.batch("poll", "vote")(vote_batch)
+router.batch("poll", "vote")(vote_requests)
 
 
 async def _may_see(context: Context, poll: Poll) -> None:
