@@ -19,7 +19,7 @@ queued, so a restart, a missed tick or a second scheduler never sends it twice:
   a large society; members who joined before the scheduler ran are never
   onboarded retroactively.
 
-Proposals short of backing expire here too (`workgroups.expire`). Direct messages
+Proposals short of backing expire here too (`commands.workgroups.status.expire`). Direct messages
 respect `/member nudges off`; quiet hours are applied when they are sent.
 """
 
@@ -40,7 +40,8 @@ from bot.reply import Header, Reply, Section
 from commands.chapters import chapter_cadence
 from commands.digest import SocietyParts, chapter_digest
 from commands.text import moment
-from commands.workgroups import as_typed, expire
+from commands.workgroups.lookup import as_typed
+from commands.workgroups.status import expire
 from storage.models import (
     ChannelBinding,
     Chapter,
