@@ -31,7 +31,7 @@ from commands.lookup import chapter_of_place, find_chapter
 from commands.polls.audience import SOCIETY
 from commands.positions.cards import STANCES
 from commands.text import moment, plural
-from commands.workgroups import as_typed
+from commands.workgroups.lookup import as_typed
 from storage.models import (
     Chapter,
     ChapterStatus,

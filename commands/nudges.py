@@ -19,7 +19,7 @@ queued, so a restart, a missed tick or a second scheduler never sends it twice:
   a large society; members who joined before the scheduler ran are never
   onboarded retroactively.
 
-Proposals short of backing expire here too (`workgroups.expire`). Direct messages
+Proposals short of backing expire here too (`commands.workgroups.status.expire`). Direct messages
 respect `/member nudges off`; quiet hours are applied when they are sent.
 """
 
@@ -40,7 +40,8 @@ from bot.reply import Header, Reply, Section
 from commands.chapters import chapter_cadence
 from commands.digest import SocietyParts, chapter_digest
 from commands.text import moment
-from commands.workgroups import as_typed, expire
+from commands.workgroups.lookup import as_typed
+from commands.workgroups.status import expire
 from storage.models import (
     ChannelBinding,
     Chapter,
@@ -117,7 +118,6 @@ DIGEST_BATCH = 50
 """Digests built in one transaction; each is a dozen queries."""
 
 
-@router.due("nudges.digest")
 async def post_digests(run: DueRun) -> None:
     """Post each chapter's weekly digest to its channels at its local digest time.
 
@@ -206,7 +206,6 @@ def cadence_reply(chapter: Chapter, lines: list[str], today: date) -> Reply:
     )
 
 
-@router.due("nudges.cadence")
 async def nudge_cadence(run: DueRun) -> None:
     """On the first Monday of a month, tell presidents whose chapter is behind pro rata."""
     settings = run.settings
@@ -281,7 +280,6 @@ def idle_reply(workgroup: Workgroup, since: datetime, zone: ZoneInfo) -> Reply:
     )
 
 
-@router.due("nudges.workgroup_idle")
 async def nudge_idle_workgroups(run: DueRun) -> None:
     """Tell the lead of an active workgroup idle for `WORKGROUP_IDLE_DAYS`, once per stretch."""
     cutoff = run.now - timedelta(days=run.settings.workgroup_idle_days)
@@ -322,7 +320,6 @@ async def nudge_idle_workgroups(run: DueRun) -> None:
         )
 
 
-@router.due("nudges.workgroup_expire")
 async def expire_proposals(run: DueRun) -> None:
     """Expire workgroup proposals still short of backers after `WORKGROUP_EXPIRY_DAYS`."""
     expired = await expire(run.session, run.now, run.settings)
@@ -407,7 +404,6 @@ def onboarding_reply(member: Member, chapter: Chapter | None, workgroups: list[W
     )
 
 
-@router.due("nudges.onboarding")
 async def onboard_members(run: DueRun) -> None:
     """Tell members with no chapter and no workgroup where to start, days after joining."""
     settings = run.settings
@@ -448,3 +444,11 @@ async def onboard_members(run: DueRun) -> None:
             f"suggesting {suggested}: joined {moment(member.joined_at, zone)}, "
             "no chapter and no workgroup"
         )
+
+
+# The jobs are plain functions, registered here in the order the scheduler runs them.
+router.due("nudges.digest")(post_digests)
+router.due("nudges.cadence")(nudge_cadence)
+router.due("nudges.workgroup_idle")(nudge_idle_workgroups)
+router.due("nudges.workgroup_expire")(expire_proposals)
+router.due("nudges.onboarding")(onboard_members)

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.complete import rank_choices
 from bot.context import Context
 from bot.declarations import Arg, Opt
-from bot.due import DueRun
 from bot.errors import BadArgument, Conflict, NotFound
 from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY
@@ -24,13 +23,15 @@ from bot.registry import Router
 from bot.reply import Block, Fields, File, Header, Reply, Section
 from bot.reply import Context as ContextLine
 from commands.goals.chart import ChartPanel, render_chart
+from commands.goals.due import daily_snapshot
 from commands.goals.metrics import DESCRIPTIONS, UNITS, count
 from commands.goals.pace import milestone, number
 from commands.goals.progress import Standing, standing_of, standings
-from commands.goals.snapshots import announce_milestone, record_snapshot, snapshot_goals
+from commands.goals.snapshots import announce_milestone, record_snapshot
 from storage.models import Goal, GoalMetric, GoalSnapshot, GoalUpdate
 
 router = Router("goals")
+router.due("goals.snapshot")(daily_snapshot)
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 MAX_TITLE = 200
@@ -366,20 +367,6 @@ async def announce_goal_milestone(
             ContextLine("/goals for every goal and its pace"),
         )
     )
-
-
-@router.due("goals.snapshot")
-async def daily_snapshot(run: DueRun) -> None:
-    """Once a society day: every goal's value into its history, and new milestones."""
-    today = run.now.astimezone(run.settings.tz).date()
-    if not await run.claim(f"goals:snapshot:{today.isoformat()}"):
-        return
-    for standing, passed in await snapshot_goals(run.uow, today):
-        if passed:
-            run.note(
-                f"goal milestone → every chapter channel: {standing.goal.key} passed {passed} %"
-            )
-    run.note(f"goal snapshots → history: {today} for every goal")
 
 
 @router.home(order=50)

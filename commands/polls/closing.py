@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import Announcement
 from bot.reply import Reply, Visibility
 from commands.polls.cards import poll_card, results_reply
 from commands.polls.tally import count
+from storage.claims import claim
 from storage.models import Chapter, Delivery, Poll
 from storage.uow import UnitOfWork
 
@@ -32,14 +33,14 @@ def subject(poll_id: int) -> str:
 async def close_poll(uow: UnitOfWork, poll: Poll, closed_by: int | None) -> bool:
     """Close `poll` now (by a member) or at its deadline (None); False if already closed."""
     at = uow.now if closed_by is not None else min(uow.now, poll.closes_at)
-    claimed = await uow.session.execute(
-        update(Poll)
-        .where(Poll.id == poll.id, Poll.closed_at.is_(None))
-        .values(closed_at=at, closed_by=closed_by)
-        .returning(Poll.id)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.first() is None:
+    if not await claim(
+        uow.session,
+        Poll,
+        Poll.id == poll.id,
+        Poll.closed_at.is_(None),
+        closed_at=at,
+        closed_by=closed_by,
+    ):
         await uow.session.refresh(poll)
         return False
     poll.closed_at, poll.closed_by = at, closed_by

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complete import rank_choices
@@ -32,11 +32,13 @@ from commands.polls.closing import (
     render_card,
     settle,
 )
+from commands.polls.due import close_polls, remind_polls
 from commands.polls.lookup import find_poll, poll_chapter
 from commands.polls.reminders import remind_non_voters
 from commands.polls.tally import count, is_closed, results_visible
-from commands.polls.voting import vote_batch
+from commands.polls.voting import VoteArgs, vote_batch, vote_requests
 from commands.text import moment, plural
+from storage.claims import claim
 from storage.models import Ballot, Chapter, Member, Poll
 
 router = Router("polls")
@@ -45,6 +47,8 @@ router.announcer("poll.opened")(announce_opened)
 router.announcer("poll.closed")(announce_closed)
 router.live_post("poll")(render_card)
 router.before_member_leaves(ballots.move_ballots)
+router.due("polls.close")(close_polls)
+router.due("polls.remind")(remind_polls)
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_QUESTION, MAX_OPTION = 300, 75
@@ -222,11 +226,10 @@ async def poll_vote(
 
     You may vote again until the poll closes; your last vote counts.
     """
-    args = {"poll_id": poll_id, "choices": choices, "toggle": toggle}
-    return (await vote_batch([(context, args)]))[0]
+    return (await vote_batch([(context, VoteArgs(poll_id, choices, toggle))]))[0]
 
 
-router.batch("poll", "vote")(vote_batch)
+router.batch("poll", "vote")(vote_requests)
 
 
 async def _may_see(context: Context, poll: Poll) -> None:
@@ -369,14 +372,13 @@ async def poll_remind(context: Context, poll_id: PollId) -> Reply:
             "cannot see who that is; reminders work for chapter and society polls."
         )
     today = context.now.astimezone(tz).date()
-    claimed = await context.session.execute(
-        update(Poll)
-        .where(Poll.id == poll.id, or_(Poll.reminded_on.is_(None), Poll.reminded_on < today))
-        .values(reminded_on=today)
-        .returning(Poll.id)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.first() is None:
+    if not await claim(
+        context.session,
+        Poll,
+        Poll.id == poll.id,
+        or_(Poll.reminded_on.is_(None), Poll.reminded_on < today),
+        reminded_on=today,
+    ):
         raise Conflict(
             f"Poll {poll.id}'s non-voters were already reminded today; try again tomorrow."
         )

@@ -4,6 +4,9 @@ Both are claimed by conditional updates on the poll's own row (`closed_at`,
 `auto_reminded_at`), so two ticks, two processes or a tick racing `/poll close`
 act on a poll once. Both queries range over the index on (closed_at, closes_at):
 a minute with nothing due reads only the polls closing within the next day.
+
+These are plain functions; the polls router registers them where it is built
+(`commands.polls.commands`), so importing this module changes no router.
 """
 
 from __future__ import annotations
@@ -11,14 +14,14 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.due import DueRun
 from commands.polls import audience as audiences
 from commands.polls.closing import close_poll
-from commands.polls.commands import router
 from commands.polls.reminders import remind_non_voters
 from commands.text import moment, plural
+from storage.claims import claim
 from storage.models import Poll
 
 BATCH = 200
@@ -33,7 +36,6 @@ def _where(poll: Poll) -> str:
     return "its chapter's channels"
 
 
-@router.due("polls.close")
 async def close_polls(run: DueRun) -> None:
     """Close every poll whose deadline has passed, however late the tick that finds it."""
     while True:
@@ -56,7 +58,6 @@ async def close_polls(run: DueRun) -> None:
             return
 
 
-@router.due("polls.remind")
 async def remind_polls(run: DueRun) -> None:
     """Remind eligible non-voters once, a day before a poll closes.
 
@@ -77,14 +78,14 @@ async def remind_polls(run: DueRun) -> None:
         )
     )
     for poll in due:
-        claimed = await run.session.execute(
-            update(Poll)
-            .where(Poll.id == poll.id, Poll.auto_reminded_at.is_(None), Poll.closed_at.is_(None))
-            .values(auto_reminded_at=run.now)
-            .returning(Poll.id)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.first() is None:
+        if not await claim(
+            run.session,
+            Poll,
+            Poll.id == poll.id,
+            Poll.auto_reminded_at.is_(None),
+            Poll.closed_at.is_(None),
+            auto_reminded_at=run.now,
+        ):
             continue
         closes = moment(poll.closes_at, ZoneInfo(poll.timezone))
         if audiences.is_open_channel(poll):

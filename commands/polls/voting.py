@@ -11,6 +11,7 @@ A refused vote writes nothing; the others still count.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,14 +28,41 @@ from commands.polls.tally import is_closed
 from commands.text import moment
 from storage.models import Poll
 
-Vote = tuple[Context, dict[str, Any]]
+
+@dataclass(frozen=True)
+class VoteArgs:
+    """What `/poll vote` was given, as its handler declares it."""
+
+    poll_id: int
+    choices: tuple[str, ...] = ()
+    toggle: bool = False
+
+
+Vote = tuple[Context, VoteArgs]
+
+
+async def vote_requests(requests: list[tuple[Context, dict[str, Any]]]) -> list[Reply]:
+    """The dispatcher's batch of `/poll vote` requests, arguments still by name."""
+    return await vote_batch(
+        [
+            (
+                context,
+                VoteArgs(
+                    poll_id=int(args["poll_id"]),
+                    choices=tuple(args.get("choices") or ()),
+                    toggle=bool(args.get("toggle")),
+                ),
+            )
+            for context, args in requests
+        ]
+    )
 
 
 async def vote_batch(votes: list[Vote]) -> list[Reply]:
     uow = votes[0][0].uow
     session = uow.session
     polls: dict[int, Poll] = {}
-    for poll_id in sorted({args["poll_id"] for _, args in votes}):
+    for poll_id in sorted({args.poll_id for _, args in votes}):
         # A share lock on PostgreSQL: a close from another process waits for these
         # votes to commit instead of slipping in between the check and the write.
         poll = await session.get(Poll, poll_id, with_for_update={"read": True})
@@ -42,7 +70,7 @@ async def vote_batch(votes: list[Vote]) -> list[Reply]:
             await settle(uow, poll)
             polls[poll_id] = poll
     keys: list[BallotKey] = [
-        (args["poll_id"], ballots.voter_key(context.settings, args["poll_id"], context.member.id))
+        (args.poll_id, ballots.voter_key(context.settings, args.poll_id, context.member.id))
         for context, args in votes
     ]
     before = await ballots.current_many(session, {k for k in keys if k[0] in polls})
@@ -70,7 +98,7 @@ async def vote_batch(votes: list[Vote]) -> list[Reply]:
 
 
 async def _judge(
-    context: Context, poll: Poll, mine: list[int] | None, args: dict[str, Any]
+    context: Context, poll: Poll, mine: list[int] | None, args: VoteArgs
 ) -> tuple[Reply, list[int] | None]:
     """One vote against the member's ballot as it stands: the reply and the new choices
     (None when the ballot stays as it was: a look, a repeat, a closed poll)."""
@@ -81,10 +109,10 @@ async def _judge(
         line = f"Poll {poll.id} closed {moment(closed_at, tz)}; see /poll results {poll.id}."
         return Reply.error(line), None
     await audience.refuse_ineligible(context.session, poll, context.member, "vote in")
-    chosen = _choices(poll, args["choices"])
+    chosen = _choices(poll, args.choices)
     if not chosen:
         return _your_vote(poll, mine), None
-    if args["toggle"]:
+    if args.toggle:
         chosen = _toggled(poll, mine or [], chosen)
     elif not poll.ranked and len(chosen) > poll.multi:
         allowed = "one choice" if poll.multi == 1 else f"up to {poll.multi} choices"

@@ -1,3 +1,5 @@
 """Positions: statements the society may take, decided by its chapters."""
 
-from commands.positions import due as due  # its jobs join the positions router
+from commands.positions.commands import router
+
+__all__ = ["router"]

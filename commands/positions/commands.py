@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
@@ -41,9 +41,11 @@ from commands.positions.deciding import (
     settle,
     tally_of,
 )
+from commands.positions.due import decide_positions, remind_chapters
 from commands.positions.lookup import LIVE, find_position, position_proposer
 from commands.positions.rule import Outcome, Stance, Tally, describe
 from commands.text import moment, plural
+from storage.claims import claim
 from storage.models import (
     Chapter,
     ChapterStatus,
@@ -55,6 +57,8 @@ from storage.models import (
 
 router = Router("positions")
 router.owner("position")(position_proposer)
+router.due("positions.remind")(remind_chapters)
+router.due("positions.decide")(decide_positions)
 
 MAX_TITLE = 200
 MAX_STATEMENT = 3000
@@ -518,14 +522,15 @@ async def position_withdraw(context: Context, position_id: PositionId) -> Reply:
     if position.status not in LIVE:
         return _refuse_closed(context, position, settled is not None, "withdrawn")
     was_open = position.status == PositionStatus.OPEN
-    claimed = await context.session.execute(
-        update(Position)
-        .where(Position.id == position.id, Position.status.in_(LIVE))
-        .values(status=PositionStatus.WITHDRAWN, decided_at=context.now)
-        .returning(Position.id)
-        .execution_options(synchronize_session=False)
+    claimed = await claim(
+        context.session,
+        Position,
+        Position.id == position.id,
+        Position.status.in_(LIVE),
+        status=PositionStatus.WITHDRAWN,
+        decided_at=context.now,
     )
-    if claimed.first() is None:  # pragma: no cover - the row lock keeps this from happening
+    if not claimed:  # pragma: no cover - the row lock keeps this from happening
         await context.session.refresh(position)
         raise Conflict(_closed(position, context.tz, "withdrawn"))
     position.status, position.decided_at = PositionStatus.WITHDRAWN, context.now

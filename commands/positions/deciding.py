@@ -18,11 +18,12 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from commands.positions.rule import Outcome, Rule, Stance, Tally, decide, tally
+from storage.claims import claim
 from storage.models import (
     Chapter,
     ChapterStatus,
@@ -87,14 +88,14 @@ async def _conclude(
 ) -> bool:
     """Write the outcome once: False if something else decided the position first."""
     status = PositionStatus(outcome.value)
-    claimed = await uow.session.execute(
-        update(Position)
-        .where(Position.id == position.id, Position.status == PositionStatus.OPEN)
-        .values(status=status, decided_at=at)
-        .returning(Position.id)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.first() is None:
+    if not await claim(
+        uow.session,
+        Position,
+        Position.id == position.id,
+        Position.status == PositionStatus.OPEN,
+        status=status,
+        decided_at=at,
+    ):
         await uow.session.refresh(position)
         return False
     position.status, position.decided_at = status, at

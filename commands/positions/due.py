@@ -7,6 +7,9 @@ before the position was opened is not sent (the opening announcement told them),
 nor a week's reminder found after the day's moment (the day's one supersedes it).
 The decision at the deadline always runs, however late: a position must not stay
 open because the scheduler was down.
+
+These are plain functions; the positions router registers them where it is built
+(`commands.positions.commands`), so importing this module changes no router.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from bot.notifier import bound_channels, queue_direct, queue_posts
 from bot.reply import Context as ContextLine
 from bot.reply import Header, Reply, Section
 from commands.positions import cards
-from commands.positions.commands import router
 from commands.positions.deciding import active_chapters, evaluate, rule_from
 from commands.text import moment, plural
 from storage.models import (
@@ -83,7 +85,6 @@ def reminder_reply(position: Position, chapter: Chapter, words: str, checked_out
     )
 
 
-@router.due("positions.remind")
 async def remind_chapters(run: DueRun) -> None:
     """Remind the active chapters that have not checked in, a week and a day before."""
     horizon = run.now + max(before for _, before, _ in REMINDERS)
@@ -154,7 +155,6 @@ async def _remind(run: DueRun, key: str, position: Position, chapter: Chapter, w
     )
 
 
-@router.due("positions.decide")
 async def decide_positions(run: DueRun) -> None:
     """Decide every open position whose deadline has passed (adopted, rejected or expired)."""
     rule = rule_from(run.settings)

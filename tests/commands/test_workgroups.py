@@ -21,7 +21,7 @@ from bot.context import Place, Request
 from bot.home import dashboard
 from bot.reply import Reply
 from commands import build_registry
-from commands.workgroups import expire
+from commands.workgroups.status import expire
 from storage.models import (
     Identity,
     OutboxEvent,

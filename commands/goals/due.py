@@ -1,0 +1,23 @@
+"""The goals' scheduled work: one snapshot of every goal a society day.
+
+A plain function; the goals router registers it where it is built
+(`commands.goals.commands`), so importing this module changes no router.
+"""
+
+from __future__ import annotations
+
+from bot.due import DueRun
+from commands.goals.snapshots import snapshot_goals
+
+
+async def daily_snapshot(run: DueRun) -> None:
+    """Once a society day: every goal's value into its history, and new milestones."""
+    today = run.now.astimezone(run.settings.tz).date()
+    if not await run.claim(f"goals:snapshot:{today.isoformat()}"):
+        return
+    for standing, passed in await snapshot_goals(run.uow, today):
+        if passed:
+            run.note(
+                f"goal milestone → every chapter channel: {standing.goal.key} passed {passed} %"
+            )
+    run.note(f"goal snapshots → history: {today} for every goal")
