@@ -95,7 +95,13 @@ class Image:
 
 
 @dataclass(frozen=True)
-class Context:
+class Note:
+    """Small print under a card (a hint, a footnote).
+
+    Its wire tag stays `context`, Slack's name for the block: replies stored in the
+    delivery ledger before it was renamed still read back.
+    """
+
     text: str
     type: Literal["context"] = "context"
 
@@ -129,7 +135,7 @@ class File:
         return self.encoding == "text"
 
 
-Block = Header | Section | Fields | Progress | Actions | Image | Context | File
+Block = Header | Section | Fields | Progress | Actions | Image | Note | File
 _BLOCK_TYPES: dict[str, type[Any]] = {
     "file": File,
     "header": Header,
@@ -138,7 +144,7 @@ _BLOCK_TYPES: dict[str, type[Any]] = {
     "progress": Progress,
     "actions": Actions,
     "image": Image,
-    "context": Context,
+    "context": Note,
 }
 
 

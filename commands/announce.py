@@ -25,8 +25,7 @@ from bot.notifier import bound_channels, queue_posts
 from bot.parser import closest
 from bot.permissions import HQ_ONLY
 from bot.registry import Router
-from bot.reply import Context as ContextLine
-from bot.reply import Header, Reply, Section
+from bot.reply import Header, Note, Reply, Section
 from commands.deliveries import PAGE, load
 from commands.lookup import find_chapter, name_key
 from commands.text import plural
@@ -105,7 +104,7 @@ async def announce(
         f"Announcement: {text}",
         Header("Announcement"),
         Section(text),
-        ContextLine(f"From {mention(context.member.id)}, for HQ"),
+        Note(f"From {mention(context.member.id)}, for HQ"),
     )
     await queue_posts(context.uow, post, f"announce:{record.id}", targets)
     sessions, announced, tz = context.uow.factory, record.id, context.tz
@@ -159,7 +158,7 @@ async def delivery_report(
         f"“{_excerpt(record.text)}” to {asked}{where}. Again later: /announce --report {record.id}"
     )
     return Reply.private(
-        "\n".join([header, *lines]), Header(header), Section("\n".join(lines)), ContextLine(note)
+        "\n".join([header, *lines]), Header(header), Section("\n".join(lines)), Note(note)
     )
 
 

@@ -18,8 +18,7 @@ from bot.mentions import mention
 from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY, president_of
 from bot.registry import Router
-from bot.reply import Block, Fields, Header, Reply, Section
-from bot.reply import Context as ContextLine
+from bot.reply import Block, Fields, Header, Note, Reply, Section
 from commands.cadence import Cadence, cadence
 from commands.lookup import chapter_presidents, find_chapter, name_key
 from commands.text import plural
@@ -171,7 +170,7 @@ async def home_chapter(context: Context) -> list[Block]:
         return [
             Header("Your chapter"),
             Section("You have not joined a chapter yet. Find yours with /chapter list."),
-            ContextLine("Then: /member join CHAPTER"),
+            Note("Then: /member join CHAPTER"),
         ]
     today = _local_today(context, chapter)
     result = await chapter_cadence(context.session, chapter, today, _targets(context))
@@ -200,7 +199,7 @@ async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
         f"{found.name} cadence for {today.year}: " + "; ".join(lines),
         Header(f"{found.name} · cadence {today.year}"),
         Section("\n".join(f"• {line}" for line in lines)),
-        ContextLine(f"As of {today.isoformat()} in {found.timezone}."),
+        Note(f"As of {today.isoformat()} in {found.timezone}."),
     )
 
 

@@ -22,8 +22,7 @@ from bot.errors import BadArgument
 from bot.mentions import mention
 from bot.permissions import HQ_ONLY
 from bot.registry import Router
-from bot.reply import Context as ContextLine
-from bot.reply import Header, Reply, Section
+from bot.reply import Header, Note, Reply, Section
 from commands.text import moment, plural
 from storage.models import ChannelBinding, Chapter, Delivery, DeliveryStatus, Identity
 
@@ -199,9 +198,9 @@ async def deliveries(
     lines = [_line(row, context) for row in rows]
     title = "Failed or skipped posts" if failed else "Posts that did not arrive"
     header = f"{title} (latest {len(rows)} of {total})"
-    blocks: list[Header | Section | ContextLine] = [Header(header), Section("\n".join(lines))]
+    blocks: list[Header | Section | Note] = [Header(header), Section("\n".join(lines))]
     if total > len(rows):
-        blocks.append(ContextLine(f"{total - len(rows)} more not shown."))
+        blocks.append(Note(f"{total - len(rows)} more not shown."))
     return Reply.private("\n".join([header, *lines]), *blocks)
 
 

@@ -23,8 +23,7 @@ from bot.declarations import Arg
 from bot.errors import BadArgument
 from bot.mentions import mention
 from bot.registry import Router
-from bot.reply import Context as ContextLine
-from bot.reply import Header, Reply, Section
+from bot.reply import Header, Note, Reply, Section
 from commands.chapters import chapter_cadence
 from commands.goals.progress import goal_lines
 from commands.lookup import chapter_of_place, find_chapter
@@ -297,7 +296,7 @@ async def chapter_digest(
         positions,
         polls,
         workgroups,
-        ContextLine(f"As of {local:%a %d %b %Y %H:%M} {local.tzname() or chapter.timezone}."),
+        Note(f"As of {local:%a %d %b %Y %H:%M} {local.tzname() or chapter.timezone}."),
     )
 
 

@@ -9,8 +9,7 @@ from bot.declarations import Arg, CommandSpec, Kind
 from bot.errors import NotFound
 from bot.parser import closest
 from bot.registry import Router
-from bot.reply import Context as ContextLine
-from bot.reply import Header, Reply, Section
+from bot.reply import Header, Note, Reply, Section
 
 router = Router("help")
 
@@ -55,7 +54,7 @@ async def help_command(
             text,
             Header("Chapterhouse commands"),
             *sections,
-            ContextLine("Type /help COMMAND for details, e.g. /help chapter meeting."),
+            Note("Type /help COMMAND for details, e.g. /help chapter meeting."),
         )
     words = [w.lstrip("/").lower() for w in command]
     group = words[0]

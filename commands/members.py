@@ -17,8 +17,7 @@ from bot.identity import roles_of
 from bot.mentions import mention
 from bot.permissions import Role
 from bot.registry import Router
-from bot.reply import Context as ContextLine
-from bot.reply import Fields, Header, Reply, Section
+from bot.reply import Fields, Header, Note, Reply, Section
 from commands.lookup import chapter_of_place, find_chapter
 from storage.models import (
     AuditEvent,
@@ -156,7 +155,7 @@ async def member_data(context: Context) -> Reply:
         Header("What Chapterhouse stores about you"),
         Fields(pairs),
         Section("*Accounts*\n" + accounts),
-        ContextLine("To delete it all: /member forget --confirm"),
+        Note("To delete it all: /member forget --confirm"),
     )
 
 

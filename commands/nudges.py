@@ -35,8 +35,7 @@ from bot.config import Settings
 from bot.due import DueRun
 from bot.notifier import bound_channels, queue_direct, queue_posts
 from bot.registry import Router
-from bot.reply import Context as ContextLine
-from bot.reply import Header, Reply, Section
+from bot.reply import Header, Note, Reply, Section
 from commands.chapters import chapter_cadence
 from commands.digest import SocietyParts, chapter_digest
 from commands.text import moment
@@ -202,7 +201,7 @@ def cadence_reply(chapter: Chapter, lines: list[str], today: date) -> Reply:
             f"Held one that is not logged yet? `/chapter meeting {as_typed(chapter.name)} "
             'working|social DATE "TOPIC" --attendance N`'
         ),
-        ContextLine("Turn these messages off with /member nudges off."),
+        Note("Turn these messages off with /member nudges off."),
     )
 
 
@@ -276,7 +275,7 @@ def idle_reply(workgroup: Workgroup, since: datetime, zone: ZoneInfo) -> Reply:
         text,
         Header(f"{workgroup.name} has been quiet"),
         Section(text),
-        ContextLine("Turn these messages off with /member nudges off."),
+        Note("Turn these messages off with /member nudges off."),
     )
 
 
@@ -400,7 +399,7 @@ def onboarding_reply(member: Member, chapter: Chapter | None, workgroups: list[W
         Header("Where to start"),
         Section(f"Welcome, {first}! You have not joined a chapter or a workgroup yet.\n\n{where}"),
         Section(work),
-        ContextLine("Turn these messages off with /member nudges off."),
+        Note("Turn these messages off with /member nudges off."),
     )
 
 

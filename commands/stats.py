@@ -19,8 +19,7 @@ from bot.config import Settings
 from bot.context import Context
 from bot.permissions import HQ_ONLY
 from bot.registry import Router
-from bot.reply import Block, Fields, Header, Reply, Section
-from bot.reply import Context as ContextLine
+from bot.reply import Block, Fields, Header, Note, Reply, Section
 from commands.polls.audience import HERE, SOCIETY
 from commands.text import percent, plural
 from storage.models import (
@@ -358,9 +357,7 @@ def stats_reply(stats: Stats, settings: Settings) -> Reply:
             Section(f"*Deliveries*\n{plural(stats.failed_deliveries, 'post')} failed for good.")
         )
     local = stats.as_of.astimezone(settings.tz)
-    blocks.append(
-        ContextLine(f"As of {local:%a %d %b %Y %H:%M} {local.tzname() or settings.tz.key}.")
-    )
+    blocks.append(Note(f"As of {local:%a %d %b %Y %H:%M} {local.tzname() or settings.tz.key}."))
     text = (
         f"Society stats: {stats.members} members, {stats.new_this_month} new in {month}, "
         f"{stats.active} active in the last {ACTIVE_DAYS} days; "

@@ -7,7 +7,7 @@ from pathlib import Path
 from adapters.console.files import save
 from adapters.text import progress_bar
 from bot.mentions import Person, render_mentions
-from bot.reply import Actions, Context, Fields, File, Header, Image, Progress, Reply, Section
+from bot.reply import Actions, Fields, File, Header, Image, Note, Progress, Reply, Section
 
 
 def write_person(person: Person) -> str:
@@ -49,7 +49,7 @@ def render(reply: Reply, *, save_in: Path | None = None) -> str:
                 lines.append("  ".join(f"[{b.label}: {b.action}]" for b in buttons))
             case Image(url=url, alt=alt):
                 lines.append(f"[image: {alt}] {url}")
-            case Context(text=text):
+            case Note(text=text):
                 lines.append(text)
             case File(name=name, content=content) if block.is_text:
                 lines += [f"── {name} ──", content.rstrip("\n"), "── end of file ──"]

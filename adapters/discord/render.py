@@ -24,11 +24,11 @@ from bot.reply import (
     Ask,
     Block,
     Button,
-    Context,
     Fields,
     File,
     Header,
     Image,
+    Note,
     Progress,
     Reply,
     Section,
@@ -394,7 +394,7 @@ class _Renderer:
                 self.actions(buttons)
             case Image(url=url, alt=alt):
                 self.image(url, alt)
-            case Context(text=text):
+            case Note(text=text):
                 line = plain(text, reply).strip()
                 if not _blank(line):
                     self.footer.append(line)

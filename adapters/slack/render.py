@@ -20,11 +20,11 @@ from bot.reply import (
     Ask,
     Block,
     Button,
-    Context,
     Fields,
     File,
     Header,
     Image,
+    Note,
     Progress,
     Reply,
     Section,
@@ -236,7 +236,7 @@ class _Renderer:
                     return []
                 described = _cut_plain(plain(alt, reply).strip(), MAX_ALT) or "image"
                 return [{"type": "image", "image_url": url, "alt_text": described}]
-            case Context(text=text):
+            case Note(text=text):
                 line = mrkdwn(text, reply)
                 return [_context(line)] if line.strip() else []
             case File(name=name):

@@ -20,8 +20,7 @@ from bot.errors import BadArgument, Conflict, NotFound
 from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY
 from bot.registry import Router
-from bot.reply import Block, Fields, File, Header, Reply, Section
-from bot.reply import Context as ContextLine
+from bot.reply import Block, Fields, File, Header, Note, Reply, Section
 from commands.goals.chart import ChartPanel, render_chart
 from commands.goals.due import daily_snapshot
 from commands.goals.metrics import DESCRIPTIONS, UNITS, count
@@ -95,7 +94,7 @@ async def goals(context: Context) -> Reply:
     lines = [f"{s.goal.title}: {s.summary}" for s in found]
     blocks: list[Block] = [Header(f"Society goals ({len(found)})")]
     blocks += [s.progress() for s in found]
-    blocks.append(ContextLine("/goal show KEY for history and notes · /goal chart for a picture"))
+    blocks.append(Note("/goal show KEY for history and notes · /goal chart for a picture"))
     return Reply.private("\n".join(lines), *blocks)
 
 
@@ -364,7 +363,7 @@ async def announce_goal_milestone(
         Reply.public(
             f"{line.replace('*', '')}: {detail}",
             Section(f"{line}: {detail}"),
-            ContextLine("/goals for every goal and its pace"),
+            Note("/goals for every goal and its pace"),
         )
     )
 

@@ -10,8 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.mentions import mention
-from bot.reply import Actions, Ask, Block, Button, Header, Progress, Reply, Section
-from bot.reply import Context as ContextLine
+from bot.reply import Actions, Ask, Block, Button, Header, Note, Progress, Reply, Section
 from commands.polls.audience import describe
 from commands.polls.tally import Tally, is_closed, results_visible
 from commands.text import moment, percent, plural
@@ -106,7 +105,7 @@ def poll_card(
         blocks += _bars(poll, tally)
     else:
         blocks.append(_option_list(poll))
-    blocks.append(ContextLine(_facts(poll, tally, now, tz, chapter)))
+    blocks.append(Note(_facts(poll, tally, now, tz, chapter)))
     if closed:
         blocks.append(Section(f"Closed. See /poll results {poll.id}."))
     else:
@@ -167,7 +166,7 @@ def results_reply(
     winner = _winner_line(poll, tally, closed)
     blocks: list[Block] = [Header(title), Section(winner), *_bars(poll, tally)]
     blocks += _rounds(poll, tally)
-    blocks.append(ContextLine(_facts(poll, tally, now, tz, chapter)))
+    blocks.append(Note(_facts(poll, tally, now, tz, chapter)))
     if not closed:
-        blocks.append(ContextLine("Provisional: members may still vote or change their vote."))
+        blocks.append(Note("Provisional: members may still vote or change their vote."))
     return Reply.private(f"{title}. {winner.replace('*', '')}", *blocks)

@@ -17,8 +17,7 @@ from bot.declarations import Arg, Opt, When
 from bot.errors import BadArgument, Conflict
 from bot.permissions import Access, Owner, Role
 from bot.registry import MAX_CHOICES, Router
-from bot.reply import Block, File, Header, Reply, Section
-from bot.reply import Context as ContextLine
+from bot.reply import Block, File, Header, Note, Reply, Section
 from commands.polls import audience as audiences
 from commands.polls import ballots
 from commands.polls.cards import (
@@ -205,7 +204,7 @@ async def poll_create(
         else "No channel is bound to that audience, so it was posted nowhere; "
         f"members vote with /poll vote {poll.id}."
     )
-    return Reply.private(f"Poll {poll.id} is open. {posted}", *card.blocks, ContextLine(posted))
+    return Reply.private(f"Poll {poll.id} is open. {posted}", *card.blocks, Note(posted))
 
 
 @router.command(
@@ -292,7 +291,7 @@ async def home_polls(context: Context) -> list[Block]:
     return [
         Header("Open polls"),
         Section("\n".join(lines)),
-        ContextLine("Vote with the poll's buttons or /poll vote ID OPTION."),
+        Note("Vote with the poll's buttons or /poll vote ID OPTION."),
     ]
 
 
@@ -334,7 +333,7 @@ async def poll_list(
         f"{title}: " + "; ".join(str(p.id) for p in polls),
         Header(title),
         Section("\n".join(lines)),
-        ContextLine("See one with /poll results ID; vote with /poll vote ID OPTION."),
+        Note("See one with /poll results ID; vote with /poll vote ID OPTION."),
     )
 
 

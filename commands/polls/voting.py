@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.errors import BadArgument, UserError
-from bot.reply import Context as ContextLine
-from bot.reply import Header, Reply, Section
+from bot.reply import Header, Note, Reply, Section
 from commands.polls import audience, ballots
 from commands.polls.ballots import BallotKey
 from commands.polls.cards import buttons, option_names, vote_example
@@ -196,6 +195,6 @@ def _your_vote(poll: Poll, mine: list[int] | None) -> Reply:
         f"{line} {how}",
         Header(f"Poll {poll.id}: {poll.question}"),
         Section(listing),
-        ContextLine(f"{line} {how}"),
+        Note(f"{line} {how}"),
         buttons(poll),
     )

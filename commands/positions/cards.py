@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.mentions import mention
-from bot.reply import Block, Fields, Header, Reply, Section
-from bot.reply import Context as ContextLine
+from bot.reply import Block, Fields, Header, Note, Reply, Section
 from commands.positions.rule import Outcome, Tally, describe, fraction_text, what_is_missing
 from commands.text import moment, plural
 from storage.models import (
@@ -191,12 +190,12 @@ def position_card(
         blocks.append(parts_section(parts, "No chapter has checked it out or in yet."))
     line = tally_line(t, _outcome(position)) if t is not None else None
     if line is not None:
-        blocks.append(ContextLine(line))
+        blocks.append(Note(line))
     if status == PositionStatus.OPEN:
-        blocks.append(ContextLine(how_to_take_part(position.id)))
+        blocks.append(Note(how_to_take_part(position.id)))
     elif status == PositionStatus.DRAFT:
         blocks.append(
-            ContextLine(f"A moderator or HQ opens it to the chapters: /position open {position.id}")
+            Note(f"A moderator or HQ opens it to the chapters: /position open {position.id}")
         )
     text = f"Position {position.id}: {position.title} ({status_text(position, tz)})"
     if line is not None:
@@ -218,7 +217,7 @@ def opened_reply(position: Position, t: Tally, tz: ZoneInfo) -> Reply:
         Header(f"Position {position.id} is open to the chapters: {position.title}"),
         Section(position.statement),
         Section(how_to_take_part(position.id)),
-        ContextLine(f"Check-ins close {closes}. {threshold}"),
+        Note(f"Check-ins close {closes}. {threshold}"),
     ]
     text = (
         f"Position {position.id} is open to the chapters until {closes}: {position.title}. "
@@ -256,10 +255,10 @@ def outcome_reply(
         Section(position.statement),
         Section(line),
         parts_section(parts, "No chapter checked in."),
-        ContextLine(tally_line(t, outcome)),
+        Note(tally_line(t, outcome)),
     ]
     if outcome is Outcome.EXPIRED:
-        blocks.append(ContextLine("It may be proposed again with /position propose."))
+        blocks.append(Note("It may be proposed again with /position propose."))
     return Reply.public(
         f"Position {position.id} {outcome.value}: {position.title}. {line}", *blocks
     )

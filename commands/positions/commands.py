@@ -24,8 +24,7 @@ from bot.errors import BadArgument, Conflict
 from bot.notifier import Announcement, bound_channels
 from bot.permissions import MODERATORS, Access, Owner, Role, president_of
 from bot.registry import MAX_CHOICES, Router
-from bot.reply import Block, Header, Reply, Section
-from bot.reply import Context as ContextLine
+from bot.reply import Block, Header, Note, Reply, Section
 from commands.lookup import find_chapter, name_key
 from commands.positions import cards
 from commands.positions.checkins import Counts, check_in, check_out, checkout_of, stance_of
@@ -251,7 +250,7 @@ async def position_open(
         else f"no chapter channel is bound, so nobody was told; share /position show {position.id}"
     )
     line = f"Opened position {position.id} to the chapters until {moment(closes_at, tz)}; {told}."
-    return Reply.private(line, Section(line), ContextLine(cards.how_to_take_part(position.id)))
+    return Reply.private(line, Section(line), Note(cards.how_to_take_part(position.id)))
 
 
 @router.command(
@@ -303,7 +302,7 @@ async def position_checkout(
             f"Mind the deadline: check-ins close {moment(position.closes_at, context.tz)}, "
             "before that meeting.",
         )
-    return Reply.public(line, Section(line), *(ContextLine(n) for n in notes))
+    return Reply.public(line, Section(line), *(Note(n) for n in notes))
 
 
 def _count(value: int | None, flag: str) -> int | None:
@@ -392,9 +391,9 @@ async def position_checkin(
     else:
         t = await current_tally(context.session, position.id, rule)
         assert position.closes_at is not None
-        blocks.append(ContextLine(describe(t)))
+        blocks.append(Note(describe(t)))
         blocks.append(
-            ContextLine(
+            Note(
                 f"Check-ins close {moment(position.closes_at, context.tz)}; "
                 "a chapter may check in again until then."
             )
@@ -504,7 +503,7 @@ async def position_list(
         f"{title}: " + "; ".join(f"{p.id} {p.title} ({p.status.value})" for p in positions),
         Header(title),
         Section("\n".join(lines)),
-        ContextLine("See one with /position show ID."),
+        Note("See one with /position show ID."),
     )
 
 
@@ -593,7 +592,7 @@ async def home_positions(context: Context) -> list[Block]:
     return [
         Header(title),
         Section("\n".join(lines)),
-        ContextLine(f"{who} with {cards.checkin_usage('ID', chapter.name)}"),
+        Note(f"{who} with {cards.checkin_usage('ID', chapter.name)}"),
     ]
 
 

@@ -22,8 +22,7 @@ from sqlalchemy import select
 from bot.due import DueRun
 from bot.mentions import mention
 from bot.notifier import bound_channels, queue_direct, queue_posts
-from bot.reply import Context as ContextLine
-from bot.reply import Header, Reply, Section
+from bot.reply import Header, Note, Reply, Section
 from commands.positions import cards
 from commands.positions.deciding import active_chapters, evaluate, rule_from
 from commands.text import moment, plural
@@ -81,7 +80,7 @@ def reminder_reply(position: Position, chapter: Chapter, words: str, checked_out
         Header(f"⏳ Position {position.id} closes in {words}"),
         Section(f"{line}\n\n{position.statement}"),
         Section(step),
-        ContextLine(president),
+        Note(president),
     )
 
 

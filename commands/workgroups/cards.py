@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.mentions import mention
-from bot.reply import Actions, Block, Button, Fields, Header, Reply, Section
-from bot.reply import Context as ContextLine
+from bot.reply import Actions, Block, Button, Fields, Header, Note, Reply, Section
 from commands.text import moment, plural
 from commands.workgroups.lookup import as_typed
 from commands.workgroups.status import CLOSED, STATUS_ORDER, expires_at, shown_status
@@ -58,7 +57,7 @@ def proposed_reply(
         Section(charter_text(workgroup)),
         Section(f"Lead: {lead_text(workgroup)} · {progress}"),
         Actions((Button("Back it", f"/workgroup back {as_typed(name)}", style="primary"),)),
-        ContextLine(f"It starts at {threshold} backers; the proposal expires on {day}."),
+        Note(f"It starts at {threshold} backers; the proposal expires on {day}."),
     )
 
 
@@ -89,8 +88,8 @@ def list_reply(
         lines = by_status[shown]
         blocks.append(Section(f"*{shown.value.title()}* ({len(lines)})\n" + "\n".join(lines)))
     if more:
-        blocks.append(ContextLine(f"Showing the first {more}; narrow it with --status."))
-    blocks.append(ContextLine("See one with /workgroup info NAME."))
+        blocks.append(Note(f"Showing the first {more}; narrow it with --status."))
+    blocks.append(Note("See one with /workgroup info NAME."))
     text = ", ".join(f"{w.name} ({shown_status(w, settings, now).value})" for w in workgroups)
     return Reply.private(f"Workgroups: {text}", *blocks)
 
@@ -145,7 +144,7 @@ def info_reply(
         blocks.append(Section("*Outputs*\nNone yet."))
     if shown is WorkgroupStatus.ACTIVE:
         notes.append(f"Join with /workgroup join {as_typed(workgroup.name)}")
-    blocks += [ContextLine(note) for note in notes]
+    blocks += [Note(note) for note in notes]
     text = f"{workgroup.name}: {shown.value}, lead {lead_text(workgroup)}. {workgroup.purpose}"
     return Reply.private(text, *blocks)
 
@@ -158,7 +157,7 @@ def home_blocks(
         return [
             Header("Your workgroups"),
             Section("You are in no workgroup yet. Find one with /workgroup list."),
-            ContextLine("Or start one: /workgroup propose NAME --purpose TEXT"),
+            Note("Or start one: /workgroup propose NAME --purpose TEXT"),
         ]
     # By name within each state: the sort is stable and the rows come by name.
     ordered = sorted(
@@ -177,7 +176,7 @@ def home_blocks(
     return [
         Header("Your workgroups"),
         Section("\n".join(lines)),
-        ContextLine("See one with /workgroup info NAME; find others with /workgroup list."),
+        Note("See one with /workgroup info NAME; find others with /workgroup list."),
     ]
 
 
@@ -193,7 +192,7 @@ def activated_reply(workgroup: Workgroup, members: int) -> Reply:
         Header(f"New workgroup: {workgroup.name}"),
         Section(line),
         Section(charter_text(workgroup)),
-        ContextLine(f"Join with {join}"),
+        Note(f"Join with {join}"),
     )
 
 
@@ -205,5 +204,5 @@ def recruit_reply(workgroup: Workgroup, need: str) -> Reply:
         Header(f"📣 {workgroup.name} needs volunteers"),
         Section(f"{need}\n\n*Purpose:* {workgroup.purpose}"),
         Fields((("Lead", lead_text(workgroup)),)),
-        ContextLine(f"Join with {join}, or ask {lead_text(workgroup)}."),
+        Note(f"Join with {join}, or ask {lead_text(workgroup)}."),
     )

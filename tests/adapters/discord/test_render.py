@@ -26,11 +26,11 @@ from bot.reply import (
     Ask,
     Block,
     Button,
-    Context,
     Fields,
     File,
     Header,
     Image,
+    Note,
     Progress,
     Reply,
     Section,
@@ -97,7 +97,7 @@ def test_mentions_in_titles_field_names_and_footers_are_names() -> None:
         reply(
             Header(f"For {mention(1)}"),
             Fields(((f"By {mention(1)}", f"to {mention(1)}"),)),
-            Context(f"asked by {mention(1)} and {mention(2)}"),
+            Note(f"asked by {mention(1)} and {mention(2)}"),
         )
     )
     embed = rendered.embeds[0]
@@ -185,8 +185,8 @@ def test_images_and_context() -> None:
             Image("https://x.test/a.png", "first"),
             Image("https://x.test/b(1).png", "second [pic]"),
             Image("not a url", "bad"),
-            Context("one"),
-            Context("two"),
+            Note("one"),
+            Note("two"),
         )
     )
     embed = rendered.embeds[0]
@@ -394,7 +394,7 @@ BLOCK = st.one_of(
     st.builds(Actions, buttons=st.lists(BUTTON, max_size=40).map(tuple)),
     TOGGLES,
     st.builds(Image, url=URL, alt=TEXT),
-    st.builds(Context, text=TEXT),
+    st.builds(Note, text=TEXT),
     st.builds(File, name=TEXT, content=SHORT),
 )
 REPLY = st.builds(

@@ -28,11 +28,11 @@ from bot.reply import (
     Ask,
     Block,
     Button,
-    Context,
     Fields,
     File,
     Header,
     Image,
+    Note,
     Progress,
     Reply,
     Section,
@@ -126,7 +126,7 @@ def test_a_single_overlong_line_is_cut() -> None:
 
 
 def test_empty_and_blank_blocks_are_skipped() -> None:
-    blocks = render_blocks(reply(Section(""), Section(" \n \n"), Header("  "), Context("")))
+    blocks = render_blocks(reply(Section(""), Section(" \n \n"), Header("  "), Note("")))
     assert blocks == []
     assert "blocks" not in render_message(reply(Section("  ")))
 
@@ -269,7 +269,7 @@ def test_confirm_dialog_only_where_confirm_returns_a_prompt() -> None:
 
 
 def test_image_and_context() -> None:
-    image, context = render_blocks(reply(Image("https://x/y.png", "a" * 3000), Context("c <1>")))
+    image, context = render_blocks(reply(Image("https://x/y.png", "a" * 3000), Note("c <1>")))
     assert image == {"type": "image", "image_url": "https://x/y.png", "alt_text": image["alt_text"]}
     assert len(image["alt_text"]) == 2000
     assert context == {"type": "context", "elements": [{"type": "mrkdwn", "text": "c &lt;1&gt;"}]}
@@ -354,7 +354,7 @@ BLOCK = st.one_of(
     st.builds(Progress, label=TEXT, value=NUMBERS, target=NUMBERS, note=TEXT),
     st.builds(Actions, buttons=st.lists(BUTTON, max_size=40).map(tuple)),
     st.builds(Image, url=st.one_of(SHORT, TEXT), alt=TEXT),
-    st.builds(Context, text=TEXT),
+    st.builds(Note, text=TEXT),
     st.builds(File, name=TEXT, content=SHORT),
 )
 REPLY = st.builds(
