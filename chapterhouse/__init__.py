@@ -1,0 +1,1 @@
+"""Chapterhouse: run a volunteer professional society from inside Slack and Discord."""
