@@ -21,16 +21,20 @@ class InteractionPayloads(Messages):
         super().__init__(**world)
         self._command_ids: dict[str, int] = {}
 
-    def _find_command_id(self, name: str, guild_id: int | None) -> tuple[int, bool]:
-        """(id, registered to the guild) for a command name, inventing one if unknown."""
+    def _find_command(self, name: str, guild_id: int | None) -> tuple[int, str, bool]:
+        """(id, version, registered to the guild) for a command name, made up if unknown.
+
+        Discord sends the registered command's id and version with every invocation.
+        """
         if guild_id is not None:
             for command in self.commands.get(guild_id, []):
                 if command["name"] == name:
-                    return int(command["id"]), True
+                    return int(command["id"]), str(command["version"]), True
         for command in self.commands.get(None, []):
             if command["name"] == name:
-                return int(command["id"]), False
-        return self._command_ids.setdefault(name, self.snowflake()), False
+                return int(command["id"]), str(command["version"]), False
+        command_id = self._command_ids.setdefault(name, self.snowflake())
+        return command_id, str(command_id), False
 
     # -- interactions ----------------------------------------------------------
 
@@ -109,8 +113,8 @@ class InteractionPayloads(Messages):
         """
         if guild_id is not None and int(guild_id) != self.guild_id:
             raise ValueError(f"the fake only knows guild {self.guild_id}")
-        command_id, in_guild = self._find_command_id(name, None if dm else self.guild_id)
-        data: dict[str, Any] = {"id": str(command_id), "name": name, "type": 1}
+        command_id, version, in_guild = self._find_command(name, None if dm else self.guild_id)
+        data: dict[str, Any] = {"id": str(command_id), "name": name, "type": 1, "version": version}
         if in_guild:
             data["guild_id"] = str(self.guild_id)
         if resolved:
@@ -188,7 +192,11 @@ class InteractionPayloads(Messages):
             row = {"type": 1, "id": 1, "components": [component]}
             message = self.bot_message(channel_id, "", [row], dm_user=user_id if dm else None)
         channel_id = None if dm else int(message["channel_id"])
-        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
+        data: dict[str, Any] = {
+            "custom_id": custom_id,
+            "component_type": component_type,
+            "id": _component_id(message, custom_id),
+        }
         if component_type != 2:
             data["values"] = list(values or [])
         if resolved:
@@ -272,3 +280,13 @@ def _nest(subcommand: str | None, leaf: list[dict[str, Any]]) -> list[dict[str, 
     if len(names) == 2:
         nested = [{"type": 2, "name": names[0], "options": nested}]
     return nested
+
+
+def _component_id(message: Mapping[str, Any], custom_id: str) -> int:
+    """The numeric `id` Discord gives the component with `custom_id` in `message`
+    (sent back in the interaction's data); 0 if the message does not carry it."""
+    for row in message.get("components") or []:
+        for component in row.get("components") or []:
+            if component.get("custom_id") == custom_id:
+                return int(component.get("id") or 0)
+    return 0

@@ -203,15 +203,43 @@ def event_callback(event: Mapping[str, Any], *, team: Mapping[str, Any] = TEAM) 
     }
 
 
-def app_home_opened(user: str, *, tab: str = "home") -> dict[str, Any]:
-    """The `app_home_opened` event (before the app has published a Home view)."""
-    return {
+def app_home_opened(
+    user: str,
+    *,
+    tab: str = "home",
+    published: list[dict[str, Any]] | None = None,
+    team: Mapping[str, Any] = TEAM,
+) -> dict[str, Any]:
+    """The `app_home_opened` event; `published` is the blocks of the Home view the app
+    published for this member before, which Slack echoes back as `view` (absent on a
+    first visit)."""
+    event: dict[str, Any] = {
         "type": "app_home_opened",
         "user": user,
         "channel": f"D{user}",
         "tab": tab,
         "event_ts": f"{time.time():.6f}",
     }
+    if published is not None:
+        view_id = f"V{next(_ids):05d}"
+        event["view"] = {
+            "id": view_id,
+            "team_id": team["id"],
+            "type": "home",
+            "blocks": list(published),
+            "private_metadata": "",
+            "callback_id": "",
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(_ids):08d}",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "root_view_id": view_id,
+            "app_id": APP_ID,
+            "external_id": "",
+            "app_installed_team_id": team["id"],
+            "bot_id": BOT_ID,
+        }
+    return event
 
 
 def url_verification(challenge: str) -> dict[str, str]:
