@@ -4,7 +4,7 @@ What it measures
 ----------------
 `-n` interactions (by default 2,000) delivered as Discord delivers them — an
 `INTERACTION_CREATE` dispatch on the gateway websocket (zlib-stream, as discord.py
-asks for it) — by a fake Discord (`tests/adapters/discord/fake_discord.py`, gateway
+asks for it) — by a fake Discord (`chapterhouse/testing/discord/`, gateway
 and REST on 127.0.0.1) to two discord.py clients in this process, one after the
 other, in the same run, with `--concurrency` interactions in flight:
 
@@ -145,7 +145,7 @@ from bench.chat_load import HELP, INFO, JOIN, LIST, POLLS, PROFILE, RESULTS, STA
 from bench.common import ms, percentile
 from bot.context import Place, Request
 from bot.registry import Registry
-from tests.adapters.discord.fake_discord import (
+from chapterhouse.testing.discord import (
     BOSTON_ID,
     DEFAULT_CHANNELS,
     GENERAL_ID,

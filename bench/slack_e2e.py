@@ -115,8 +115,7 @@ from bench import chat_load
 from bench.chat_load import HELP, INFO, JOIN, LIST, POLLS, PROFILE, RESULTS, STATUS, VOTE
 from bench.common import ms, percentile
 from bot.context import Place, Request
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.adapters.slack.harness import SIGNING_SECRET, TEAM, sign
+from chapterhouse.testing.slack import SIGNING_SECRET, TEAM, FakeSlack, sign
 
 ADMIN = "U0HQADMIN"  # HQ by configuration
 BOT_TOKEN = "xoxb-bench-token"

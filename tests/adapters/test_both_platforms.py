@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from adapters.discord.sync import sync_commands
 from chapterhouse.serve import serve
+from chapterhouse.testing.discord import BOSTON_ID, GUILD_ID, FakeDiscord
+from chapterhouse.testing.slack import SIGNING_SECRET, FakeSlack
 from storage.models import Ballot, Identity, Poll
-from tests.adapters.discord.fake_discord import BOSTON_ID, GUILD_ID, FakeDiscord
 from tests.adapters.discord.harness import MEMBERS
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.adapters.slack.harness import SIGNING_SECRET, command_body, post_signed
+from tests.adapters.slack.harness import command_body, post_signed
 from tests.support import TestBot, free_port, start_bot
 
 SLACK_HQ = "U0ALICE"

@@ -14,7 +14,7 @@ import discord
 
 from adapters.discord.app import DiscordAdapter
 from bot.app import App
-from tests.adapters.discord.fake_discord import GENERAL_ID, GUILD_ID, Call, FakeDiscord
+from chapterhouse.testing.discord import GENERAL_ID, GUILD_ID, Call, FakeDiscord
 from tests.support import TestBot
 
 BEA = 1_300_000_000_000_001_002

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.adapters.discord.fake_discord import ANNOUNCEMENTS_ID, BOSTON_ID, EPHEMERAL
+from chapterhouse.testing.discord import ANNOUNCEMENTS_ID, BOSTON_ID, EPHEMERAL
 from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from chapterhouse.testing.discord import BOSTON_ID, EPHEMERAL, GENERAL_ID
 from storage.models import Ballot, ChannelBinding, Delivery, Poll
-from tests.adapters.discord.fake_discord import BOSTON_ID, EPHEMERAL, GENERAL_ID
 from tests.adapters.discord.harness import BEA, CARL, DORA, DiscordHarness, components, custom_id
 
 

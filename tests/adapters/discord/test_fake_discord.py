@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from tests.adapters.discord.fake_discord import (
+from chapterhouse.testing.discord import (
     APPLICATION_ID,
     BOT_ID,
     GENERAL_ID,

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bot.reply import Reply
-from tests.adapters.discord.fake_discord import (
+from chapterhouse.testing.discord import (
     BOSTON_ID,
     EPHEMERAL,
     GENERAL_ID,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.adapters.discord.fake_discord import BOSTON_ID, EPHEMERAL
+from chapterhouse.testing.discord import BOSTON_ID, EPHEMERAL
 from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

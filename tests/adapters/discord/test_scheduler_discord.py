@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.scheduler import run_due
-from tests.adapters.discord.fake_discord import BOSTON_ID
+from chapterhouse.testing.discord import BOSTON_ID
 from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
 from tests.support import START
 

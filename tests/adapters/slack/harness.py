@@ -7,32 +7,22 @@ read where Slack would receive them: the fake's `response_url`s and Web API call
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
-import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
 
 from adapters.http import SLACK_PATH, build_web_app
 from adapters.slack.app import SlackAdapter
-from tests.adapters.slack.fake_slack import Call, FakeSlack
+from chapterhouse.testing.slack import SIGNING_SECRET, Call, FakeSlack, payloads, signed_headers
 from tests.support import TestBot, start_bot
 
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-TEAM = {"id": "T0SOCIETY", "domain": "society"}
 _ids = itertools.count(1)
-
-
-def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
-    base = f"v0:{timestamp}:{body}".encode()
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+"""Response-url tokens, unique across the run."""
 
 
 @dataclass
@@ -51,24 +41,16 @@ def command_body(
     user_name: str | None = None,
 ) -> tuple[str, str]:
     """A slash command as Slack posts it (form-encoded); returns (body, token)."""
-    command, _, rest = text.partition(" ")
     token = f"cmd{next(_ids)}"
-    fields = {
-        "token": "legacy-verification-token",
-        "team_id": TEAM["id"],
-        "team_domain": TEAM["domain"],
-        "channel_id": channel,
-        "channel_name": channel_name,
-        "user_id": user,
-        "user_name": user_name or user.lower(),
-        "command": command,
-        "text": rest,
-        "api_app_id": "A0CHAPTERHOUSE",
-        "is_enterprise_install": "false",
-        "response_url": fake.response_url(token),
-        "trigger_id": f"{next(_ids)}.1.trigger{token}",
-    }
-    return urlencode(fields), token
+    fields = payloads.slash_command(
+        user,
+        text,
+        response_url=fake.response_url(token),
+        channel=channel,
+        channel_name=channel_name,
+        user_name=user_name,
+    )
+    return payloads.form_body(fields), token
 
 
 async def post_signed(
@@ -82,11 +64,8 @@ async def post_signed(
     headers: Mapping[str, str] | None = None,
 ) -> Posted:
     """POST to the app's events endpoint, signed as Slack signs it."""
-    stamp = int(time.time()) if timestamp is None else timestamp
     sent = {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": str(stamp),
-        "X-Slack-Signature": sign(body, stamp, secret),
+        **signed_headers(body, content_type=content_type, timestamp=timestamp, secret=secret),
         **(headers or {}),
     }
     async with http.post(url + SLACK_PATH, data=body, headers=sent) as response:
@@ -141,41 +120,15 @@ class SlackHarness:
     ) -> tuple[str, str]:
         """A `block_actions` payload for a click on a rendered button."""
         token = f"act{next(_ids)}"
-        payload = {
-            "type": "block_actions",
-            "user": {
-                "id": user,
-                "username": user.lower(),
-                "name": user.lower(),
-                "team_id": TEAM["id"],
-            },
-            "api_app_id": "A0CHAPTERHOUSE",
-            "token": "legacy-verification-token",
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "trigger_id": f"{next(_ids)}.1.trigger{token}",
-            "team": TEAM,
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "channel": {"id": channel, "name": channel_name},
-            "message": {"type": "message", "ts": message_ts, "text": "poll"},
-            "response_url": self.fake.response_url(token),
-            "actions": [
-                {
-                    "action_id": button["action_id"],
-                    "block_id": button.get("block_id", "b1"),
-                    "text": button["text"],
-                    "value": button["value"],
-                    "type": "button",
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
-        return urlencode({"payload": json.dumps(payload)}), token
+        payload = payloads.block_actions(
+            user,
+            button,
+            channel=channel,
+            message_ts=message_ts,
+            channel_name=channel_name,
+            response_url=self.fake.response_url(token),
+        )
+        return payloads.interaction_body(payload), token
 
     async def click(self, user: str, button: Mapping[str, Any], **where: Any) -> Call:
         body, token = self.click_body(user, button, **where)
@@ -185,72 +138,13 @@ class SlackHarness:
 
     def submission_body(self, user: str, view: Mapping[str, Any], values: Mapping[str, Any]) -> str:
         """A `view_submission` payload for a modal the app opened, with `state.values`."""
-        payload = {
-            "type": "view_submission",
-            "team": TEAM,
-            "user": {
-                "id": user,
-                "username": user.lower(),
-                "name": user.lower(),
-                "team_id": TEAM["id"],
-            },
-            "api_app_id": "A0CHAPTERHOUSE",
-            "token": "legacy-verification-token",
-            "trigger_id": f"{next(_ids)}.1.trigger",
-            "view": {
-                "id": f"V{next(_ids):05d}",
-                "team_id": TEAM["id"],
-                "type": "modal",
-                "blocks": view.get("blocks", []),
-                "private_metadata": view.get("private_metadata", ""),
-                "callback_id": view["callback_id"],
-                "state": {"values": values},
-                "hash": "156772938.1827394",
-                "title": view.get("title"),
-                "clear_on_close": False,
-                "notify_on_close": False,
-                "close": view.get("close"),
-                "submit": view.get("submit"),
-                "previous_view_id": None,
-                "root_view_id": None,
-                "app_id": "A0CHAPTERHOUSE",
-                "external_id": "",
-                "app_installed_team_id": TEAM["id"],
-                "bot_id": "B0BOT",
-            },
-            "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
-        }
-        return urlencode({"payload": json.dumps(payload)})
+        return payloads.interaction_body(payloads.view_submission(user, view, values))
 
     async def submit(self, user: str, view: Mapping[str, Any], values: Mapping[str, Any]) -> Posted:
         return await self.post(self.submission_body(user, view, values))
 
     async def home_opened(self, user: str) -> Posted:
-        event = {
-            "token": "legacy-verification-token",
-            "team_id": TEAM["id"],
-            "api_app_id": "A0CHAPTERHOUSE",
-            "event": {
-                "type": "app_home_opened",
-                "user": user,
-                "channel": f"D{user}",
-                "tab": "home",
-                "event_ts": f"{time.time():.6f}",
-            },
-            "type": "event_callback",
-            "event_id": f"Ev{next(_ids):08d}",
-            "event_time": int(time.time()),
-            "authorizations": [
-                {
-                    "team_id": TEAM["id"],
-                    "user_id": "U0BOT",
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-        }
+        event = payloads.event_callback(payloads.app_home_opened(user))
         return await self.post(json.dumps(event), content_type="application/json")
 
     # -- reading what Slack received ------------------------------------------

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.reply import Reply
+from chapterhouse.testing.slack import Call
 from tests.adapters.pictures import NAME, chart, picture, with_pictures
-from tests.adapters.slack.fake_slack import Call
 from tests.adapters.slack.harness import SlackHarness, start_slack
 
 BEA = "U0BEA"

@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from chapterhouse.serve import serve
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.adapters.slack.harness import SIGNING_SECRET, command_body, post_signed
+from chapterhouse.testing.slack import SIGNING_SECRET, FakeSlack
+from tests.adapters.slack.harness import command_body, post_signed
 from tests.support import SETTINGS_VARIABLES, TemplateDatabases, demo_database, free_port, start_bot
 
 

@@ -172,7 +172,7 @@ class FakeSlack:
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             raw = params.get("files")
-            files = json.loads(raw) if isinstance(raw, str) else raw
+            files = json.loads(raw) if isinstance(raw, str) else raw or []
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": False, "error": "unknown_method"}
 
