@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.mentions import mention
 from bot.reply import Block, Fields, Header, Note, Reply, Section
+from commands.positions.listing import Listed
 from commands.positions.rule import Outcome, Tally, describe, fraction_text, what_is_missing
 from commands.text import moment, plural
 from storage.models import (
@@ -270,3 +271,37 @@ def withdrawn_reply(position: Position) -> Reply:
         "chapters need no longer check it in."
     )
     return Reply.public(line, Section(line))
+
+
+def list_reply(listed: Listed, status: str | None, tz: ZoneInfo) -> Reply:
+    """`/position list`: one line per position; open ones say who has them in hand.
+
+    `status` is the filter as typed (None for the default of open and draft).
+    """
+    positions = listed.positions
+    if not positions:
+        none = {None: "No open or draft positions.", "all": "No positions yet."}.get(
+            status, f"No {status} positions."
+        )
+        return Reply.private(f"{none} Anyone may propose one with /position propose.")
+    lines = []
+    for position in positions:
+        state = position.status.value
+        if position.status == PositionStatus.OPEN and position.closes_at is not None:
+            state = f"open until {moment(position.closes_at, tz)}"
+            out = listed.checked_out.get(position.id)
+            state += " · checked out by " + (", ".join(out) if out else "no chapter yet")
+            if position.id in listed.checked_in:
+                state += " · checked in: " + ", ".join(listed.checked_in[position.id])
+        elif position.decided_at is not None:
+            state = f"{state} {moment(position.decided_at, tz)}"
+        lines.append(f"*{position.id}* {position.title} — {state}")
+    title = {None: "Open and draft positions", "all": "Positions"}.get(
+        status, f"{str(status).title()} positions"
+    )
+    return Reply.private(
+        f"{title}: " + "; ".join(f"{p.id} {p.title} ({p.status.value})" for p in positions),
+        Header(title),
+        Section("\n".join(lines)),
+        Note("See one with /position show ID."),
+    )

@@ -30,7 +30,6 @@ from commands.positions import cards
 from commands.positions.checkins import Counts, check_in, check_out, checkout_of, stance_of
 from commands.positions.deciding import (
     OUTCOMES,
-    active_chapters,
     current_tally,
     evaluate,
     recorded_tally,
@@ -38,9 +37,11 @@ from commands.positions.deciding import (
     rule_of,
     rule_payload,
     settle,
+    settle_open,
     tally_of,
 )
 from commands.positions.due import decide_positions, remind_chapters
+from commands.positions.listing import listing
 from commands.positions.lookup import LIVE, find_position, position_proposer
 from commands.positions.rule import Outcome, Stance, Tally, describe
 from commands.text import moment, plural
@@ -432,79 +433,9 @@ async def position_list(
     ] = None,
 ) -> Reply:
     """List positions, newest first, and which chapters have each open one checked out."""
-    wanted = _statuses(status)
-    rule = rule_from(context.settings)
-    session = context.session
-    # Decide what is due first, locking in the order `decide_due` does, so the two
-    # never wait on each other's locks.
-    due = list(
-        await session.scalars(
-            select(Position)
-            .where(Position.status == PositionStatus.OPEN)
-            .order_by(Position.closes_at, Position.id)
-            .limit(200)
-        )
-    )
-    if due:
-        active = await active_chapters(session)
-        for position in due:
-            await settle(context.uow, position, rule, active)
-    positions = list(
-        await session.scalars(
-            select(Position)
-            .where(Position.status.in_(wanted))
-            .order_by(Position.id.desc())
-            .limit(LIST_LIMIT)
-        )
-    )
-    if not positions:
-        none = {None: "No open or draft positions.", "all": "No positions yet."}.get(
-            status, f"No {status} positions."
-        )
-        return Reply.private(f"{none} Anyone may propose one with /position propose.")
-    open_ids = [p.id for p in positions if p.status == PositionStatus.OPEN]
-    out: dict[int, list[str]] = {}
-    ins: dict[int, list[str]] = {}
-    if open_ids:
-        for position_id, name, meeting_on in await session.execute(
-            select(PositionCheckout.position_id, Chapter.name, PositionCheckout.meeting_on)
-            .join(Chapter, Chapter.id == PositionCheckout.chapter_id)
-            .where(PositionCheckout.position_id.in_(open_ids))
-            .order_by(Chapter.name_key)
-        ):
-            out.setdefault(position_id, []).append(
-                f"{name} ({meeting_on.isoformat()})" if meeting_on else name
-            )
-        for position_id, name, said in await session.execute(
-            select(PositionStance.position_id, Chapter.name, PositionStance.stance)
-            .join(Chapter, Chapter.id == PositionStance.chapter_id)
-            .where(PositionStance.position_id.in_(open_ids))
-            .order_by(Chapter.name_key)
-        ):
-            ins.setdefault(position_id, []).append(f"{name} ({said})")
-    tz = context.tz
-    lines = []
-    for position in positions:
-        state = position.status.value
-        if position.status == PositionStatus.OPEN and position.closes_at is not None:
-            state = f"open until {moment(position.closes_at, tz)}"
-            state += " · checked out by " + (
-                ", ".join(out[position.id]) if position.id in out else "no chapter yet"
-            )
-            if position.id in ins:
-                state += " · checked in: " + ", ".join(ins[position.id])
-        elif position.decided_at is not None:
-            state = f"{state} {moment(position.decided_at, tz)}"
-        lines.append(f"*{position.id}* {position.title} — {state}")
-    title = {None: "Open and draft positions", "all": "Positions"}.get(
-        status, f"{str(status).title()} positions"
-    )
-    return Reply.private(
-        f"{title}: " + "; ".join(f"{p.id} {p.title} ({p.status.value})" for p in positions),
-        Header(title),
-        Section("\n".join(lines)),
-        Note("See one with /position show ID."),
-    )
+    await settle_open(context.uow, rule_from(context.settings))
+    listed = await listing(context.session, _statuses(status), LIST_LIMIT)
+    return cards.list_reply(listed, status, context.tz)
 
 
 @router.command(

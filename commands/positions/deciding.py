@@ -152,6 +152,26 @@ async def settle(
     return await evaluate(uow, position, rule, active)
 
 
+async def settle_open(uow: UnitOfWork, rule: Rule) -> None:
+    """Decide the open positions that are due before a listing shows them.
+
+    Locks in the order `decide_due` does (deadline, then id), so the two never wait
+    on each other's locks.
+    """
+    due = list(
+        await uow.session.scalars(
+            select(Position)
+            .where(Position.status == PositionStatus.OPEN)
+            .order_by(Position.closes_at, Position.id)
+            .limit(BATCH)
+        )
+    )
+    if due:
+        active = await active_chapters(uow.session)
+        for position in due:
+            await settle(uow, position, rule, active)
+
+
 async def decide_due(
     sessions: async_sessionmaker[AsyncSession], now: datetime, rule: Rule | None = None
 ) -> list[int]:
