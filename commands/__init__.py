@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.registry import Registry
 from commands import audit, chapters, digest, help, members, polls, roles, stats, workgroups
 from commands.announce import router as announce_router
+from commands.charters.commands import router as charters_router
 from commands.deliveries import router as deliveries_router
 from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
@@ -18,6 +19,7 @@ ROUTERS = (
     chapters.router,
     polls.router,
     workgroups.router,
+    charters_router,
     positions.router,
     goals_router,
     digest.router,
