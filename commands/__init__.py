@@ -10,6 +10,7 @@ from commands.deliveries import router as deliveries_router
 from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
+from commands.updates.commands import router as updates_router
 
 ROUTERS = (
     help.router,
@@ -20,6 +21,7 @@ ROUTERS = (
     polls.router,
     workgroups.router,
     charters_router,
+    updates_router,
     positions.router,
     goals_router,
     digest.router,

@@ -5,6 +5,7 @@ drafts and prompts do not branch on the kind everywhere."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from storage.models import Chapter, Workgroup
@@ -21,6 +22,8 @@ class Group:
     leader_id: int | None
     """The workgroup's lead or the chapter's president; None for the society (HQ)."""
     timezone: str | None = None
+    since: date | None = None
+    """When it became active: no update is owed for periods that ended before."""
 
     @property
     def key(self) -> str:
@@ -37,11 +40,13 @@ class Group:
 
 
 def of_workgroup(workgroup: Workgroup) -> Group:
-    return Group("workgroup", workgroup.id, workgroup.name, workgroup.lead_id)
+    since = workgroup.activated_at.date() if workgroup.activated_at else None
+    return Group("workgroup", workgroup.id, workgroup.name, workgroup.lead_id, None, since)
 
 
 def of_chapter(chapter: Chapter) -> Group:
-    return Group("chapter", chapter.id, chapter.name, chapter.president_id, chapter.timezone)
+    since = chapter.activated_at.date() if chapter.activated_at else None
+    return Group("chapter", chapter.id, chapter.name, chapter.president_id, chapter.timezone, since)
 
 
 SOCIETY = Group("society", None, "the society", None)
