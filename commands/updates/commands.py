@@ -29,6 +29,7 @@ from commands.charters.lookup import find_group, group_by_key, group_leaders
 from commands.text import plural
 from commands.updates import cards
 from commands.updates.draft import draft
+from commands.updates.due import prompt_updates
 from commands.updates.fields import MAX_REASON, clean_field
 from commands.updates.periods import CADENCES, CadenceName, Period, period_of, previous
 from commands.updates.status import (
@@ -326,5 +327,7 @@ async def update_show(context: Context, id_: Annotated[int, Arg("the update's nu
     card = cards.update_card(update, found)
     return Reply.private(card.text, *card.blocks)
 
+
+router.due("updates.prompt")(prompt_updates)
 
 __all__ = ["CADENCES", "SOCIETY", "router"]
