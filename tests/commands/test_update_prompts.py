@@ -90,7 +90,7 @@ async def test_a_lead_who_is_away_is_not_prompted(demo: TestBot) -> None:
 async def test_two_scheduler_instances_prompt_each_lead_once(demo: TestBot) -> None:
     async with restarted(demo) as other:
         demo.clock.set(DUE)
-        first, second = await asyncio.gather(run_due(demo.app, DUE), run_due(other.app, DUE))
+        await asyncio.gather(run_due(demo.app, DUE), run_due(other.app, DUE))
         await demo.app.notifier.flush()
         await other.app.notifier.flush()
         await asyncio.gather(run_due(demo.app, DUE), run_due(other.app, DUE))
