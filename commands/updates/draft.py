@@ -1,46 +1,44 @@
 """The first draft of an update, written from what the society already recorded.
 
-For a group and a period, `draft` fills the three fields from the records:
+For a group and a period, the draft fills the three fields from the records:
 **asked** — what members or HQ asked of the group (positions awaiting its stance,
 polls put to it, the goals it influences); **got** — what it delivered (meetings
 held with attendance, stances checked in, polls closed, outputs added, members
 joined, goal movement); **next** — where it goes next (work planned, stances still
-owed, metrics behind pace). It only reads: a handful of indexed queries per group,
-so a month's drafts for every group come quickly (bench/updates.py).
+owed, metrics behind pace).
+
+`draft_from` is a pure function of `Records`, which `records.gather` reads for any
+number of groups in a fixed handful of queries: one lead's form and the
+scheduler's 250 prompts in a tick run the same code (bench/updates.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commands.charters.group import Group
-from commands.charters.standing import MetricStanding, metrics_of, standings
+from commands.charters.standing import MetricStanding
 from commands.goals.pace import number
 from commands.goals.progress import standings as goal_standings
 from commands.updates.fields import clip
 from commands.updates.periods import Period
+from commands.updates.records import Records, bounds, gather, goal_over, load_goals, metric_value
 from storage.models import (
     Chapter,
-    Goal,
-    GoalSnapshot,
     Meeting,
     Member,
     MetricKind,
     OutputStatus,
     Poll,
     Position,
-    PositionCheckin,
-    PositionStance,
     PositionStatus,
     StatusUpdate,
-    WorkgroupMember,
-    WorkgroupOutput,
 )
 
 SHOWN = 4
@@ -53,18 +51,11 @@ class Draft:
     got: str
     next: str
     metrics: dict[str, float] = field(default_factory=dict)
-    """Owned metrics set by hand, with their values now: the form offers them."""
+    """Owned metrics set by hand, with their values at the period's end."""
 
     @property
     def empty(self) -> bool:
         return not (self.asked or self.got or self.next)
-
-
-def bounds(period: Period, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The period as UTC instants: from its first local midnight to the one after it."""
-    start = datetime.combine(period.start, time(0), zone)
-    end = datetime.combine(period.end, time(0), zone)
-    return start, end
 
 
 def _listed(items: Sequence[str]) -> str:
@@ -77,31 +68,35 @@ def _lines(lines: Sequence[str]) -> str:
     return clip("\n".join(f"• {line}" for line in lines if line))
 
 
-async def _goal_movement(
-    session: AsyncSession, goal_ids: Sequence[int], start: date, end: date
-) -> list[str]:
-    """`5,000 members: 1,380 → 1,412` for goals whose recorded value moved in the period."""
-    if not goal_ids:
-        return []
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _moved(records: Records, goal_ids: Sequence[int], period: Period) -> list[str]:
     lines = []
-    for goal in await session.scalars(select(Goal).where(Goal.id.in_(goal_ids)).order_by(Goal.key)):
-        before = await session.scalar(
-            select(GoalSnapshot.value)
-            .where(GoalSnapshot.goal_id == goal.id, GoalSnapshot.day <= start)
-            .order_by(GoalSnapshot.day.desc())
-            .limit(1)
-        )
-        after = await session.scalar(
-            select(GoalSnapshot.value)
-            .where(GoalSnapshot.goal_id == goal.id, GoalSnapshot.day < end)
-            .order_by(GoalSnapshot.day.desc())
-            .limit(1)
-        )
-        if before is None:
-            before = goal.baseline_value
-        if after is not None and after != before:
-            lines.append(f"{goal.title}: {number(before)} → {number(after)}")
+    for goal_id in goal_ids:
+        over = goal_over(records, goal_id, period)
+        if over is not None and over[0] != over[1]:
+            lines.append(f"{over[2].goal.title}: {number(over[0])} → {number(over[1])}")
     return lines
+
+
+def _charter(
+    records: Records, group: Group, period: Period
+) -> tuple[list[MetricStanding], list[str]]:
+    """The group's metrics at the period's end, and its influenced goals' movement."""
+    last_day = period.end - timedelta(days=1)
+    shown: list[MetricStanding] = []
+    goal_ids: list[int] = []
+    for metric in records.metrics.get(group.key, []):
+        if metric.kind is MetricKind.INFLUENCED and metric.goal_id is not None:
+            over = goal_over(records, metric.goal_id, period)
+            if over is not None:
+                goal_ids.append(metric.goal_id)
+                shown.append(MetricStanding(metric, over[1], last_day, over[2]))
+        elif metric.kind is MetricKind.OWNED:
+            shown.append(MetricStanding(metric, metric_value(records, metric, last_day), last_day))
+    return shown, _moved(records, goal_ids, period)
 
 
 def _behind(shown: Sequence[MetricStanding]) -> list[str]:
@@ -113,16 +108,6 @@ def _behind(shown: Sequence[MetricStanding]) -> list[str]:
     return lines
 
 
-async def _charter(
-    session: AsyncSession, group: Group, period: Period
-) -> tuple[list[MetricStanding], list[int]]:
-    rows = await metrics_of(session, group.key)
-    today = period.end - timedelta(days=1)
-    shown = await standings(session, rows, today)
-    goals = [m.goal_id for m in rows if m.kind is MetricKind.INFLUENCED and m.goal_id]
-    return shown, goals
-
-
 def _manual(shown: Sequence[MetricStanding]) -> dict[str, float]:
     return {
         s.metric.name: s.value
@@ -131,51 +116,29 @@ def _manual(shown: Sequence[MetricStanding]) -> dict[str, float]:
     }
 
 
-async def draft_chapter(
-    session: AsyncSession, group: Group, period: Period, zone: ZoneInfo
-) -> Draft:
+def draft_chapter(records: Records, group: Group, period: Period, zone: ZoneInfo) -> Draft:
     assert group.id is not None
     chapter_id = group.id
     start, end = bounds(period, zone)
     asked: list[str] = []
     got: list[str] = []
     ahead: list[str] = []
-
-    stance = select(PositionStance.position_id).where(PositionStance.chapter_id == chapter_id)
-    owed = list(
-        await session.scalars(
-            select(Position)
-            .where(
-                Position.status == PositionStatus.OPEN,
-                Position.opened_at < end,
-                Position.id.not_in(stance),
-            )
-            .order_by(Position.closes_at, Position.id)
-        )
-    )
+    owed = [
+        p
+        for p in records.open_positions
+        if p.opened_at is not None
+        and p.opened_at < end
+        and (p.id, chapter_id) not in records.stances
+    ]
     if owed:
         asked.append("Our stance on " + _listed([f"“{p.title}” (#{p.id})" for p in owed]))
-    polls = list(
-        await session.scalars(
-            select(Poll)
-            .where(Poll.chapter_id == chapter_id, Poll.created_at >= start, Poll.created_at < end)
-            .order_by(Poll.created_at)
-        )
-    )
-    if polls:
-        asked.append("Polls put to members: " + _listed([f"“{p.question}”" for p in polls]))
-
-    meetings = list(
-        await session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.chapter_id == chapter_id,
-                Meeting.held_on >= period.start,
-                Meeting.held_on < period.end,
-            )
-            .order_by(Meeting.held_on)
-        )
-    )
+    polls = records.polls.get(chapter_id, [])
+    put = [p for p in polls if start <= p.created_at < end]
+    if put:
+        asked.append("Polls put to members: " + _listed([f"“{p.question}”" for p in put]))
+    meetings = [
+        m for m in records.meetings.get(chapter_id, []) if period.start <= m.held_on < period.end
+    ]
     if meetings:
         people = sum(m.attendance or 0 for m in meetings)
         described = [
@@ -183,77 +146,41 @@ async def draft_chapter(
             + (f" ({m.attendance})" if m.attendance is not None else "")
             for m in meetings
         ]
-        count = f"{len(meetings)} meeting{'s' * (len(meetings) != 1)}"
-        got.append(f"{count}, {people} attended: " + _listed(described))
-    checkins = (
-        await session.execute(
-            select(Position.title, PositionCheckin.stance)
-            .join(Position, Position.id == PositionCheckin.position_id)
-            .where(
-                PositionCheckin.chapter_id == chapter_id,
-                PositionCheckin.at >= start,
-                PositionCheckin.at < end,
-            )
-            .order_by(PositionCheckin.at)
-        )
-    ).all()
+        got.append(f"{_plural(len(meetings), 'meeting')}, {people} attended: " + _listed(described))
+    checkins = [c for c in records.checkins.get(chapter_id, []) if start <= c.at < end]
     if checkins:
-        got.append("Stances: " + _listed([f"{s} on “{t}”" for t, s in checkins]))
-    closed = list(
-        await session.scalars(
-            select(Poll.question).where(
-                Poll.chapter_id == chapter_id, Poll.closed_at >= start, Poll.closed_at < end
-            )
-        )
-    )
+        got.append("Stances: " + _listed([f"{c.stance} on “{c.title}”" for c in checkins]))
+    closed = [p.question for p in polls if p.closed_at is not None and start <= p.closed_at < end]
     if closed:
         got.append("Polls decided: " + _listed([f"“{q}”" for q in closed]))
-    joined = await session.scalar(
-        select(func.count()).where(
-            Member.chapter_id == chapter_id, Member.joined_at >= start, Member.joined_at < end
-        )
-    )
+    joined = sum(1 for at in records.chapter_joins.get(chapter_id, []) if start <= at < end)
     if joined:
-        got.append(f"{joined} new member{'s' * (joined != 1)}")
-
-    shown, goals = await _charter(session, group, period)
-    got += await _goal_movement(session, goals, period.start, period.end)
+        got.append(f"{_plural(joined, 'new member')}")
+    shown, moved = _charter(records, group, period)
+    got += moved
     later = [p for p in owed if p.closes_at is not None]
     if later:
         ahead.append(
-            "Check in on "
-            + _listed([f"“{p.title}” by {p.closes_at:%d %b}" for p in later if p.closes_at])
+            "Check in on " + _listed([f"“{p.title}” by {p.closes_at:%d %b}" for p in later])
         )
     ahead += _behind(shown)
     return Draft(_lines(asked), _lines(got), _lines(ahead), _manual(shown))
 
 
-async def draft_workgroup(
-    session: AsyncSession, group: Group, period: Period, zone: ZoneInfo
-) -> Draft:
+def draft_workgroup(records: Records, group: Group, period: Period, zone: ZoneInfo) -> Draft:
     assert group.id is not None
-    workgroup_id = group.id
     start, end = bounds(period, zone)
     asked: list[str] = []
     got: list[str] = []
     ahead: list[str] = []
-    shown, goals = await _charter(session, group, period)
-    for standing in shown:
-        if standing.goal is not None:
-            asked.append(f"Move {standing.goal.brief}")
-    outputs = list(
-        await session.scalars(
-            select(WorkgroupOutput)
-            .where(
-                WorkgroupOutput.workgroup_id == workgroup_id,
-                WorkgroupOutput.updated_at >= start,
-                WorkgroupOutput.updated_at < end,
-            )
-            .order_by(WorkgroupOutput.updated_at)
-        )
+    shown, moved = _charter(records, group, period)
+    asked += [f"Move {s.goal.brief}" for s in shown if s.goal is not None]
+    outputs = records.outputs.get(group.id, [])
+    touched = sorted(
+        (o for o in outputs if start <= o.updated_at < end), key=lambda o: o.updated_at
     )
-    published = [o for o in outputs if o.status is OutputStatus.PUBLISHED]
-    moving = [o for o in outputs if o.status is not OutputStatus.PUBLISHED]
+    published = [o for o in touched if o.status is OutputStatus.PUBLISHED]
+    moving = [o for o in touched if o.status is not OutputStatus.PUBLISHED]
     if published:
         got.append("Published " + _listed([f"“{o.title}”" for o in published]))
     if moving:
@@ -261,30 +188,22 @@ async def draft_workgroup(
             "Under way: "
             + _listed([f"“{o.title}” ({o.status.value.replace('-', ' ')})" for o in moving])
         )
-    joined = await session.scalar(
-        select(func.count()).where(
-            WorkgroupMember.workgroup_id == workgroup_id,
-            WorkgroupMember.joined_at >= start,
-            WorkgroupMember.joined_at < end,
-        )
-    )
+    joined = sum(1 for at in records.workgroup_joins.get(group.id, []) if start <= at < end)
     if joined:
-        got.append(f"{joined} new member{'s' * (joined != 1)}")
-    got += await _goal_movement(session, goals, period.start, period.end)
-    planned = list(
-        await session.scalars(
-            select(WorkgroupOutput.title)
-            .where(
-                WorkgroupOutput.workgroup_id == workgroup_id,
-                WorkgroupOutput.status != OutputStatus.PUBLISHED,
-            )
-            .order_by(WorkgroupOutput.created_at)
-        )
-    )
+        got.append(_plural(joined, "new member"))
+    got += moved
+    planned = [o.title for o in outputs if o.status is not OutputStatus.PUBLISHED]
     if planned:
         ahead.append("Finish " + _listed([f"“{t}”" for t in planned]))
     ahead += _behind(shown)
     return Draft(_lines(asked), _lines(got), _lines(ahead), _manual(shown))
+
+
+def draft_from(records: Records, group: Group, period: Period, zone: ZoneInfo) -> Draft:
+    """A workgroup's or chapter's draft from records already gathered (pure)."""
+    if group.kind == "chapter":
+        return draft_chapter(records, group, period, zone)
+    return draft_workgroup(records, group, period, zone)
 
 
 async def draft_society(
@@ -333,7 +252,9 @@ async def draft_society(
     )
     if joined:
         got.append(f"{joined} new members")
-    got += await _goal_movement(session, [s.goal.id for s in goals], period.start, period.end)
+    records = Records()
+    await load_goals(session, records, [s.goal.id for s in goals], period.start, period.end)
+    got += _moved(records, [s.goal.id for s in goals], period)
     updates = list(
         await session.scalars(
             select(StatusUpdate)
@@ -369,8 +290,26 @@ async def draft(
     cadence_per_year: int = 8,
 ) -> Draft:
     """The draft for one group and period (a pure read; nothing is written)."""
-    if group.kind == "chapter":
-        return await draft_chapter(session, group, period, zone)
-    if group.kind == "workgroup":
-        return await draft_workgroup(session, group, period, zone)
-    return await draft_society(session, period, zone, cadence_per_year)
+    if group.kind == "society":
+        return await draft_society(session, period, zone, cadence_per_year)
+    records = await gather(session, [group.key], [(period, zone)])
+    return draft_from(records, group, period, zone)
+
+
+async def drafts(
+    session: AsyncSession, wanted: Sequence[tuple[Group, Period, ZoneInfo]]
+) -> list[Draft]:
+    """Drafts for many groups, their records read once for all of them."""
+    groups = [(g, p, z) for g, p, z in wanted if g.kind != "society"]
+    records = (
+        await gather(session, [g.key for g, _, _ in groups], [(p, z) for _, p, z in groups])
+        if groups
+        else Records()
+    )
+    result = []
+    for group, period, zone in wanted:
+        if group.kind == "society":
+            result.append(await draft_society(session, period, zone, 8))
+        else:
+            result.append(draft_from(records, group, period, zone))
+    return result

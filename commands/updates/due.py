@@ -24,11 +24,12 @@ from bot.notifier import queue_direct
 from bot.reply import Actions, Button, Reply, Section
 from commands.charters.group import SOCIETY, Group
 from commands.updates import cards
-from commands.updates.draft import draft
+from commands.updates.draft import drafts
 from commands.updates.periods import REMIND_AFTER, Period, last_due
 from commands.updates.status import away_until, cadences, owing_groups
 from storage.models import (
     Chapter,
+    DueClaim,
     GrantedRole,
     Member,
     RoleGrant,
@@ -62,20 +63,16 @@ def prompt_reply(group: Group, period: Period, body: Reply, reminder: bool) -> R
     return Reply.private(f"{first} {body.text}", Section(first), *body.blocks, Actions((button,)))
 
 
-async def _recipients(run: DueRun, group: Group) -> list[Member]:
-    if group.kind == "society":
-        return list(
-            await run.session.scalars(
-                select(Member)
-                .join(RoleGrant, RoleGrant.member_id == Member.id)
-                .where(RoleGrant.role == GrantedRole.HQ)
-                .order_by(Member.id)
-            )
+async def _hq(run: DueRun) -> list[Member]:
+    """Who writes the society's report: every member holding the HQ role."""
+    return list(
+        await run.session.scalars(
+            select(Member)
+            .join(RoleGrant, RoleGrant.member_id == Member.id)
+            .where(RoleGrant.role == GrantedRole.HQ)
+            .order_by(Member.id)
         )
-    if group.leader_id is None:
-        return []
-    leader = await run.session.get(Member, group.leader_id)
-    return [leader] if leader is not None else []
+    )
 
 
 async def prompt_updates(run: DueRun) -> None:
@@ -129,7 +126,7 @@ async def prompt_updates(run: DueRun) -> None:
         for group, period, *_ in plan
     }
     taken = await run.claimed([k for pair in keys.values() for k in pair])
-    sent = 0
+    todo: list[tuple[Group, Period, ZoneInfo, str, bool]] = []
     for group, period, zone, late in plan:
         if (group.key, period.label) in answered:
             continue
@@ -137,24 +134,25 @@ async def prompt_updates(run: DueRun) -> None:
         if late:
             if prompt_key not in taken or remind_key in taken:
                 continue
-            key, reminder = remind_key, True
-        else:
-            if prompt_key in taken or now - period.due_at(zone) > PROMPT_WINDOW:
-                continue
-            key, reminder = prompt_key, False
-        if sent >= BATCH:
-            run.more = True
-            return
-        people = await _recipients(run, group)
-        if not await run.claim(key):
-            continue
-        written = await draft(session, group, period, zone)
+            todo.append((group, period, zone, remind_key, True))
+        elif prompt_key not in taken and now - period.due_at(zone) <= PROMPT_WINDOW:
+            todo.append((group, period, zone, prompt_key, False))
+    if len(todo) > BATCH:
+        todo, run.more = todo[:BATCH], True
+    # One flush claims the whole batch: a second scheduler that got there first makes
+    # it fail on the key, and this job's work is rolled back and tried on the next tick.
+    session.add_all(DueClaim(key=key, claimed_at=now) for *_, key, _ in todo)
+    await session.flush()
+    hq = await _hq(run) if any(g.kind == "society" for g, *_ in todo) else []
+    written_all = await drafts(session, [(g, p, z) for g, p, z, _, _ in todo])
+    for (group, period, _, key, reminder), written in zip(todo, written_all, strict=True):
+        leader = members.get(group.leader_id) if group.leader_id is not None else None
+        people = hq if group.kind == "society" else [leader] if leader is not None else []
         body = cards.draft_reply(group, period, written)
         reply = prompt_reply(group, period, body, reminder)
         reached = await queue_direct(
             run.uow, reply, {m.id: f"{key}:{m.id}" for m in people}, settings=run.settings
         )
-        sent += 1
         what = "reminder" if reminder else "prompt"
         who = ", ".join(m.name for m in people) or "nobody"
         run.note(f"update {what} → {who} ({reached} reached): {group.name}, {period.describe()}")
