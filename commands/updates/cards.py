@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.mentions import mention
-from bot.reply import Block, Fields, Header, Note, Reply, Section
+from bot.reply import Block, Fields, Form, FormField, Header, Note, Reply, Section
 from commands.charters.group import Group
 from commands.updates.draft import Draft
+from commands.updates.fields import MAX_FIELD
 from commands.updates.periods import Period
 from commands.updates.status import Standing
 from storage.models import StatusUpdate
@@ -49,8 +50,22 @@ def update_card(update: StatusUpdate, group: Group, period: Period | None = None
     return Reply.public(text, *blocks)
 
 
-def draft_reply(group: Group, period: Period, draft: Draft) -> Reply:
-    """The draft as a card, for platforms and moments without a form."""
+def draft_form(group: Group, period: Period, draft: Draft) -> Form:
+    """The update's form, pre-filled with the draft; submitting it posts the update."""
+    return Form(
+        title=f"Update: {group.name}"[:40],
+        path=("update", "post"),
+        fixed=(("group", group.name), ("period", period.label)),
+        fields=(
+            FormField("asked", "Asked: what members or HQ asked of us", draft.asked, MAX_FIELD),
+            FormField("got", "Got: what we delivered", draft.got, MAX_FIELD),
+            FormField("next_", "Next: where we go next", draft.next, MAX_FIELD),
+        ),
+    )
+
+
+def draft_reply(group: Group, period: Period, draft: Draft, *, form: bool = False) -> Reply:
+    """The draft as a card; with `form`, also the pre-filled form platforms open."""
     header = Header(f"Draft update: {group.name}, {period.describe()}")
     if draft.empty:
         body: list[Block] = [Section("Nothing recorded for this period yet; write it yourself.")]
@@ -60,8 +75,9 @@ def draft_reply(group: Group, period: Period, draft: Draft) -> Reply:
         f"Post it with /update post {group.typed} --asked TEXT --got TEXT --next TEXT "
         f"(edit the draft as you like), or /update skip {group.typed} --reason TEXT."
     )
+    extra: list[Block] = [draft_form(group, period, draft)] if form else []
     return Reply.private(
-        f"Draft update for {group.name} ({period.describe()}).", header, *body, Note(how)
+        f"Draft update for {group.name} ({period.describe()}).", header, *body, Note(how), *extra
     )
 
 

@@ -173,7 +173,7 @@ async def update_post(
             )
         zone = zone_of(found, context.tz)
         written = await draft(context.session, found, when, zone)
-        return cards.draft_reply(found, when, written)
+        return cards.draft_reply(found, when, written, form=True)
     fields = {
         "asked": clean_field(asked, "--asked"),
         "got": clean_field(got, "--got"),
