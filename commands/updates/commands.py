@@ -10,7 +10,7 @@ says so. `skip` answers a period with a reason; `away` pauses prompts.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from bot.errors import BadArgument, NotFound
 from bot.notifier import Target, bound_channels, queue_posts
 from bot.permissions import Access, Owner, Role
 from bot.registry import Router
-from bot.reply import Reply, Section
+from bot.reply import Note, Reply, Section
 from commands.charters.group import SOCIETY, Group
 from commands.charters.lookup import find_group, group_by_key, group_leaders
 from commands.text import plural
@@ -41,10 +41,13 @@ from commands.updates.status import (
     zone_of,
 )
 from storage.models import (
+    Delivery,
+    DeliveryStatus,
     StatusUpdate,
     UpdateAway,
     UpdateCadence,
 )
+from storage.uow import UnitOfWork
 
 router = Router("updates")
 router.owner("group")(group_leaders)
@@ -209,7 +212,32 @@ async def _posted(
             f"This replaces the {'skip' if earlier.skipped else 'update'} posted "
             f"{earlier.posted_at:%d %b %H:%M} UTC for {period.describe()}. " + line
         )
-    return Reply.private(line, Section(line), *card.blocks)
+    reply = Reply.private(line, Section(line), *card.blocks)
+    if group.kind == "society" and targets:
+        # HQ's report goes to every chapter channel: answer with what arrived.
+        sessions, prefix = context.uow.factory, f"update:{update.id}:{update.replaced}:"
+
+        async def report_when_sent(now: datetime) -> Reply:
+            async with UnitOfWork(sessions, now) as uow:
+                return await delivery_report(uow.session, prefix, reply)
+
+        context.uow.then(report_when_sent)
+    return reply
+
+
+async def delivery_report(session: AsyncSession, prefix: str, reply: Reply) -> Reply:
+    """The posting's answer with a line saying how many channels received it and which not."""
+    rows = list(await session.scalars(select(Delivery).where(Delivery.key.startswith(prefix))))
+    sent = [d for d in rows if d.status is DeliveryStatus.SENT]
+    missing = [d for d in rows if d.status is not DeliveryStatus.SENT]
+    line = f"Delivered to {len(sent)} of {plural(len(rows), 'chapter channel')}."
+    if missing:
+        shown = ", ".join(
+            f"{d.platform} {d.channel_id} ({d.status.value}: {d.error or 'waiting'})"
+            for d in missing[:5]
+        )
+        line += f" Not yet: {shown}."
+    return Reply.private(f"{reply.text} {line}", *reply.blocks, Note(line))
 
 
 @router.command(

@@ -27,7 +27,7 @@ from commands.charters.standing import MetricStanding
 from commands.goals.pace import number
 from commands.goals.progress import standings as goal_standings
 from commands.updates.fields import clip
-from commands.updates.periods import Period
+from commands.updates.periods import Period, period_of
 from commands.updates.records import Records, bounds, gather, goal_over, load_goals, metric_value
 from storage.models import (
     Chapter,
@@ -255,20 +255,36 @@ async def draft_society(
     records = Records()
     await load_goals(session, records, [s.goal.id for s in goals], period.start, period.end)
     got += _moved(records, [s.goal.id for s in goals], period)
-    updates = list(
-        await session.scalars(
-            select(StatusUpdate)
-            .where(
-                StatusUpdate.posted_at >= start,
-                StatusUpdate.posted_at < end + timedelta(days=7),
-                StatusUpdate.group_key != "society",
-                StatusUpdate.skipped.is_(False),
-            )
-            .order_by(StatusUpdate.posted_at)
+    answered = (
+        await session.execute(
+            select(StatusUpdate.skipped, func.count())
+            .where(StatusUpdate.period == period.label, StatusUpdate.group_key != "society")
+            .group_by(StatusUpdate.skipped)
         )
-    )
-    if updates:
-        got.append(f"{len(updates)} group updates posted")
+    ).all()
+    posted = sum(n for skipped, n in answered if not skipped)
+    skipped = sum(n for skipped, n in answered if skipped)
+    if posted or skipped:
+        got.append(f"{_plural(posted, 'group update')} posted, {skipped} skipped")
+    if period.quarter_end:
+        # The longer report each quarter: the quarter's own figures beside the month's.
+        quarter = period_of("quarterly", period.start)
+        q_start, q_end = bounds(quarter, zone)
+        q_held = await session.scalar(
+            select(func.count()).where(
+                Meeting.held_on >= quarter.start, Meeting.held_on < quarter.end
+            )
+        )
+        q_decided = await session.scalar(
+            select(func.count()).where(Position.decided_at >= q_start, Position.decided_at < q_end)
+        )
+        q_joined = await session.scalar(
+            select(func.count()).where(Member.joined_at >= q_start, Member.joined_at < q_end)
+        )
+        got.append(
+            f"{quarter.describe()}: {q_held or 0} meetings, {q_decided or 0} positions decided, "
+            f"{q_joined or 0} new members"
+        )
     open_positions = list(
         await session.scalars(
             select(Position.title)

@@ -93,7 +93,9 @@ def previous(period: Period) -> Period:
 
 def month(label: str) -> Period:
     """The monthly period a `YYYY-MM` label names (`chapterhouse report --month`)."""
-    year, _, number = label.partition("-")
+    year, dash, number = label.strip().partition("-")
+    if not dash or len(year) != 4 or not year.isdigit() or not number.isdigit():
+        raise ValueError(f"not a YYYY-MM month: {label!r}")
     return period_of("monthly", date(int(year), int(number), 1))
 
 

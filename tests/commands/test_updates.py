@@ -126,3 +126,26 @@ async def test_cadence_changes_the_period(demo: TestBot) -> None:
     posted = await demo.ok('/update post Boston --got "A busy week"', as_="bob")
     assert "Your update for Boston, 8 Jun – 14 Jun 2026, is posted" in posted
     assert "lead or president" in await demo.refused("/update cadence Boston weekly", as_="grace")
+
+
+async def test_hqs_report_goes_to_every_chapter_channel_with_a_delivery_report(
+    demo: TestBot,
+) -> None:
+    reply = await demo.ok('/update post society --got "Three chapters active"', as_="alice")
+    assert "Delivered to 3 of 3 chapter channels." in reply
+    for channel in ("boston", "san-francisco", "washington-dc"):
+        (card,) = [text for where, text in demo.posts if where == channel]
+        assert "the society — update for May 2026" in card and "Three chapters active" in card
+
+
+async def test_stats_and_the_digest_show_who_is_current_overdue_or_away(demo: TestBot) -> None:
+    await demo.ok(POST, as_="bob")
+    await demo.ok("/update away --until 2026-07-31", as_="carol")
+    demo.clock.advance(timedelta(days=2))
+    stats = await demo.ok("/stats", as_="alice")
+    assert "Updates" in stats
+    # Mentoring began in June, so it owes nothing for May yet.
+    assert "1 current, 1 overdue, 1 away, 1 new\nOverdue: San Francisco" in stats
+    digest = await demo.ok("/digest Boston")
+    assert "Ours for May 2026: ✅ current" in digest
+    assert "• Boston: Two meetings, 31 attended" in digest
