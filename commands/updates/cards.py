@@ -51,7 +51,14 @@ def update_card(update: StatusUpdate, group: Group, period: Period | None = None
 
 
 def draft_form(group: Group, period: Period, draft: Draft) -> Form:
-    """The update's form, pre-filled with the draft; submitting it posts the update."""
+    """The update's form, pre-filled with the draft; submitting it posts the update.
+
+    Owned metrics the lead sets by hand come as a fourth field, `NAME=VALUE` lines.
+    """
+    metrics = "\n".join(f"{name}={value:g}" for name, value in draft.metrics.items())
+    extra = (
+        (FormField("metrics", "Metrics: NAME=VALUE, one a line", metrics, 1000),) if metrics else ()
+    )
     return Form(
         title=f"Update: {group.name}"[:40],
         path=("update", "post"),
@@ -60,6 +67,7 @@ def draft_form(group: Group, period: Period, draft: Draft) -> Form:
             FormField("asked", "Asked: what members or HQ asked of us", draft.asked, MAX_FIELD),
             FormField("got", "Got: what we delivered", draft.got, MAX_FIELD),
             FormField("next_", "Next: where we go next", draft.next, MAX_FIELD),
+            *extra,
         ),
     )
 

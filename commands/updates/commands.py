@@ -10,6 +10,7 @@ says so. `skip` answers a period with a reason; `away` pauses prompts.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Annotated
 
@@ -24,8 +25,11 @@ from bot.notifier import Target, bound_channels, queue_posts
 from bot.permissions import Access, Owner, Role
 from bot.registry import Router
 from bot.reply import Note, Reply, Section
+from commands.charters.commands import MAX_VALUE
 from commands.charters.group import SOCIETY, Group
 from commands.charters.lookup import find_group, group_by_key, group_leaders
+from commands.charters.standing import metrics_of
+from commands.lookup import name_key
 from commands.text import plural
 from commands.updates import cards
 from commands.updates.draft import draft
@@ -43,6 +47,7 @@ from commands.updates.status import (
 from storage.models import (
     Delivery,
     DeliveryStatus,
+    MetricKind,
     StatusUpdate,
     UpdateAway,
     UpdateCadence,
@@ -160,6 +165,9 @@ async def update_post(
     period: Annotated[
         str | None, Opt("the period it reports on (default: the one due)", metavar="PERIOD")
     ] = None,
+    metrics: Annotated[
+        str | None, Opt("owned metrics' new values", metavar='"NAME=VALUE; NAME=VALUE"')
+    ] = None,
 ) -> Reply:
     """Post a short status update: what was asked of us, what we got done, what is next.
 
@@ -169,7 +177,7 @@ async def update_post(
     """
     found = await find_group(context.session, group, society=True)
     when = await _period(context, found, period)
-    if asked is None and got is None and next_ is None:
+    if asked is None and got is None and next_ is None and metrics is None:
         if period is not None:
             raise BadArgument(
                 "The update is empty: write at least one of --asked, --got or --next."
@@ -184,10 +192,50 @@ async def update_post(
     }
     if not any(fields.values()):
         raise BadArgument("The update is empty: write at least one of --asked, --got or --next.")
+    values = await set_metrics(context, found, metrics) if metrics else {}
     update, earlier = await _store(
-        context, found, when, asked=fields["asked"], got=fields["got"], next_=fields["next_"]
+        context,
+        found,
+        when,
+        asked=fields["asked"],
+        got=fields["got"],
+        next_=fields["next_"],
+        metrics=values,
     )
     return await _posted(context, found, when, update, earlier)
+
+
+async def set_metrics(context: Context, group: Group, given: str) -> dict[str, float]:
+    """Set the owned metrics an update names (`NAME=VALUE; NAME=VALUE`); their new values."""
+    owned = {
+        name_key(m.name): m
+        for m in await metrics_of(context.session, group.key)
+        if m.kind is MetricKind.OWNED and m.figure is None
+    }
+    values: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in given.replace("\n", ";").split(";"))):
+        name, equals, raw = part.rpartition("=")
+        metric = owned.get(name_key(name)) if equals else None
+        if metric is None:
+            known = ", ".join(m.name for m in owned.values()) or "none set by hand"
+            raise BadArgument(
+                f"--metrics: {part[:40]!r} is not NAME=VALUE for one of {group.name}'s own "
+                f"metrics ({known})."
+            )
+        try:
+            value = float(raw.replace(",", "").strip())
+        except ValueError:
+            raise BadArgument(
+                f"--metrics: {metric.name} needs a number, got {raw[:20]!r}."
+            ) from None
+        if not math.isfinite(value) or abs(value) > MAX_VALUE:
+            raise BadArgument(f"--metrics: {metric.name} {raw[:20]!r} is out of range.")
+        values[metric.name] = value
+    for metric in owned.values():
+        if metric.name in values:
+            metric.value = values[metric.name]
+            metric.updated_at, metric.updated_by = context.now, context.member.id
+    return values
 
 
 async def _posted(
@@ -209,8 +257,8 @@ async def _posted(
     line = f"Your {what} for {group.name}, {period.describe()}, is posted {where}."
     if earlier is not None:
         line = (
-            f"This replaces the {'skip' if earlier.skipped else 'update'} posted "
-            f"{earlier.posted_at:%d %b %H:%M} UTC for {period.describe()}. " + line
+            f"This replaces the {'skip' if earlier.skipped else 'update'} posted earlier "
+            f"for {period.describe()} (#{update.id}). " + line
         )
     reply = Reply.private(line, Section(line), *card.blocks)
     if group.kind == "society" and targets:

@@ -37,7 +37,7 @@ async def test_a_second_post_for_the_period_replaces_the_first_and_says_so(
 ) -> None:
     await demo.ok(POST, as_="bob")
     again = await demo.ok('/update post Boston --got "Three meetings after all"', as_="bob")
-    assert "This replaces the update posted 15 Jun 16:00 UTC for May 2026." in again
+    assert "This replaces the update posted earlier for May 2026 (#1)." in again
     assert await demo.count(StatusUpdate) == 1
     boston = [text for channel, text in demo.posts if channel == "boston"]
     assert len(boston) == 2
@@ -149,3 +149,28 @@ async def test_stats_and_the_digest_show_who_is_current_overdue_or_away(demo: Te
     digest = await demo.ok("/digest Boston")
     assert "Ours for May 2026: ✅ current" in digest
     assert "• Boston: Two meetings, 31 attended" in digest
+
+
+async def test_an_update_sets_owned_metrics_and_shows_them(demo: TestBot) -> None:
+    await demo.ok(
+        '/workgroup metric add Mentoring "mentors matched" owned --target 20', as_="grace"
+    )
+    before = await demo.snapshot()
+    refused = await demo.refused(
+        '/update post Mentoring --got "Matched seven" --metrics "mentees=3"', as_="grace"
+    )
+    assert refused == (
+        "--metrics: 'mentees=3' is not NAME=VALUE for one of Mentoring's own metrics "
+        "(mentors matched)."
+    )
+    assert await demo.snapshot() == before
+    draft = await demo.send("/update post Mentoring", as_="grace")
+    assert draft.form is not None
+    assert [f.name for f in draft.form.fields] == ["asked", "got", "next_", "metrics"]
+    assert draft.form.fields[3].default == "mentors matched=0"
+    posted = await demo.ok(
+        '/update post Mentoring --got "Matched seven" --metrics "mentors matched=7"', as_="grace"
+    )
+    assert "mentors matched  7" in posted
+    info = await demo.ok("/workgroup info Mentoring")
+    assert "7/20" in info
