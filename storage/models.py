@@ -776,3 +776,7 @@ class UpdateAway(Base):
     )
     until: Mapped[date]
     set_at: Mapped[datetime]
+
+
+Index("ix_members_chapter_joined_at", Member.chapter_id, Member.joined_at)
+"""An update's draft counts a chapter's members who joined in its period."""

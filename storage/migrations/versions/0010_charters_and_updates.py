@@ -156,6 +156,9 @@ def upgrade() -> None:
         for column in ("workgroup_id", "chapter_id", "author_id"):
             batch_op.create_index(batch_op.f(f"ix_status_updates_{column}"), [column])
 
+    # A plain CREATE INDEX: no table rebuild, so members' rows and their links stay put.
+    op.create_index("ix_members_chapter_joined_at", "members", ["chapter_id", "joined_at"])
+
     op.create_table(
         "update_aways",
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -174,6 +177,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Only new tables: dropping them leaves every other table's rows as they were.
     op.drop_table("update_aways")
+    # An index only: on SQLite dropping it rebuilds nothing, so no row is touched.
+    op.drop_index("ix_members_chapter_joined_at", table_name="members")
     op.drop_table("status_updates")
     op.drop_table("update_cadences")
     op.drop_table("chapter_charters")
