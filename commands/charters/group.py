@@ -11,7 +11,7 @@ from typing import Literal
 from storage.models import Chapter, Workgroup
 
 GroupKind = Literal["workgroup", "chapter", "society"]
-SOCIETY_NAMES = frozenset({"society", "hq"})
+SOCIETY_NAMES = frozenset({"society", "the society", "hq"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Group:
     @property
     def typed(self) -> str:
         """The name as it must be typed in a command."""
+        if self.kind == "society":
+            return "society"
         return f'"{self.name}"' if " " in self.name else self.name
 
 

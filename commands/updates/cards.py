@@ -62,7 +62,7 @@ def draft_form(group: Group, period: Period, draft: Draft) -> Form:
     return Form(
         title=f"Update: {group.name}"[:40],
         path=("update", "post"),
-        fixed=(("group", group.name), ("period", period.label)),
+        fixed=(("group", group.typed.strip('"')), ("period", period.label)),
         fields=(
             FormField("asked", "Asked: what members or HQ asked of us", draft.asked, MAX_FIELD),
             FormField("got", "Got: what we delivered", draft.got, MAX_FIELD),

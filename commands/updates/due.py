@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from bot.due import DueRun
 from bot.notifier import queue_direct
@@ -31,6 +31,7 @@ from storage.models import (
     Chapter,
     DueClaim,
     GrantedRole,
+    Identity,
     Member,
     RoleGrant,
     StatusUpdate,
@@ -64,14 +65,25 @@ def prompt_reply(group: Group, period: Period, body: Reply, reminder: bool) -> R
 
 
 async def _hq(run: DueRun) -> list[Member]:
-    """Who writes the society's report: every member holding the HQ role."""
-    return list(
+    """Who writes the society's report: members granted HQ, and the configured admins."""
+    ids = set(
         await run.session.scalars(
-            select(Member)
-            .join(RoleGrant, RoleGrant.member_id == Member.id)
-            .where(RoleGrant.role == GrantedRole.HQ)
-            .order_by(Member.id)
+            select(RoleGrant.member_id).where(RoleGrant.role == GrantedRole.HQ)
         )
+    )
+    admins = run.settings.chapterhouse_admins
+    if admins:
+        named = or_(
+            *(
+                and_(Identity.platform == a.platform, Identity.external_id == a.user_id)
+                for a in admins
+            )
+        )
+        ids |= set(await run.session.scalars(select(Identity.member_id).where(named)))
+    if not ids:
+        return []
+    return list(
+        await run.session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id))
     )
 
 

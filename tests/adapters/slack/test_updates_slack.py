@@ -4,10 +4,12 @@ draft (views.open); its view_submission posts the card to the group's channel.""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+from bot.scheduler import run_due
 from storage.models import StatusUpdate
-from tests.adapters.slack.harness import SlackHarness
+from tests.adapters.slack.harness import SlackHarness, button
 
 ALICE = "U0ALICE"  # HQ by configuration
 BOSTON = "C0BOSTON"
@@ -60,3 +62,41 @@ async def test_an_empty_or_channel_pinging_form_is_refused_in_the_modal(
     answer = json.loads((await slack.submit(ALICE, view, pinging)).text)
     assert answer["response_action"] == "errors"
     assert await slack.bot.count(StatusUpdate) == 0
+
+
+async def test_hqs_prompt_arrives_as_a_direct_message_whose_button_opens_the_form(
+    slack: SlackHarness,
+) -> None:
+    bound = await slack.command(ALICE, "/chapter bind Boston", channel=BOSTON)
+    assert "now receives" in bound.params["text"]
+    due = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)  # June's report, in the society's zone
+    slack.bot.clock.set(due)
+    report = await run_due(slack.bot.app, due)
+    assert not report.failed, [(job.name, job.error) for job in report.failed]
+    await slack.bot.app.notifier.flush()
+
+    def prompts() -> list[Any]:
+        return [
+            c
+            for c in slack.fake.of("chat.postMessage")
+            if c.params.get("channel") == f"D{ALICE}" and "update for June 2026" in c.block_text()
+        ]
+
+    await slack.fake.wait(lambda: bool(prompts()))
+    (message,) = prompts()
+    write = button(message, "Write the update")
+    body, _ = slack.click_body(ALICE, write, channel=f"D{ALICE}", message_ts="1700000000.000100")
+    assert (await slack.post(body)).status == 200
+    opened = await slack.fake.call("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "prefilled"
+    values = {
+        "asked": text(""),
+        "got": text("Three active chapters; the ethics debate in Boston"),
+        "next_": text(""),
+    }
+    posted = await slack.submit(ALICE, view, values)
+    assert posted.status == 200 and "errors" not in posted.text, posted.text
+    card = await slack.posted_to(BOSTON)
+    assert "the society — update for June 2026" in card.block_text()
