@@ -61,6 +61,7 @@ from bench.common import (
     start_run,
 )
 from bench.goals_digest import ADMIN, PLATFORM, StatementCounter, seed, set_goals
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.due import DueRun
 from chapterhouse.bootstrap import bootstrap
@@ -85,7 +86,7 @@ TICK_GOAL_S = 2.0
 OUTPUTS_PER_WORKGROUP = 12
 
 
-async def seed_updates(app, rng: random.Random) -> dict[str, int]:  # type: ignore[no-untyped-def]
+async def seed_updates(app: App, rng: random.Random) -> dict[str, int]:
     """What updates read beyond the digest's society: leaders, outputs, charter metrics."""
     now = app.clock.now()
     async with app.engine.begin() as connection:
@@ -168,7 +169,7 @@ async def seed_updates(app, rng: random.Random) -> dict[str, int]:  # type: igno
     return {"outputs": len(outputs), "charter metrics": len(metrics)}
 
 
-async def measure_drafts(app) -> tuple[list[float], list[float], int, list[str]]:  # type: ignore[no-untyped-def]
+async def measure_drafts(app: App) -> tuple[list[float], list[float], int, list[str]]:
     """Every group's draft for the month just ended, each timed alone."""
     now = app.clock.now()
     seconds: list[float] = []
@@ -201,13 +202,15 @@ async def measure_drafts(app) -> tuple[list[float], list[float], int, list[str]]
     return seconds, cpu_seconds, statements, failures
 
 
-async def measure_tick(app) -> tuple[float, float, int, int]:  # type: ignore[no-untyped-def]
+async def measure_tick(app: App) -> tuple[float, float, int, int]:
     """One tick of the prompt job at the moment every group's next update is due."""
     today = app.clock.now().date()
     due_day = period_of("monthly", today).due_on
     # 18:00 UTC: 09:00 has come in every zone from Sydney to Los Angeles.
     at = datetime.combine(due_day, clock_time(18, 0), UTC)
-    app.clock.set(at)
+    clock = app.clock
+    assert isinstance(clock, FrozenClock)
+    clock.set(at)
     batches = 0
     start, cpu = time.perf_counter(), time.process_time()
     more = True
