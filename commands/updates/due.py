@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, or_, select
 
 from bot.due import DueRun
-from bot.notifier import queue_direct
+from bot.notifier import queue_directs
 from bot.reply import Actions, Button, Reply, Section
 from commands.charters.group import SOCIETY, Group
 from commands.updates import cards
@@ -157,14 +157,19 @@ async def prompt_updates(run: DueRun) -> None:
     await session.flush()
     hq = await _hq(run) if any(g.kind == "society" for g, *_ in todo) else []
     written_all = await drafts(session, [(g, p, z) for g, p, z, _, _ in todo])
+    messages: list[tuple[Reply, dict[int, str]]] = []
+    recipients: list[list[Member]] = []
     for (group, period, _, key, reminder), written in zip(todo, written_all, strict=True):
         leader = members.get(group.leader_id) if group.leader_id is not None else None
         people = hq if group.kind == "society" else [leader] if leader is not None else []
         body = cards.draft_reply(group, period, written)
         reply = prompt_reply(group, period, body, reminder)
-        reached = await queue_direct(
-            run.uow, reply, {m.id: f"{key}:{m.id}" for m in people}, settings=run.settings
-        )
+        messages.append((reply, {m.id: f"{key}:{m.id}" for m in people}))
+        recipients.append(people)
+    reached = await queue_directs(run.uow, messages, settings=run.settings)
+    for (group, period, _, _, reminder), people, count in zip(
+        todo, recipients, reached, strict=True
+    ):
         what = "reminder" if reminder else "prompt"
         who = ", ".join(m.name for m in people) or "nobody"
-        run.note(f"update {what} → {who} ({reached} reached): {group.name}, {period.describe()}")
+        run.note(f"update {what} → {who} ({count} reached): {group.name}, {period.describe()}")
