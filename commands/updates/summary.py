@@ -17,7 +17,7 @@ from commands.updates import cards
 from commands.updates.draft import draft
 from commands.updates.periods import Period
 from commands.updates.status import owing_groups, standings, update_for
-from storage.models import Chapter, StatusUpdate
+from storage.models import Chapter, StatusUpdate, Workgroup
 
 SHOWN = 8
 
@@ -44,22 +44,21 @@ async def digest_section(
         f"Ours for {own.period.describe()}: {cards.STATE_MARKS[own.state]}"
         + (f" (#{own.update.id})" if own.update else "")
     ]
-    recent = list(
-        await session.scalars(
-            select(StatusUpdate)
-            .where(
-                StatusUpdate.posted_at >= now - timedelta(days=7),
-                StatusUpdate.skipped.is_(False),
-            )
-            .order_by(StatusUpdate.posted_at.desc())
-            .limit(SHOWN)
+    recent = await session.execute(
+        select(StatusUpdate, Workgroup.name, Chapter.name)
+        .outerjoin(Workgroup, Workgroup.id == StatusUpdate.workgroup_id)
+        .outerjoin(Chapter, Chapter.id == StatusUpdate.chapter_id)
+        .where(
+            StatusUpdate.posted_at >= now - timedelta(days=7),
+            StatusUpdate.skipped.is_(False),
         )
+        .order_by(StatusUpdate.posted_at.desc())
+        .limit(SHOWN)
     )
-    for update in recent:
-        group = await group_by_key(session, update.group_key)
-        if group is not None:
-            first = (update.got or update.next_steps or update.asked).splitlines()[0]
-            lines.append(f"• {group.name}: {first.removeprefix('• ')} (/update show {update.id})")
+    for update, workgroup_name, chapter_name in recent:
+        name = workgroup_name or chapter_name or SOCIETY.name
+        first = (update.got or update.next_steps or update.asked).splitlines()[0]
+        lines.append(f"• {name}: {first.removeprefix('• ')} (/update show {update.id})")
     return Section("*Updates*\n" + "\n".join(lines))
 
 
