@@ -45,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
@@ -518,8 +518,23 @@ async def queue_direct(
     until their quiet hours end, instead of waking them. With `nudge`, members who
     turned nudges off (`/member nudges off`) are skipped.
     """
-    if not recipients:
-        return 0
+    (reached,) = await queue_directs(uow, [(reply, recipients)], settings=settings, nudge=nudge)
+    return reached
+
+
+async def queue_directs(
+    uow: UnitOfWork,
+    messages: Sequence[tuple[Reply, Mapping[int, str]]],
+    *,
+    settings: Settings | None = None,
+    nudge: bool = False,
+) -> list[int]:
+    """`queue_direct` for many different messages at once: every recipient's account is
+    looked up in one query (scheduled work that writes to hundreds of people in a tick).
+    How many each message reached, in order."""
+    wanted = {member_id for _, recipients in messages for member_id in recipients}
+    if not wanted:
+        return [0 for _ in messages]
     rows = await uow.session.execute(
         select(
             Identity.member_id,
@@ -531,7 +546,7 @@ async def queue_direct(
         )
         .join(Member, Member.id == Identity.member_id)
         .outerjoin(Chapter, Chapter.id == Member.chapter_id)
-        .where(Identity.member_id.in_(recipients))
+        .where(Identity.member_id.in_(wanted))
         .order_by(Identity.id)
     )
     accounts: dict[int, tuple[str, str, datetime | None]] = {}
@@ -543,17 +558,22 @@ async def queue_direct(
             zone = _zone(own_zone) or _zone(chapter_zone) or settings.tz
             held = quiet_until(uow.now, zone, settings.quiet_hours)
         accounts[member_id] = (platform, external_id, held)
-    stored = (await with_people(uow.session, reply)).to_json()
-    for member_id, (platform, external_id, held) in sorted(accounts.items()):
-        uow.deliver(
-            Delivery(
-                key=recipients[member_id],
-                platform=platform,
-                channel_id=external_id,
-                direct=True,
-                reply=stored,
-                created_at=uow.now,
-                not_before=held,
+    reached = []
+    for reply, recipients in messages:
+        mine = sorted((m, accounts[m]) for m in recipients if m in accounts)
+        if mine:
+            stored = (await with_people(uow.session, reply)).to_json()
+        for member_id, (platform, external_id, held) in mine:
+            uow.deliver(
+                Delivery(
+                    key=recipients[member_id],
+                    platform=platform,
+                    channel_id=external_id,
+                    direct=True,
+                    reply=stored,
+                    created_at=uow.now,
+                    not_before=held,
+                )
             )
-        )
-    return len(accounts)
+        reached.append(len(mine))
+    return reached

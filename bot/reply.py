@@ -135,8 +135,46 @@ class File:
         return self.encoding == "text"
 
 
-Block = Header | Section | Fields | Progress | Actions | Image | Note | File
+@dataclass(frozen=True)
+class FormField:
+    """One pre-filled field of a `Form`: the parameter it fills, and what it starts with."""
+
+    name: str
+    """The command's parameter (its Python name: `asked`, `next_`)."""
+    label: str
+    default: str = ""
+    max_length: int = 500
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form for the member to complete before the command runs, its fields pre-filled.
+
+    A handler returns it (with the blocks people without forms see instead) when it
+    wants a person's words and can offer a first draft of them: platforms with forms
+    open it (a Slack modal, a Discord modal, console prompts), and its submission runs
+    the command `path` with `fixed` plus the fields as filled in. Renderers skip it.
+    """
+
+    title: str
+    path: tuple[str, str | None]
+    fixed: tuple[tuple[str, str], ...]
+    fields: tuple[FormField, ...]
+    type: Literal["form"] = "form"
+
+    def values(self, filled: Mapping[str, str]) -> dict[str, str | tuple[str, ...]]:
+        """The by-name values a submission runs with: the fixed ones, and fields not blank."""
+        values: dict[str, str | tuple[str, ...]] = dict(self.fixed)
+        for field_ in self.fields:
+            text = (filled.get(field_.name) or "").strip()
+            if text:
+                values[field_.name] = text
+        return values
+
+
+Block = Header | Section | Fields | Progress | Actions | Image | Note | File | Form
 _BLOCK_TYPES: dict[str, type[Any]] = {
+    "form": Form,
     "file": File,
     "header": Header,
     "section": Section,
@@ -189,6 +227,11 @@ class Reply:
     def private(cls, text: str, *blocks: Block) -> Reply:
         return cls(text=text, blocks=blocks)
 
+    @property
+    def form(self) -> Form | None:
+        """The form this reply asks the member to complete, if any."""
+        return next((b for b in self.blocks if isinstance(b, Form)), None)
+
     def all_text(self) -> str:
         """Every string a renderer may show, for finding mentions."""
         return "\n".join([self.text, *(s for block in self.blocks for s in _strings(block))])
@@ -210,6 +253,10 @@ class Reply:
                 values["pairs"] = tuple(tuple(pair) for pair in values["pairs"])
             if kind is Actions:
                 values["buttons"] = tuple(_button(b) for b in values["buttons"])
+            if kind is Form:
+                values["path"] = tuple(values["path"])
+                values["fixed"] = tuple(tuple(pair) for pair in values["fixed"])
+                values["fields"] = tuple(FormField(**f) for f in values["fields"])
             blocks.append(kind(**values))
         people = {
             int(key): Person(p["name"], p.get("handles", {}))

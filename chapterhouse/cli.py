@@ -203,6 +203,31 @@ def demo() -> None:
 
 
 @cli.command()
+def report(
+    month: Annotated[str, typer.Option(help="the month reported on, as YYYY-MM")],
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="print it as Markdown")] = False,
+) -> None:
+    """The society's monthly report: HQ's update (or its draft) and every group's, one line each."""
+    from adapters.console.render import render
+    from commands.updates.periods import month as month_period
+    from commands.updates.summary import markdown, society_report
+    from storage.uow import UnitOfWork
+
+    try:
+        period = month_period(month)
+    except ValueError:
+        _fail(f"--month {month!r} is not a month; give it as YYYY-MM, e.g. 2027-01.", 2)
+        raise  # pragma: no cover
+
+    async def work(app: App) -> str:
+        async with UnitOfWork(app.sessions, app.clock.now()) as uow:
+            reply = await society_report(uow.session, period, app.settings.tz)
+        return markdown(reply) if as_markdown else render(reply) + "\n"
+
+    typer.echo(_with_app(work), nl=False)
+
+
+@cli.command()
 def stats(
     as_csv: Annotated[
         bool, typer.Option("--csv", help="every figure as CSV: section,chapter,metric,value")

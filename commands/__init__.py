@@ -5,10 +5,12 @@ from __future__ import annotations
 from bot.registry import Registry
 from commands import audit, chapters, digest, help, members, polls, roles, stats, workgroups
 from commands.announce import router as announce_router
+from commands.charters.commands import router as charters_router
 from commands.deliveries import router as deliveries_router
 from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
+from commands.updates.commands import router as updates_router
 
 ROUTERS = (
     help.router,
@@ -18,6 +20,8 @@ ROUTERS = (
     chapters.router,
     polls.router,
     workgroups.router,
+    charters_router,
+    updates_router,
     positions.router,
     goals_router,
     digest.router,

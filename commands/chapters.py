@@ -20,6 +20,8 @@ from bot.permissions import HQ_ONLY, president_of
 from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
 from commands.cadence import Cadence, cadence
+from commands.charters.group import of_chapter
+from commands.charters.info import charter_blocks
 from commands.lookup import chapter_presidents, find_chapter, name_key
 from commands.text import plural
 from storage.models import (
@@ -157,6 +159,7 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
             for m in recent
         ]
         blocks.append(Section("*Recent meetings*\n" + "\n".join(lines)))
+    blocks += await charter_blocks(context, of_chapter(found))
     text = f"{found.name}: {found.status.value}, {found.region}, president {president}"
     return Reply.private(text, *blocks)
 

@@ -30,6 +30,7 @@ from commands.lookup import chapter_of_place, find_chapter
 from commands.polls.audience import SOCIETY
 from commands.positions.cards import STANCES
 from commands.text import moment, plural
+from commands.updates.summary import digest_section
 from commands.workgroups.lookup import as_typed
 from storage.models import (
     Chapter,
@@ -296,6 +297,7 @@ async def chapter_digest(
         positions,
         polls,
         workgroups,
+        await digest_section(session, chapter, now, zone),
         Note(f"As of {local:%a %d %b %Y %H:%M} {local.tzname() or chapter.timezone}."),
     )
 

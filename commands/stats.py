@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
@@ -22,6 +22,7 @@ from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
 from commands.polls.audience import HERE, SOCIETY
 from commands.text import percent, plural
+from commands.updates.summary import states_section
 from storage.models import (
     Ballot,
     Chapter,
@@ -374,4 +375,6 @@ async def stats(context: Context) -> Reply:
     Every figure, for every chapter, is also in `chapterhouse stats --csv`.
     """
     figures = await society_stats(context.session, context.now, context.settings)
-    return stats_reply(figures, context.settings)
+    reply = stats_reply(figures, context.settings)
+    updates = await states_section(context.session, context.now, context.tz)
+    return replace(reply, blocks=(*reply.blocks, updates))

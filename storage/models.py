@@ -648,3 +648,135 @@ class AnnouncementRecord(Base):
         ForeignKey("members.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime]
+
+
+class MetricKind(enum.StrEnum):
+    OWNED = "owned"
+    """The group answers for it: the lead sets its value, or it is counted."""
+    INFLUENCED = "influenced"
+    """The group moves it but does not own it: it shows a society goal's progress."""
+
+
+class CharterMetric(Base):
+    """A metric in a workgroup's or chapter's charter.
+
+    `group_key` names the group (`workgroup:3`, `chapter:5`) so one unique constraint
+    keeps metric names distinct within a group whichever kind of group it is. An
+    owned metric with a `figure` is counted from the society's tables; without one,
+    `value` is what its lead last set. The baseline is where pace starts from.
+    """
+
+    __tablename__ = "charter_metrics"
+    __table_args__ = (
+        UniqueConstraint("group_key", "name_key", name="uq_charter_metrics_group_name"),
+        CheckConstraint("target IS NULL OR target > 0", name="target_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(40), index=True)
+    workgroup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
+    )
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[MetricKind] = mapped_column(_enum(MetricKind))
+    figure: Mapped[str | None] = mapped_column(String(32))
+    target: Mapped[float | None]
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    due_on: Mapped[date | None]
+    goal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("goals.id", ondelete="SET NULL"), index=True
+    )
+    value: Mapped[float | None]
+    baseline_value: Mapped[float] = mapped_column(default=0.0)
+    baseline_on: Mapped[date]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+
+
+class ChapterCharter(Base):
+    """A chapter's charter: what it is for, and what it is not responsible for."""
+
+    __tablename__ = "chapter_charters"
+
+    chapter_id: Mapped[int] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), primary_key=True
+    )
+    purpose: Mapped[str | None] = mapped_column(Text)
+    not_responsible: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+
+
+class UpdateCadence(Base):
+    """How often a group posts its status update; groups without a row are monthly."""
+
+    __tablename__ = "update_cadences"
+
+    group_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cadence: Mapped[str] = mapped_column(String(16))
+    set_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    set_at: Mapped[datetime]
+
+
+class StatusUpdate(Base):
+    """One group's "asked / got / next" for one period, or its skip with a reason.
+
+    One row per group and period: posting again for the same period replaces the
+    row (`replaced` counts how often), so lists and digests show the latest word.
+    The society's own report (HQ's) has `group_key` `society`.
+    """
+
+    __tablename__ = "status_updates"
+    __table_args__ = (
+        UniqueConstraint("group_key", "period", name="uq_status_updates_group_period"),
+        Index("ix_status_updates_period", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(40))
+    workgroup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
+    )
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), index=True
+    )
+    period: Mapped[str] = mapped_column(String(16))
+    skipped: Mapped[bool] = mapped_column(default=False, server_default=false())
+    asked: Mapped[str] = mapped_column(Text, default="")
+    got: Mapped[str] = mapped_column(Text, default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text)
+    metrics: Mapped[dict[str, Any] | None]
+    """Owned metrics' values as the update set them (name → value)."""
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    posted_at: Mapped[datetime]
+    replaced: Mapped[int] = mapped_column(default=0)
+
+
+class UpdateAway(Base):
+    """A lead's or president's time off: no update prompts until `until` (inclusive)."""
+
+    __tablename__ = "update_aways"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    until: Mapped[date]
+    set_at: Mapped[datetime]
+
+
+Index("ix_members_chapter_joined_at", Member.chapter_id, Member.joined_at)
+"""An update's draft counts a chapter's members who joined in its period."""

@@ -6,7 +6,8 @@ Channel posts from the notifier are printed with the channel's name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from adapters.console.render import render
@@ -15,6 +16,8 @@ from bot.context import Place, Request
 from bot.reply import Reply
 
 PLATFORM = "console"
+Ask = Callable[[str, str], Awaitable[str]]
+"""Shows a form field's label and draft; returns what the person kept."""
 
 
 class ConsolePoster:
@@ -71,3 +74,16 @@ class ConsoleSession:
 
     async def say(self, text: str) -> str:
         return render(await self.send(text))
+
+    async def fill(self, reply: Reply, ask: Ask) -> Reply:
+        """Complete the pre-filled form a reply carries, one prompt per field, and run it.
+
+        `ask(label, draft)` shows the field's draft for editing and returns the text
+        kept; a reply without a form comes back unchanged.
+        """
+        form = reply.form
+        if not reply.ok or form is None:
+            return reply
+        filled = {field.name: await ask(field.label, field.default) for field in form.fields}
+        request = replace(self.request(""), text=None, path=form.path, values=form.values(filled))
+        return await self.app.dispatcher.handle(request)

@@ -68,4 +68,12 @@ async def run_repl(app: App, user: str, channel: str | None) -> None:
                 session = ConsoleSession(app, session.user, rest.strip() or None)
                 continue
             reply = await session.send(line)
+            if reply.ok and reply.form is not None:
+                print(render(reply, save_in=Path.cwd()))
+                print("Edit each field (Esc then Enter to keep it; empty it to leave it out).")
+
+                async def ask(label: str, draft: str) -> str:
+                    return await prompt.prompt_async(f"{label}\n> ", default=draft, multiline=True)
+
+                reply = await session.fill(reply, ask)
             print(render(reply, save_in=Path.cwd()))

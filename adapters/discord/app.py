@@ -23,7 +23,7 @@ from discord.http import Route
 from sqlalchemy import select
 
 from adapters.discord.commands import build_tree
-from adapters.discord.forms import FormModal, RankModal
+from adapters.discord.forms import FormModal, PrefilledModal, RankModal
 from adapters.discord.render import (
     ButtonComponent,
     Rendered,
@@ -187,6 +187,9 @@ class DiscordAdapter:
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await work
+        if reply.ok and reply.form is not None and not interaction.response.is_done():
+            await interaction.response.send_modal(PrefilledModal(self, reply.form))
+            return
         kwargs = _without_none(self.message(reply))
         ephemeral = private or not (reply.ok and reply.visibility == "public")
         if interaction.response.is_done():

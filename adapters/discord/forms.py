@@ -8,6 +8,7 @@ cannot show an error on a modal's field, so a refusal comes back as one line.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Protocol
 
 import discord
@@ -16,7 +17,7 @@ from adapters.discord.render import MAX_MODAL_COMPONENTS, ModalSelect, modal_fie
 from adapters.text import clip
 from bot.context import Request
 from bot.declarations import CommandSpec, Kind, Param
-from bot.reply import Ask
+from bot.reply import Ask, Form
 
 MAX_TITLE = 45
 MAX_LABEL = 45
@@ -188,3 +189,39 @@ class RankModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await self.adapter.run_text(interaction, " ".join([self.command, *self.chosen()]))
+
+
+class PrefilledModal(discord.ui.Modal):
+    """A `Form` a command returned (a draft to edit), its fields starting from the draft.
+
+    Up to five fields, Discord's limit; each a paragraph, optional, so the core (not
+    the modal) says when the whole form is empty.
+    """
+
+    def __init__(self, adapter: FormHost, form: Form) -> None:
+        super().__init__(title=clip(form.title, MAX_TITLE), custom_id=f"prefilled:{form.path}")
+        self.adapter = adapter
+        self.form = form
+        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
+        for field in form.fields[:MAX_MODAL_COMPONENTS]:
+            text = discord.ui.TextInput[Any](
+                label=clip(field.label, MAX_LABEL),
+                custom_id=field.name,
+                style=discord.TextStyle.paragraph,
+                default=field.default[: field.max_length] or None,
+                required=False,
+                max_length=min(field.max_length, 4000),
+            )
+            self.inputs[field.name] = text
+            self.add_item(text)
+
+    def filled(self) -> dict[str, str]:
+        return {name: item.value for name, item in self.inputs.items()}
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        request = replace(
+            self.adapter.request(interaction),
+            path=self.form.path,
+            values=self.form.values(self.filled()),
+        )
+        await self.adapter.answer(interaction, request)

@@ -121,6 +121,7 @@ class SlackAdapter:
         bolt.view("form")(self._on_form)
         bolt.view("ask")(self._on_ask)
         bolt.view("confirm")(self._on_confirm)
+        bolt.view("prefilled")(self._on_prefilled)
         bolt.event("app_home_opened")(self._later(self._on_home_opened))
 
     def _later(
@@ -194,6 +195,9 @@ class SlackAdapter:
             PLATFORM, command["user_id"], command.get("user_name", ""), place, text=text
         )
         reply = await self.core.dispatcher.handle(request)
+        if reply.ok and reply.form is not None:
+            await self._open_form(command["trigger_id"], reply, place, respond)
+            return
         await self._respond(respond, reply, place.channel_id, command["user_id"])
 
     def _spec(self, text: str) -> CommandSpec | None:
@@ -284,6 +288,9 @@ class SlackAdapter:
             text=str(action.get("value", "")),
         )
         reply = await self.core.dispatcher.handle(request)
+        if reply.ok and reply.form is not None and body.get("trigger_id"):
+            await self._open_form(body["trigger_id"], reply, place, respond)
+            return
         if body.get("container", {}).get("type") == "view":  # the Home tab: no response_url
             await self.poster.direct(user["id"], reply)
             await self.publish_home(user["id"])
@@ -329,6 +336,38 @@ class SlackAdapter:
             values=values,
         )
         await self._settle_view(ack, body, request, forms.error_block(spec, ""), spec)
+
+    async def _open_form(
+        self, trigger_id: str, reply: Reply, place: Place, respond: Respond
+    ) -> None:
+        """A command answered with a pre-filled form (a draft to edit): open it as a modal."""
+        form = reply.form
+        assert form is not None
+        # What the submission needs, without the drafts (the modal carries those).
+        bare = replace(form, fields=tuple(replace(f, default="") for f in form.fields))
+        metadata = _metadata(place, form=Reply("", (bare,)).to_json()["blocks"][0])
+        try:
+            view = forms.prefilled_view(form, callback_id="prefilled", metadata=metadata)
+        except ValueError:  # too much to carry in the modal: show the draft instead
+            await self._respond(respond, reply, place.channel_id, "")
+            return
+        await self._open(trigger_id, view, respond)
+
+    async def _on_prefilled(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        INBOUND.labels(PLATFORM, "view").inc()
+        meta = json.loads(body["view"]["private_metadata"])
+        form = Reply.from_json({"text": "", "blocks": [meta["form"]]}).form
+        assert form is not None
+        filled = forms.prefilled_values(form, body["view"]["state"]["values"])
+        request = Request(
+            PLATFORM,
+            body["user"]["id"],
+            _user_name(body),
+            _meta_place(meta),
+            path=form.path,
+            values=form.values(filled),
+        )
+        await self._settle_view(ack, body, request, form.fields[0].name, None)
 
     async def _on_ask(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         INBOUND.labels(PLATFORM, "view").inc()

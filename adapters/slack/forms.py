@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.declarations import CommandSpec, Kind, Param
-from bot.reply import Ask
+from bot.reply import Ask, Form
 
 ACTION_ID = "value"
 """Every input's `action_id`: the block_id already names the parameter."""
@@ -346,3 +346,35 @@ def error_block(spec: CommandSpec, message: str) -> str:
         return spec.params[best[1]].name
     required = [p for p in spec.params if p.required]
     return (required or list(spec.params))[0].name
+
+
+def prefilled_view(form: Form, *, callback_id: str, metadata: str) -> dict[str, Any]:
+    """A modal for a `Form` a command returned: one multi-line input per field, each
+    starting from the handler's draft, all optional (the core says what is missing)."""
+    blocks: list[dict[str, Any]] = []
+    for field in form.fields:
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": ACTION_ID,
+            "multiline": True,
+            "max_length": min(field.max_length, 3000),
+        }
+        if field.default:
+            element["initial_value"] = field.default[: field.max_length]
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": field.name,
+                "label": _plain(field.label, MAX_LABEL),
+                "element": element,
+                "optional": True,
+            }
+        )
+    return _modal(form.title, "Post", blocks, callback_id=callback_id, metadata=metadata)
+
+
+def prefilled_values(
+    form: Form, state: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> dict[str, str]:
+    """A pre-filled modal's submission: each field's text as the person left it."""
+    return {field.name: _text(_entry(state, field.name), "value") for field in form.fields}

@@ -12,6 +12,7 @@ their workgroup. Handlers check and write; `cards` draws what they answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -26,6 +27,8 @@ from bot.notifier import Announcement, bound_channels
 from bot.permissions import lead_of
 from bot.registry import Router
 from bot.reply import Block, Reply
+from commands.charters.group import of_workgroup
+from commands.charters.info import charter_blocks
 from commands.lookup import name_key
 from commands.text import plural
 from commands.workgroups import cards
@@ -271,7 +274,9 @@ async def workgroup_info(context: Context, name: WorkgroupName) -> Reply:
     else:
         people = await members_of(session, workgroup.id)
     outputs = await outputs_of(session, workgroup.id)
-    return cards.info_reply(workgroup, people, outputs, settings, now, context.tz)
+    reply = cards.info_reply(workgroup, people, outputs, settings, now, context.tz)
+    charter = await charter_blocks(context, of_workgroup(workgroup))
+    return replace(reply, blocks=reply.blocks + tuple(charter)) if charter else reply
 
 
 async def home_workgroups(context: Context) -> list[Block]:

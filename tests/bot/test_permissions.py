@@ -31,6 +31,8 @@ OWNERS = {
     ("audience", "chapter:boston"): "bob",
     ("poll", "1"): "dan",  # the demo's society poll
     ("workgroup", "mentoring"): "grace",  # the demo's active workgroup
+    ("group", "boston"): "bob",  # /update: a chapter's president or a workgroup's lead
+    ("group", "mentoring"): "grace",
 }
 BIND_CHANNEL = "fresh-room"  # an unbound channel, so /chapter bind can succeed
 
