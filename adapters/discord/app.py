@@ -13,6 +13,7 @@ import asyncio
 import io
 import logging
 import re
+from datetime import datetime
 from typing import Any, Self
 
 import discord
@@ -334,7 +335,13 @@ class PickSelect(
 
 
 class DiscordPoster:
-    """Posts, direct messages and edits; failures reported to the delivery ledger."""
+    """Posts, direct messages and edits; failures reported to the delivery ledger.
+
+    A post from the ledger carries its delivery's id as the message `nonce` with
+    `enforce_nonce` (discord.py sets it with any nonce): if a crash left it unknown
+    whether the post arrived, sending it again hands back the message Discord
+    already has instead of making a second one.
+    """
 
     platform = PLATFORM
 
@@ -353,6 +360,30 @@ class DiscordPoster:
             raise _failure(error) from None
         return str(message.id)
 
+    async def post_once(
+        self, channel_id: str, reply: Reply, *, direct: bool, delivery: int
+    ) -> str | None:
+        try:
+            if direct:
+                user = self.client.get_user(int(channel_id)) or await self.client.fetch_user(
+                    int(channel_id)
+                )
+                target: discord.abc.Messageable = user
+            else:
+                target = self.client.get_partial_messageable(int(channel_id))
+            message = await target.send(
+                nonce=nonce(delivery), **_without_none(self.adapter.message(reply))
+            )
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+        return str(message.id)
+
+    async def arrived(
+        self, channel_id: str, *, direct: bool, delivery: int, since: datetime
+    ) -> str | None:
+        """Unknown, and no need to know: the resend's enforced nonce is the check."""
+        return None
+
     async def direct(self, user_id: str, reply: Reply) -> str | None:
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
@@ -369,6 +400,11 @@ class DiscordPoster:
             await message.edit(**kwargs)
         except discord.HTTPException as error:
             raise _failure(error) from None
+
+
+def nonce(delivery: int) -> str:
+    """A delivery's mark on its message (Discord allows 25 characters)."""
+    return f"delivery:{delivery}"
 
 
 def _failure(error: discord.HTTPException) -> DeliveryFailed:

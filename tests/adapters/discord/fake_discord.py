@@ -246,6 +246,8 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         """Every message the fake holds (sent by the bot or built for a component)."""
         self.attachments: dict[int, bytes] = {}
+        self.nonces: dict[tuple[int, str], int] = {}
+        """(channel, enforced nonce) → the message it made (the fake never forgets one)."""
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         """Registered application commands by guild id (None: global)."""
         self.interactions: dict[int, dict[str, Any]] = {}
@@ -990,6 +992,11 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         _validate_message(body, files, empty_ok=empty_ok)
         channel_id = int(channel_id)
+        # Discord: with enforce_nonce, a nonce the same author used in this channel in
+        # the past few minutes returns that message, and no new one is created.
+        marked = (channel_id, str(body.get("nonce"))) if body.get("enforce_nonce") else None
+        if marked is not None and marked[1] != "None" and marked in self.nonces:
+            return self.messages[self.nonces[marked]]
         source = interaction or followup_of
         message: dict[str, Any] = {
             "id": str(self.snowflake()),
@@ -1017,6 +1024,8 @@ class FakeDiscord:
             message["application_id"] = str(self.application_id)
             message["interaction_metadata"] = self._interaction_metadata(source, followup_of)
         self.messages[int(message["id"])] = message
+        if marked is not None and marked[1] != "None":
+            self.nonces[marked] = int(message["id"])
         for table in (self.channels, self.dm_channels):
             if channel_id in table:
                 table[channel_id]["last_message_id"] = message["id"]
