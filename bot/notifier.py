@@ -63,7 +63,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiolimiter import AsyncLimiter
 from cachetools import LRUCache
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -299,6 +299,36 @@ class Notifier:
             sent += posted
             if claimed < BATCH or posted == 0:
                 return sent
+
+    async def waiting(self) -> int:
+        """Work that is ready to go out from here: undispatched events, due deliveries."""
+        if not self.posters:
+            return 0
+        now = self.clock.now()
+        async with self.sessions() as session:
+            events = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.dispatched_at.is_(None))
+            )
+            deliveries = await session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(
+                    Delivery.platform.in_(list(self.posters)),
+                    or_(
+                        and_(
+                            Delivery.status == DeliveryStatus.PENDING,
+                            or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+                        ),
+                        and_(
+                            Delivery.status == DeliveryStatus.SENDING,
+                            Delivery.claimed_at <= now - self.abandoned_after,
+                        ),
+                    ),
+                )
+            )
+        return int(events or 0) + int(deliveries or 0)
 
     async def send_pending(self) -> int:
         """Post one batch of what is pending for the platforms here; how many were sent."""
