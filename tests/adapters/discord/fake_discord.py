@@ -1229,6 +1229,12 @@ class FakeDiscord:
         for conn in list(self._connections):
             await self._send(conn, {"op": 7, "d": None, "s": None, "t": None})
 
+    async def close_gateway(self, code: int) -> None:
+        """Close every gateway connection with `code`, as Discord does when it drops one."""
+        for conn in list(self._connections):
+            with contextlib.suppress(Exception):
+                await conn.ws.close(code=code, message=b"closed by the fake")
+
     async def invalidate_session(self, resumable: bool = False) -> None:
         """Send op 9 INVALID_SESSION to every connection."""
         for conn in list(self._connections):
