@@ -10,6 +10,7 @@ import asyncio
 import gc
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -307,6 +308,11 @@ AtOption = Annotated[
 ]
 
 
+AT_RANGE = timedelta(days=36_525)
+"""How far `--at` may reach: the due jobs add days and weeks to it, and 9999-12-31
+plus a week is past the end of the calendar."""
+
+
 def _nudges(at: str | None, *, preview: bool) -> None:
     from datetime import UTC, datetime
 
@@ -322,6 +328,8 @@ def _nudges(at: str | None, *, preview: bool) -> None:
             when = parse_when(at, when, settings.tz, "--at")
         except BadArgument as error:
             _fail(str(error), 2)
+        if abs(when - datetime.now(UTC)) > AT_RANGE:
+            _fail(f"--at must be within 100 years of now, got {at!r}.", 2)
 
     async def work(app: App) -> bool:
         if not preview:
