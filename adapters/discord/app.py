@@ -208,7 +208,10 @@ class DiscordAdapter:
     def place(interaction: discord.Interaction[Any]) -> Place:
         channel = interaction.channel
         name = getattr(channel, "name", "") or ""
-        return Place(PLATFORM, str(interaction.channel_id or ""), str(name))
+        direct = interaction.guild_id is None or isinstance(
+            channel, discord.DMChannel | discord.GroupChannel
+        )
+        return Place(PLATFORM, str(interaction.channel_id or ""), str(name), is_direct=direct)
 
     def request(
         self,

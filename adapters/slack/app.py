@@ -176,7 +176,7 @@ class SlackAdapter:
         respond = self._responder(command.get("response_url", ""))
         INBOUND.labels(PLATFORM, "command").inc()
         text = f"{command['command']} {unescape(command.get('text') or '')}".strip()
-        place = Place(PLATFORM, command.get("channel_id", ""), command.get("channel_name", ""))
+        place = slack_place(command.get("channel_id", ""), command.get("channel_name", ""))
         spec = self._spec(text)
         if spec is not None and spec.form and _bare(text, spec):
             await self._open(command["trigger_id"], self._form_view(spec, place), respond)
@@ -454,14 +454,24 @@ def _metadata(place: Place, **extra: Any) -> str:
 
 
 def _meta_place(meta: Mapping[str, Any]) -> Place:
-    return Place(PLATFORM, str(meta.get("channel", "")), str(meta.get("channel_name", "")))
+    return slack_place(str(meta.get("channel", "")), str(meta.get("channel_name", "")))
 
 
 def _place(body: Mapping[str, Any]) -> Place:
     channel = body.get("channel") or {}
     container = body.get("container") or {}
     channel_id = channel.get("id") or container.get("channel_id") or ""
-    return Place(PLATFORM, str(channel_id), str(channel.get("name", "")))
+    return slack_place(str(channel_id), str(channel.get("name", "")))
+
+
+def slack_place(channel_id: str, channel_name: str) -> Place:
+    """Slack names direct messages `directmessage` (ids starting D) and group DMs `mpdm-…`."""
+    direct = (
+        channel_id.startswith("D")
+        or channel_name == "directmessage"
+        or channel_name.startswith("mpdm-")
+    )
+    return Place(PLATFORM, channel_id, channel_name, is_direct=direct)
 
 
 def _user_name(body: Mapping[str, Any]) -> str:
