@@ -88,6 +88,8 @@ class SlackPoster:
         self._limiters: dict[str, AsyncLimiter] = {}
         self._direct: dict[str, str] = {}
         """Direct-message channel by user id: `conversations.open` once per user."""
+        self.revoked: str | None = None
+        """Why nothing can be posted (the app was uninstalled, its tokens revoked), if so."""
 
     def _limiter(self, channel_id: str) -> AsyncLimiter:
         limiter = self._limiters.get(channel_id)
@@ -98,6 +100,9 @@ class SlackPoster:
     async def post(
         self, channel_id: str, reply: Reply, *, metadata: dict[str, Any] | None = None
     ) -> str | None:
+        if self.revoked is not None:
+            DELIVERIES.labels(PLATFORM, "failed").inc()
+            raise DeliveryFailed(self.revoked, permanent=True)
         message = render_message(reply, confirm=self.confirm)
         if metadata is not None:
             message["metadata"] = metadata
