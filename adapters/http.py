@@ -7,6 +7,7 @@ load balancer and Prometheus can watch a Discord-only process too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -27,11 +28,22 @@ def build_web_app(
     slack: SlackAdapter | None,
     platforms: list[str],
     scheduler: Scheduler | None = None,
+    connections: Mapping[str, Callable[[], Awaitable[str]]] | None = None,
 ) -> web.Application:
+    """`connections`: each platform's live connection (Discord's gateway, Slack's
+    Socket Mode) and how to ask its state; anything but "connected" is unhealthy."""
     app = web.Application()
+    # Not copied: serve adds each connection as it starts.
+    watched: Mapping[str, Callable[[], Awaitable[str]]] = (
+        connections if connections is not None else {}
+    )
 
     async def healthz(_: web.Request) -> web.Response:
-        """Healthy when the database answers; a balancer takes a sick process out."""
+        """Healthy when the database answers and every platform connection is up.
+
+        A balancer or supervisor takes a process whose Discord side died out of
+        service instead of leaving it to answer nobody.
+        """
         try:
             async with core.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -41,11 +53,20 @@ def build_web_app(
                 {"status": "unhealthy", "database": "unreachable", "platforms": platforms},
                 status=503,
             )
-        body: dict[str, object] = {"status": "ok", "database": "ok", "platforms": platforms}
+        states = {platform: await state() for platform, state in watched.items()}
+        down = sorted(platform for platform, state in states.items() if state != "connected")
+        body: dict[str, object] = {
+            "status": "unhealthy" if down else "ok",
+            "database": "ok",
+            "platforms": platforms,
+            "connections": states,
+        }
         if scheduler is not None:
             # Which process leads the scheduler, and when it last ticked.
             body["scheduler"] = scheduler.status().as_json()
-        return web.json_response(body)
+        if down:
+            log.warning("health check: not connected: %s", ", ".join(down))
+        return web.json_response(body, status=503 if down else 200)
 
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(body=exposition(), content_type="text/plain", charset="utf-8")

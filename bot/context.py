@@ -25,6 +25,8 @@ class Place:
     platform: str
     channel_id: str
     channel_name: str = ""
+    is_direct: bool = False
+    """A direct message or group DM: no chapter channel, whoever is in it (set by adapters)."""
 
 
 @dataclass(frozen=True)

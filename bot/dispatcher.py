@@ -9,6 +9,7 @@ anything else is logged with an error id the user can quote.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import secrets
 import time
@@ -204,6 +205,10 @@ class Dispatcher:
             return reply
 
     def _parse(self, request: Request, env: ParseEnv) -> tuple[CommandSpec, dict[str, Any]]:
+        check_characters(request.text or "")
+        for value in request.values.values():
+            for part in (value,) if isinstance(value, str) else value:
+                check_characters(part)
         if request.text is not None:
             return parse(self.registry, request.text, env)
         if request.path is None:
@@ -308,11 +313,45 @@ class Dispatcher:
     def _crash(self, spec: CommandSpec | str, error: BaseException) -> Reply:
         error_id = secrets.token_hex(4)
         where = spec if isinstance(spec, str) else f"/{spec.path}"
+        if disk_full(error):
+            log.error("error %s in %s: the disk is full", error_id, where)
+            return Reply.error(
+                "The server's disk is full, so nothing was saved; tell whoever runs "
+                f"Chapterhouse (error {error_id})."
+            )
         log.error("error %s in %s", error_id, where, exc_info=error)
         return Reply.error(
             f"Something went wrong on our side (error {error_id}); nothing was changed. "
             "Tell an admin this id if it keeps happening."
         )
+
+
+def check_characters(text: str) -> None:
+    """Refuse text no database stores: NUL (PostgreSQL rejects it) and lone surrogates.
+
+    Both arrive only by accident (a paste from a binary file, a broken client), and
+    the database's refusal would surface as an internal error after the work was done.
+    """
+    if "\x00" in text:
+        raise BadArgument("That text contains a NUL character; remove it and try again.")
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        raise BadArgument(
+            "That text contains a broken character (a lone surrogate); retype it and try again."
+        )
+
+
+def disk_full(error: BaseException) -> bool:
+    """SQLite's "database or disk is full", or the system's ENOSPC, however wrapped."""
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if "database or disk is full" in str(seen).lower():
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
 
 
 def _is_race(error: DBAPIError) -> bool:

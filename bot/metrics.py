@@ -42,6 +42,20 @@ DUPLICATES = Counter(
     registry=REGISTRY,
 )
 
+RESTARTS = Counter(
+    "chapterhouse_platform_restarts",
+    "Connections to a platform started again, by platform and kind (client: the "
+    "supervised client task ended and was restarted; gateway: the library reconnected).",
+    ["platform", "kind"],
+    registry=REGISTRY,
+)
+DROPPED_PAYLOADS = Counter(
+    "chapterhouse_dropped_payloads",
+    "Platform payloads that could not be read and were dropped, by platform and event.",
+    ["platform", "event"],
+    registry=REGISTRY,
+)
+
 
 def exposition() -> bytes:
     return generate_latest(REGISTRY)

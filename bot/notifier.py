@@ -20,16 +20,26 @@ A permanent failure (channel gone, bot removed) is failed at once.
 
 A sender that stopped mid-send
 ------------------------------
-Claiming a delivery sets it `sending` and stamps `claimed_at`. A row still
-`sending` `ABANDONED_AFTER` (10 minutes) after its claim was left by a sender that
-died between claiming and recording the outcome, and nobody can know whether the
-platform received the post. Sending it again risks the same announcement twice in
-a channel; not sending risks it never arriving. Chapterhouse chooses no double
-posts: the delivery is marked `failed` with an error that says it may have arrived
-and was not resent, and one audit line names the deliveries, so HQ sees them (the
-audit log, the deliveries that `/stats` counts as failed) and can post again by
-hand if it did not arrive. Only a process that sends for the delivery's platform
-sweeps these, since only such a process could have left them.
+A delivery is claimed (set `sending`, `claimed_at` stamped) one at a time, just
+before its request leaves, so a sender killed mid-fan-out leaves only the few
+posts that were on the wire in doubt; everything it had not reached is still
+`pending` and the next sender posts it. A row still `sending` `ABANDONED_AFTER`
+after its claim was left by a sender that died between its request and recording
+the outcome, and the platform may or may not have the post:
+
+- a poster that can tell (`Resumable`) is asked: Slack looks for the message
+  whose metadata carries the delivery's id in the channel's history; Discord
+  resends with the delivery's id as an enforced nonce, so a post that arrived is
+  handed back instead of made twice. What arrived is marked sent; what did not is
+  put back to pending and sent.
+- with a poster that cannot tell, sending again risks the same announcement
+  twice and not sending risks it never arriving; Chapterhouse chooses no double
+  posts: the delivery is marked `failed` with an error that says it may have
+  arrived and was not resent, and one audit line names the deliveries, so HQ sees
+  them and can post again by hand.
+
+Only a process that sends for the delivery's platform sweeps these, since only
+such a process could have left them.
 
 Pacing
 ------
@@ -48,12 +58,12 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiolimiter import AsyncLimiter
 from cachetools import LRUCache
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -80,9 +90,11 @@ SEND_CONCURRENCY = 16
 """Posts in flight at once per platform; each channel still gets its posts in order."""
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MOST = timedelta(minutes=15)
-ABANDONED_AFTER = timedelta(minutes=10)
+ABANDONED_AFTER = timedelta(minutes=2)
+"""A claim older than this outlived its request (timeouts are far shorter): its sender died."""
 RECOVERY_EVERY = timedelta(minutes=1)
 ABANDONED = "left mid-send by a sender that stopped; it may have arrived, so it was not resent"
+RESENT = "left mid-send by a sender that stopped and had not arrived; sent again"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -110,6 +122,25 @@ class Poster(Protocol):
     async def direct(self, user_id: str, reply: Reply) -> str | None: ...
 
     async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None: ...
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """A poster whose posts carry their delivery's id, so a crashed send can be settled.
+
+    `post_once` posts as `Poster.post`/`Poster.direct` do, marked with the delivery's
+    id; `arrived` says whether a post so marked, sent no earlier than `since`, is on
+    the platform (its message id) or not (None). A platform that deduplicates on
+    the mark itself (Discord's enforced nonce) may answer None: the resend is the check.
+    """
+
+    async def post_once(
+        self, channel_id: str, reply: Reply, *, direct: bool, delivery: int
+    ) -> str | None: ...
+
+    async def arrived(
+        self, channel_id: str, *, direct: bool, delivery: int, since: datetime
+    ) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -184,6 +215,8 @@ class Notifier:
         self.posters: dict[str, Poster] = dict(posters or {})
         self._lanes: dict[str, _Lane] = {}
         self._recovered_at: datetime | None = None
+        self.abandoned_after = ABANDONED_AFTER
+        """How old a `sending` claim must be to be settled as a crashed sender's."""
         self.live = LiveMessages(sessions, clock, renderers or {}, self.posters, live_interval)
 
     def add_poster(self, poster: Poster, pace: Pace | None = None) -> None:
@@ -267,26 +300,132 @@ class Notifier:
             if claimed < BATCH or posted == 0:
                 return sent
 
+    async def waiting(self) -> int:
+        """Work that is ready to go out from here: undispatched events, due deliveries."""
+        if not self.posters:
+            return 0
+        now = self.clock.now()
+        async with self.sessions() as session:
+            events = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.dispatched_at.is_(None))
+            )
+            deliveries = await session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(
+                    Delivery.platform.in_(list(self.posters)),
+                    or_(
+                        and_(
+                            Delivery.status == DeliveryStatus.PENDING,
+                            or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+                        ),
+                        and_(
+                            Delivery.status == DeliveryStatus.SENDING,
+                            Delivery.claimed_at <= now - self.abandoned_after,
+                        ),
+                    ),
+                )
+            )
+        return int(events or 0) + int(deliveries or 0)
+
     async def send_pending(self) -> int:
         """Post one batch of what is pending for the platforms here; how many were sent."""
         return (await self._send_batch())[1]
 
     async def recover_abandoned(self) -> int:
-        """Fail the deliveries a stopped sender left `sending`; see the module's docstring."""
+        """Settle the deliveries a stopped sender left `sending`; see the module's docstring."""
         now = self.clock.now()
         recent = self._recovered_at is not None and now - self._recovered_at < RECOVERY_EVERY
         if not self.posters or recent:
             return 0
         self._recovered_at = now
+        cutoff = now - self.abandoned_after
         async with UnitOfWork(self.sessions, now) as uow:
-            cutoff = uow.now - ABANDONED_AFTER
+            left = list(
+                await uow.session.scalars(
+                    select(Delivery)
+                    .where(
+                        Delivery.platform.in_(list(self.posters)),
+                        Delivery.status == DeliveryStatus.SENDING,
+                        or_(Delivery.claimed_at.is_(None), Delivery.claimed_at <= cutoff),
+                    )
+                    .order_by(Delivery.id)
+                )
+            )
+        if not left:
+            return 0
+        settled = await self._settle(
+            [d for d in left if isinstance(self.posters[d.platform], Resumable)]
+        )
+        failed = await self._fail_abandoned(
+            [d for d in left if not isinstance(self.posters[d.platform], Resumable)], cutoff
+        )
+        return settled + failed
+
+    async def _settle(self, left: list[Delivery]) -> int:
+        """Ask the platform about each post left in doubt: sent if there, else pending."""
+        settled = 0
+        slots = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def one(delivery: Delivery) -> None:
+            nonlocal settled
+            poster = self.posters[delivery.platform]
+            assert isinstance(poster, Resumable)
+            since = (delivery.claimed_at or delivery.created_at) - timedelta(minutes=1)
+            try:
+                async with slots:
+                    message_id = await poster.arrived(
+                        delivery.channel_id,
+                        direct=delivery.direct,
+                        delivery=delivery.id,
+                        since=_aware(since),
+                    )
+            except Exception:
+                log.warning(
+                    "could not check delivery %s; checked again later", delivery.key, exc_info=True
+                )
+                return
+            async with UnitOfWork(self.sessions, self.clock.now()) as uow:
+                found = message_id is not None
+                result = await uow.session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == delivery.id,
+                        Delivery.status == DeliveryStatus.SENDING,
+                        Delivery.claimed_at == delivery.claimed_at,
+                    )
+                    .values(
+                        status=DeliveryStatus.SENT if found else DeliveryStatus.PENDING,
+                        message_id=message_id,
+                        sent_at=uow.now if found else None,
+                        not_before=None,
+                        error=None if found else RESENT,
+                    )
+                    .returning(Delivery.id)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.first() is not None:
+                    settled += 1
+                await uow.commit()
+
+        await asyncio.gather(*(one(d) for d in left))
+        if settled:
+            log.warning("%d deliveries left mid-send were checked and settled", settled)
+        return settled
+
+    async def _fail_abandoned(self, left: list[Delivery], cutoff: datetime) -> int:
+        if not left:
+            return 0
+        async with UnitOfWork(self.sessions, self.clock.now()) as uow:
             keys = list(
                 await uow.session.scalars(
                     update(Delivery)
                     .where(
-                        Delivery.platform.in_(list(self.posters)),
+                        Delivery.id.in_([d.id for d in left]),
                         Delivery.status == DeliveryStatus.SENDING,
-                        or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < cutoff),
+                        or_(Delivery.claimed_at.is_(None), Delivery.claimed_at <= cutoff),
                     )
                     .values(status=DeliveryStatus.FAILED, error=ABANDONED)
                     .returning(Delivery.key)
@@ -311,45 +450,60 @@ class Notifier:
         sent = 0
         most = 0
         for platform, poster in list(self.posters.items()):
-            claimed, fresh = await self._claim(platform)
+            claimed, fresh = await self._pending(platform)
             most = max(most, len(claimed))
             sent += await self._send_claimed(platform, poster, claimed, fresh)
         return most, sent
 
-    async def _claim(self, platform: str) -> tuple[list[Delivery], dict[str, Reply]]:
+    async def _pending(self, platform: str) -> tuple[list[Delivery], dict[str, Reply]]:
+        """A batch of what is due to be sent, not yet claimed: see `_take`."""
         async with UnitOfWork(self.sessions, self.clock.now()) as uow:
-            batch = (
-                select(Delivery.id)
-                .where(
-                    Delivery.platform == platform,
-                    Delivery.status == DeliveryStatus.PENDING,
-                    or_(Delivery.not_before.is_(None), Delivery.not_before <= uow.now),
-                )
-                .order_by(Delivery.id)
-                .limit(BATCH)
-                .scalar_subquery()
-            )
-            claimed = list(
+            batch = list(
                 await uow.session.scalars(
-                    update(Delivery)
-                    .where(Delivery.id.in_(batch), Delivery.status == DeliveryStatus.PENDING)
-                    .values(
-                        status=DeliveryStatus.SENDING,
-                        attempts=Delivery.attempts + 1,
-                        claimed_at=uow.now,
+                    select(Delivery)
+                    .where(
+                        Delivery.platform == platform,
+                        Delivery.status == DeliveryStatus.PENDING,
+                        or_(Delivery.not_before.is_(None), Delivery.not_before <= uow.now),
                     )
-                    .returning(Delivery)
+                    .order_by(Delivery.id)
+                    .limit(BATCH)
                 )
             )
             # A live post (a poll) waiting for this platform's process may have
             # changed since it was queued: post it as it is now, not as it was.
             fresh: dict[str, Reply] = {}
-            for subject in sorted({d.subject for d in claimed if d.subject}):
+            for subject in sorted({d.subject for d in batch if d.subject}):
                 reply = await self.live.render(uow.session, subject, uow.now)
                 if reply is not None:
                     fresh[subject] = reply
+        return batch, fresh
+
+    async def _take(self, delivery: Delivery) -> bool:
+        """Claim one delivery just before its request leaves; False if another sender has it.
+
+        Claiming one at a time keeps what a crash can leave in doubt to what was on
+        the wire; the rest of the batch stays pending for whoever runs next.
+        """
+        async with UnitOfWork(self.sessions, self.clock.now()) as uow:
+            taken = (
+                await uow.session.execute(
+                    update(Delivery)
+                    .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
+                    .values(
+                        status=DeliveryStatus.SENDING,
+                        attempts=Delivery.attempts + 1,
+                        claimed_at=uow.now,
+                    )
+                    .returning(Delivery.attempts, Delivery.claimed_at)
+                    .execution_options(synchronize_session=False)
+                )
+            ).first()
             await uow.commit()
-        return sorted(claimed, key=lambda d: d.id), fresh
+        if taken is None:
+            return False
+        delivery.attempts, delivery.claimed_at = taken
+        return True
 
     async def _send_claimed(
         self, platform: str, poster: Poster, claimed: list[Delivery], fresh: dict[str, Reply]
@@ -370,6 +524,8 @@ class Notifier:
                 await lane.wait_for_channel((direct, channel_id))
                 async with slots:
                     await lane.leave((direct, channel_id))
+                    if not await self._take(delivery):
+                        continue
                     outcome = await self._post(poster, delivery, fresh.get(delivery.subject or ""))
                 done += await self._record(delivery, *outcome)
             return done
@@ -385,7 +541,11 @@ class Notifier:
         """(status, error, message id, seconds the platform asked us to wait)."""
         reply = fresh or Reply.from_json(delivery.reply)
         try:
-            if delivery.direct:
+            if isinstance(poster, Resumable):
+                message_id = await poster.post_once(
+                    delivery.channel_id, reply, direct=delivery.direct, delivery=delivery.id
+                )
+            elif delivery.direct:
                 message_id = await poster.direct(delivery.channel_id, reply)
             else:
                 message_id = await poster.post(delivery.channel_id, reply)
@@ -465,6 +625,11 @@ def quiet_until(now: datetime, zone: ZoneInfo, hours: tuple[time, time]) -> date
     if not inside:
         return None
     return datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

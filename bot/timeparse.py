@@ -83,7 +83,18 @@ def parse_date(text: str, today: date, *, past: bool = False, what: str = "date"
 
 
 def parse_when(text: str, now: datetime, tz: ZoneInfo, what: str = "time") -> datetime:
-    """A point in time: now + a duration, or a local date (end of day) or date/time."""
+    """A point in time: now + a duration, or a local date (end of day) or date/time.
+
+    A moment that exists in one zone but not in UTC (0001-01-01T00:00+14:00) or
+    that leaves the calendar when moved is refused, not an OverflowError.
+    """
+    try:
+        return _parse_when(text, now, tz, what)
+    except OverflowError:
+        raise BadArgument(f"{what} is out of range, got {text!r}.") from None
+
+
+def _parse_when(text: str, now: datetime, tz: ZoneInfo, what: str) -> datetime:
     raw = text.strip()
     if _HAS_UNIT.match(raw) and not re.match(r"^\d{4}-", raw):
         return now + parse_duration(raw, what)

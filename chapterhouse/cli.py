@@ -10,6 +10,7 @@ import asyncio
 import gc
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -332,6 +333,11 @@ AtOption = Annotated[
 ]
 
 
+AT_RANGE = timedelta(days=36_525)
+"""How far `--at` may reach: the due jobs add days and weeks to it, and 9999-12-31
+plus a week is past the end of the calendar."""
+
+
 def _nudges(at: str | None, *, preview: bool) -> None:
     from datetime import UTC, datetime
 
@@ -347,6 +353,8 @@ def _nudges(at: str | None, *, preview: bool) -> None:
             when = parse_when(at, when, settings.tz, "--at")
         except BadArgument as error:
             _fail(str(error), 2)
+        if abs(when - datetime.now(UTC)) > AT_RANGE:
+            _fail(f"--at must be within 100 years of now, got {at!r}.", 2)
 
     async def work(app: App) -> bool:
         if not preview:
@@ -369,6 +377,78 @@ def nudges_preview(at: AtOption = None) -> None:
 def nudges_run(at: AtOption = None) -> None:
     """Process the work due as of WHEN and print what was done (exit 1 if a job failed)."""
     _nudges(at, preview=False)
+
+
+@cli.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="the new file to write the copy to")],
+) -> None:
+    """Copy the database to FILE while the bot runs (SQLite; PostgreSQL: pg_dump)."""
+    from storage.backup import BackupError, backup, pg_dump_command, sqlite_file
+    from storage.engine import normalise_url
+
+    url = normalise_url(_settings().database_url).render_as_string(hide_password=False)
+    database = sqlite_file(url)
+    if database is None:
+        _fail(
+            "On PostgreSQL, back up with pg_dump (it asks for the password, or reads "
+            f"PGPASSWORD):\n  {pg_dump_command(url, file)}"
+        )
+        return
+    try:
+        found = backup(database, file)
+    except BackupError as error:
+        _fail(f"Cannot back up: {error}.")
+        return
+    typer.echo(f"Backed up {database} to {file}: {found.summary()}.")
+
+
+@cli.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="a file written by `chapterhouse backup`")],
+    force: Annotated[
+        bool, typer.Option("--force", help="replace a database that already holds a society")
+    ] = False,
+) -> None:
+    """Put a backup in place of the database (SQLite), then bring it up to date."""
+    from storage.backup import BackupError, contents, is_empty, pg_restore_command, restore
+    from storage.backup import sqlite_file as file_of
+    from storage.engine import create_engine, normalise_url
+    from storage.migrate import current_revision, upgrade
+
+    url = normalise_url(_settings().database_url).render_as_string(hide_password=False)
+    database = file_of(url)
+    if database is None:
+        _fail(
+            "On PostgreSQL, restore a pg_dump backup with pg_restore:\n  "
+            + pg_restore_command(url, file)
+        )
+        return
+    try:
+        contents(file)
+    except BackupError as error:
+        _fail(f"Cannot restore: {error}.")
+    if not force and not is_empty(database):
+        _fail(
+            f"Cannot restore: {database} already holds a society; "
+            "add --force to replace it with the backup."
+        )
+    try:
+        found = restore(file, database)
+    except BackupError as error:
+        _fail(f"Cannot restore: {error}.")
+        return
+
+    async def bring_up_to_date() -> str | None:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(bring_up_to_date())
+    typer.echo(f"Restored {file} into {database}: {found.summary()}; now at revision {revision}.")
 
 
 def main() -> None:

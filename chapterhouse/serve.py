@@ -103,21 +103,23 @@ async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None
         core.notifier.add_poster(discord_adapter.poster)
         platforms.append("discord")
     scheduler = Scheduler(core)
+    connections: dict[str, Callable[[], Awaitable[str]]] = {}
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(log.info, "stopped")
         if slack is not None:
             stack.push_async_callback(slack.aclose)
         runner = web.AppRunner(
-            build_web_app(core, None if socket_mode else slack, platforms, scheduler),
+            build_web_app(core, None if socket_mode else slack, platforms, scheduler, connections),
             access_log=None,
         )
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         if discord_adapter is not None:
+            connections["discord"] = discord_adapter.gateway_state  # "starting" till ready
             await _start_discord(stack, discord_adapter, settings)
         if slack is not None and socket_mode:
-            await _start_socket_mode(stack, slack, settings)
+            connections["slack"] = await _start_socket_mode(stack, slack, settings)
         elif slack is not None:
             log.info(
                 "Slack: events at http://%s:%s%s",
@@ -144,16 +146,20 @@ async def _start_discord(
     stack: contextlib.AsyncExitStack, adapter: DiscordAdapter, settings: Settings
 ) -> None:
     assert settings.discord_bot_token is not None
+    token = settings.discord_bot_token.get_secret_value()
     try:
-        task = await adapter.start(settings.discord_bot_token.get_secret_value())
+        task = await adapter.start(token)
     except discord.LoginFailure as error:
         await adapter.close()
         raise ConfigError("DISCORD_BOT_TOKEN: Discord refused the token") from error
 
+    supervisor = asyncio.create_task(adapter.supervise(token, task))
+
     async def stop() -> None:
         await adapter.close()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 10)
+            await asyncio.wait_for(asyncio.shield(supervisor), 10)
+        await _cancel(supervisor)
 
     stack.push_async_callback(stop)
     log.info("Discord: connected as %s", adapter.client.user)
@@ -161,7 +167,8 @@ async def _start_discord(
 
 async def _start_socket_mode(
     stack: contextlib.AsyncExitStack, slack: SlackAdapter, settings: Settings
-) -> None:
+) -> Callable[[], Awaitable[str]]:
+    """Connect; returns how to ask whether the socket is still connected."""
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
     assert settings.slack_app_token is not None
@@ -169,6 +176,11 @@ async def _start_socket_mode(
     await handler.connect_async()
     stack.push_async_callback(handler.close_async)
     log.info("Slack: Socket Mode connected")
+
+    async def state() -> str:
+        return "connected" if await handler.client.is_connected() else "disconnected"
+
+    return state
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

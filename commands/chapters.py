@@ -304,7 +304,7 @@ async def chapter_bind(context: Context, chapter: ChapterName) -> Reply:
     """Bind the channel you type this in to the chapter, so it receives the chapter's updates."""
     found = await find_chapter(context.session, chapter)
     place = context.place
-    if not place.channel_id:
+    if not place.channel_id or place.is_direct:
         raise BadArgument(
             "Type /chapter bind in the channel you want to bind, not a direct message."
         )

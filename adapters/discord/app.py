@@ -10,9 +10,11 @@ Nothing here knows what a poll is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import re
+from datetime import datetime
 from typing import Any, Self
 
 import discord
@@ -33,7 +35,7 @@ from adapters.discord.render import (
 from bot.app import App, quiet_libraries
 from bot.context import Place, Request
 from bot.declarations import CommandSpec
-from bot.metrics import INBOUND
+from bot.metrics import DROPPED_PAYLOADS, INBOUND, RESTARTS
 from bot.notifier import DeliveryFailed
 from bot.parser import BadArgument, find_spec, tokenize
 from bot.reply import Ask, Reply
@@ -60,30 +62,94 @@ def point_at(api_url: str | None, gateway_url: str | None) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+RESTART_FIRST = 1.0
+RESTART_MOST = 60.0
+"""Seconds before a stopped client is started again: doubling from the first, at most this."""
+
+
 class Chapterhouse(discord.Client):
-    """discord.py's client, holding the adapter so persistent components can find it."""
+    """discord.py's client, holding the adapter so persistent components can find it.
+
+    It also tells the adapter how its gateway connection is, for `/healthz`.
+    """
 
     adapter: DiscordAdapter
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(RunButton, AskButton, PickSelect)
 
+    async def on_ready(self) -> None:
+        self.adapter.gateway = "connected"
+
+    async def on_resumed(self) -> None:
+        if self.adapter.gateway != "connected":
+            RESTARTS.labels(PLATFORM, "gateway").inc()
+        self.adapter.gateway = "connected"
+
+    async def on_connect(self) -> None:
+        if self.adapter.gateway == "disconnected":
+            RESTARTS.labels(PLATFORM, "gateway").inc()
+        self.adapter.gateway = "connected"
+
+    async def on_disconnect(self) -> None:
+        if self.adapter.gateway == "connected":
+            self.adapter.gateway = "disconnected"
+
+
+def guard_parsers(client: discord.Client) -> None:
+    """A gateway event discord.py cannot read is logged and dropped, not fatal.
+
+    discord.py parses each dispatch inside its gateway's read loop: one payload
+    missing a field (a KeyError in `parse_interaction_create`) raised out of that
+    loop and ended the client, and no later command was answered. The log names
+    the event and the error, never the payload (it says who clicked what).
+    """
+    parsers: dict[str, Any] = client._connection.parsers
+
+    def guarded(event: str, parse: Any) -> Any:
+        def parse_or_drop(data: Any) -> Any:
+            try:
+                return parse(data)
+            except Exception as error:
+                DROPPED_PAYLOADS.labels(PLATFORM, event).inc()
+                log.warning(
+                    "dropped a %s payload discord.py could not read: %s: %s",
+                    event,
+                    type(error).__name__,
+                    error,
+                )
+                return None
+
+        return parse_or_drop
+
+    for event, parse in list(parsers.items()):
+        parsers[event] = guarded(event, parse)
+
 
 class DiscordAdapter:
     def __init__(self, core: App, *, guild_ready_timeout: float = 2.0) -> None:
         quiet_libraries("discord")  # at DEBUG it logs every payload: who clicked what
         self.core = core
-        self.client = Chapterhouse(
-            intents=discord.Intents.default(),
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
-            guild_ready_timeout=guild_ready_timeout,
-        )
-        self.client.adapter = self
-        self.tree: app_commands.CommandTree[Chapterhouse] = app_commands.CommandTree(self.client)
-        self.commands = build_tree(self.tree, core.registry, self.run_command, self.complete)
+        self._guild_ready_timeout = guild_ready_timeout
+        self.gateway = "starting"
+        """The gateway connection: starting, connected, disconnected, restarting or stopped."""
+        self._stopping = False
+        self._new_client()
         self.asks: dict[str, tuple[str, Ask]] = {}
         """Asks of buttons rendered by this process, by custom_id (others: see `find_ask`)."""
         self.poster = DiscordPoster(self)
+
+    def _new_client(self) -> None:
+        """A client and its command tree; a client that stopped cannot be started again."""
+        self.client = Chapterhouse(
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            guild_ready_timeout=self._guild_ready_timeout,
+        )
+        self.client.adapter = self
+        guard_parsers(self.client)
+        self.tree: app_commands.CommandTree[Chapterhouse] = app_commands.CommandTree(self.client)
+        self.commands = build_tree(self.tree, self.core.registry, self.run_command, self.complete)
 
     # -- outgoing shapes -------------------------------------------------------
 
@@ -142,7 +208,10 @@ class DiscordAdapter:
     def place(interaction: discord.Interaction[Any]) -> Place:
         channel = interaction.channel
         name = getattr(channel, "name", "") or ""
-        return Place(PLATFORM, str(interaction.channel_id or ""), str(name))
+        direct = interaction.guild_id is None or isinstance(
+            channel, discord.DMChannel | discord.GroupChannel
+        )
+        return Place(PLATFORM, str(interaction.channel_id or ""), str(name), is_direct=direct)
 
     def request(
         self,
@@ -253,7 +322,56 @@ class DiscordAdapter:
             raise RuntimeError("the Discord client stopped before it was ready")
         return runner
 
+    async def gateway_state(self) -> str:
+        """For `/healthz`: "connected" while the gateway is up and the client ready."""
+        if self.gateway == "connected" and not self.client.is_ready():
+            return "starting"
+        return self.gateway
+
+    async def supervise(self, token: str, running: asyncio.Task[None]) -> None:
+        """Keep the client running: when its task ends, start it again, with backoff.
+
+        discord.py reconnects a dropped gateway by itself; its task ends only when
+        it gives up (a close code it does not retry, an error it does not catch).
+        Then a new client is started after 1 s, 2 s, 4 s … at most
+        a minute, until `close`.
+        """
+        delay = RESTART_FIRST
+        while True:
+            try:
+                await running
+                reason = "it returned"
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                reason = f"{type(error).__name__}: {error}"
+            if self._stopping:
+                return
+            self.gateway = "restarting"
+            log.error("the Discord client stopped (%s); starting it again in %.0fs", reason, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RESTART_MOST)
+            if self._stopping:
+                return
+            RESTARTS.labels(PLATFORM, "client").inc()
+            with contextlib.suppress(Exception):
+                await self.client.close()
+            self._new_client()
+            try:
+                running = await self.start(token)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                failed.set_exception(error)
+                running = asyncio.ensure_future(failed)
+                continue
+            delay = RESTART_FIRST
+            log.info("Discord: connected again as %s", self.client.user)
+
     async def close(self) -> None:
+        self._stopping = True
+        self.gateway = "stopped"
         await self.client.close()
 
 
@@ -337,7 +455,13 @@ class PickSelect(
 
 
 class DiscordPoster:
-    """Posts, direct messages and edits; failures reported to the delivery ledger."""
+    """Posts, direct messages and edits; failures reported to the delivery ledger.
+
+    A post from the ledger carries its delivery's id as the message `nonce` with
+    `enforce_nonce` (discord.py sets it with any nonce): if a crash left it unknown
+    whether the post arrived, sending it again hands back the message Discord
+    already has instead of making a second one.
+    """
 
     platform = PLATFORM
 
@@ -356,6 +480,30 @@ class DiscordPoster:
             raise _failure(error) from None
         return str(message.id)
 
+    async def post_once(
+        self, channel_id: str, reply: Reply, *, direct: bool, delivery: int
+    ) -> str | None:
+        try:
+            if direct:
+                user = self.client.get_user(int(channel_id)) or await self.client.fetch_user(
+                    int(channel_id)
+                )
+                target: discord.abc.Messageable = user
+            else:
+                target = self.client.get_partial_messageable(int(channel_id))
+            message = await target.send(
+                nonce=nonce(delivery), **_without_none(self.adapter.message(reply))
+            )
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+        return str(message.id)
+
+    async def arrived(
+        self, channel_id: str, *, direct: bool, delivery: int, since: datetime
+    ) -> str | None:
+        """Unknown, and no need to know: the resend's enforced nonce is the check."""
+        return None
+
     async def direct(self, user_id: str, reply: Reply) -> str | None:
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
@@ -372,6 +520,11 @@ class DiscordPoster:
             await message.edit(**kwargs)
         except discord.HTTPException as error:
             raise _failure(error) from None
+
+
+def nonce(delivery: int) -> str:
+    """A delivery's mark on its message (Discord allows 25 characters)."""
+    return f"delivery:{delivery}"
 
 
 def _failure(error: discord.HTTPException) -> DeliveryFailed:

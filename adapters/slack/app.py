@@ -38,12 +38,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import forms
+from adapters.slack.escapes import from_slack
 from adapters.slack.poster import SlackPoster, error_code
 from adapters.slack.render import (
     ask_from_value,
     render_message,
     render_view_blocks,
-    unescape,
 )
 from bot.app import App, quiet_libraries
 from bot.context import Place, Request
@@ -123,6 +123,31 @@ class SlackAdapter:
         bolt.view("confirm")(self._on_confirm)
         bolt.view("prefilled")(self._on_prefilled)
         bolt.event("app_home_opened")(self._later(self._on_home_opened))
+        bolt.event("app_uninstalled")(self._on_revoked)
+        bolt.event("tokens_revoked")(self._on_revoked)
+        # Registered last, so they only see what nothing above took: acknowledged (a
+        # 404 or 500 makes Slack retry and warn the workspace) and ignored.
+        anything = re.compile(".*")
+        bolt.event(anything)(self._ignore)
+        bolt.action(anything)(self._ignore)
+        bolt.view(anything)(self._ignore)
+        bolt.shortcut(anything)(self._ignore)
+        bolt.options(anything)(self._ignore)
+
+    async def _ignore(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        await ack()
+        log.debug("ignored a Slack payload not meant for us: %s", _kind(body))
+
+    async def _on_revoked(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        """Uninstalled, or its tokens revoked: stop posting to the workspace, and say why."""
+        await ack()
+        kind = str((body.get("event") or {}).get("type", "tokens_revoked"))
+        self.poster.revoked = (
+            "slack: the app was uninstalled from the workspace; reinstall it to post again"
+            if kind == "app_uninstalled"
+            else "slack: the workspace revoked the app's tokens; reinstall it to post again"
+        )
+        log.warning("Slack: %s; posts to the workspace stop", kind)
 
     def _later(
         self, work: Callable[[Mapping[str, Any]], Coroutine[Any, Any, None]]
@@ -176,8 +201,8 @@ class SlackAdapter:
         """A slash command; its body is the form Slack posted (`command`, `text`, …)."""
         respond = self._responder(command.get("response_url", ""))
         INBOUND.labels(PLATFORM, "command").inc()
-        text = f"{command['command']} {unescape(command.get('text') or '')}".strip()
-        place = Place(PLATFORM, command.get("channel_id", ""), command.get("channel_name", ""))
+        text = f"{command['command']} {from_slack(command.get('text') or '')}".strip()
+        place = slack_place(command.get("channel_id", ""), command.get("channel_name", ""))
         spec = self._spec(text)
         if spec is not None and spec.form and _bare(text, spec):
             await self._open(command["trigger_id"], self._form_view(spec, place), respond)
@@ -278,6 +303,9 @@ class SlackAdapter:
         respond = self._responder(body.get("response_url", ""))
         INBOUND.labels(PLATFORM, "action").inc()
         action = body["actions"][0]
+        if action.get("type", "button") != "button" or not action.get("value"):
+            log.debug("ignored a %s action with our prefix", action.get("type"))
+            return
         user = body["user"]
         place = _place(body)
         request = Request(
@@ -316,7 +344,10 @@ class SlackAdapter:
 
     async def _on_form(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         INBOUND.labels(PLATFORM, "view").inc()
-        meta = json.loads(body["view"]["private_metadata"])
+        meta = _our_metadata(body)
+        if meta is None:
+            await self._ignore(ack, body)
+            return
         spec = self.core.registry.get(*meta["path"])
         if spec is None:  # a form left open across an upgrade that removed its command
             await ack()
@@ -371,7 +402,10 @@ class SlackAdapter:
 
     async def _on_ask(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         INBOUND.labels(PLATFORM, "view").inc()
-        meta = json.loads(body["view"]["private_metadata"])
+        meta = _our_metadata(body)
+        if meta is None:
+            await self._ignore(ack, body)
+            return
         options = tuple(("", str(value)) for value in meta["values"])
         ask = Ask(options, most=int(meta["most"]), ordered=bool(meta["ordered"]))
         chosen = forms.ask_values(ask, body["view"]["state"]["values"])
@@ -384,7 +418,10 @@ class SlackAdapter:
 
     async def _on_confirm(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         INBOUND.labels(PLATFORM, "view").inc()
-        meta = json.loads(body["view"]["private_metadata"])
+        meta = _our_metadata(body)
+        if meta is None:
+            await self._ignore(ack, body)
+            return
         request = Request(
             PLATFORM,
             body["user"]["id"],
@@ -454,6 +491,27 @@ class SlackAdapter:
             log.warning("views.publish for %s failed: %s", user_id, error_code(error))
 
 
+_METADATA_KEYS = {"form": "path", "ask": "command", "confirm": "command"}
+
+
+def _our_metadata(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A modal's private_metadata if we wrote it (JSON with our keys); else None."""
+    view = body.get("view") or {}
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+    except ValueError:
+        return None
+    key = _METADATA_KEYS.get(str(view.get("callback_id")), "")
+    if not isinstance(meta, dict) or key not in meta:
+        return None
+    return meta
+
+
+def _kind(body: Mapping[str, Any]) -> str:
+    event = body.get("event") if isinstance(body.get("event"), dict) else None
+    return str((event or {}).get("type") or body.get("type") or "unknown")
+
+
 def _prefixed(prefix: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(prefix))
 
@@ -493,14 +551,24 @@ def _metadata(place: Place, **extra: Any) -> str:
 
 
 def _meta_place(meta: Mapping[str, Any]) -> Place:
-    return Place(PLATFORM, str(meta.get("channel", "")), str(meta.get("channel_name", "")))
+    return slack_place(str(meta.get("channel", "")), str(meta.get("channel_name", "")))
 
 
 def _place(body: Mapping[str, Any]) -> Place:
     channel = body.get("channel") or {}
     container = body.get("container") or {}
     channel_id = channel.get("id") or container.get("channel_id") or ""
-    return Place(PLATFORM, str(channel_id), str(channel.get("name", "")))
+    return slack_place(str(channel_id), str(channel.get("name", "")))
+
+
+def slack_place(channel_id: str, channel_name: str) -> Place:
+    """Slack names direct messages `directmessage` (ids starting D) and group DMs `mpdm-…`."""
+    direct = (
+        channel_id.startswith("D")
+        or channel_name == "directmessage"
+        or channel_name.startswith("mpdm-")
+    )
+    return Place(PLATFORM, channel_id, channel_name, is_direct=direct)
 
 
 def _user_name(body: Mapping[str, Any]) -> str:

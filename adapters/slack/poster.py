@@ -6,12 +6,19 @@ being refused. A 429 that still happens (the workspace-wide limit) is retried by
 slack_sdk after the `Retry-After` Slack sent. Errors that another attempt cannot
 fix (a deleted or archived channel, a bot that was removed) are reported to the
 delivery ledger as permanent, so they are not retried forever.
+
+Every channel post from the ledger carries the delivery's id in Slack's message
+metadata (`chapterhouse_delivery`), so after a crash the ledger can look in the
+channel's history (`conversations.history` with `include_all_metadata`) to learn
+whether a post whose outcome was never recorded arrived, instead of guessing.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 from slack_sdk.errors import SlackApiError
@@ -46,6 +53,10 @@ PERMANENT = frozenset(
     }
 )
 """Slack error codes that another attempt cannot fix."""
+DELIVERY_EVENT = "chapterhouse_delivery"
+"""The metadata event type that marks a post with the id of its delivery."""
+HISTORY_PAGES = 20
+"""How many pages of a channel's history a check reads at most (200 messages each)."""
 
 
 def error_code(error: SlackApiError) -> str:
@@ -77,6 +88,8 @@ class SlackPoster:
         self._limiters: dict[str, AsyncLimiter] = {}
         self._direct: dict[str, str] = {}
         """Direct-message channel by user id: `conversations.open` once per user."""
+        self.revoked: str | None = None
+        """Why nothing can be posted (the app was uninstalled, its tokens revoked), if so."""
 
     def _limiter(self, channel_id: str) -> AsyncLimiter:
         limiter = self._limiters.get(channel_id)
@@ -84,8 +97,15 @@ class SlackPoster:
             limiter = self._limiters[channel_id] = AsyncLimiter(1, 1 / self.rate)
         return limiter
 
-    async def post(self, channel_id: str, reply: Reply) -> str | None:
+    async def post(
+        self, channel_id: str, reply: Reply, *, metadata: dict[str, Any] | None = None
+    ) -> str | None:
+        if self.revoked is not None:
+            DELIVERIES.labels(PLATFORM, "failed").inc()
+            raise DeliveryFailed(self.revoked, permanent=True)
         message = render_message(reply, confirm=self.confirm)
+        if metadata is not None:
+            message["metadata"] = metadata
         try:
             async with self._limiter(channel_id):
                 response = await self.client.chat_postMessage(channel=channel_id, **message)
@@ -96,6 +116,46 @@ class SlackPoster:
             raise failure(error) from None
         DELIVERIES.labels(PLATFORM, "sent").inc()
         return str(response["ts"])
+
+    async def post_once(
+        self, channel_id: str, reply: Reply, *, direct: bool, delivery: int
+    ) -> str | None:
+        """A ledger's post, marked with its delivery id (see the module's docstring)."""
+        if direct:
+            channel_id = await self.direct_channel(channel_id)
+        mark = {"event_type": DELIVERY_EVENT, "event_payload": {"delivery": delivery}}
+        return await self.post(channel_id, reply, metadata=mark)
+
+    async def arrived(
+        self, channel_id: str, *, direct: bool, delivery: int, since: datetime
+    ) -> str | None:
+        """The ts of the post marked with `delivery` sent since `since`, if it is there."""
+        if direct:
+            channel_id = await self.direct_channel(channel_id)
+        cursor: str | None = None
+        try:
+            for _ in range(HISTORY_PAGES):
+                page = await self.client.conversations_history(
+                    channel=channel_id,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+                for message in page.get("messages") or []:
+                    mark = message.get("metadata") or {}
+                    payload = mark.get("event_payload") or {}
+                    if mark.get("event_type") == DELIVERY_EVENT and payload.get("delivery") in (
+                        delivery,
+                        str(delivery),
+                    ):
+                        return str(message["ts"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not page.get("has_more") or not cursor:
+                    return None
+        except SlackApiError as error:
+            raise failure(error) from None
+        raise DeliveryFailed("slack: history too long to check", permanent=False)
 
     async def direct_channel(self, user_id: str) -> str:
         channel = self._direct.get(user_id)

@@ -84,6 +84,8 @@ class DueReport:
     at: datetime
     preview: bool
     jobs: list[JobReport] = field(default_factory=list)
+    leftover: int = 0
+    """Posts an earlier run left pending (a crash, a platform down) that this run sent."""
 
     @property
     def posts(self) -> list[Post]:
@@ -95,8 +97,10 @@ class DueReport:
 
     @property
     def quiet(self) -> bool:
-        """Nothing was due: no notes, no posts, no failures."""
-        return not any(job.notes or job.posts or job.error for job in self.jobs)
+        """Nothing was due: no notes, no posts, no failures, nothing left over to send."""
+        return not self.leftover and not any(
+            job.notes or job.posts or job.error for job in self.jobs
+        )
 
     def lines(self, tz: ZoneInfo) -> list[str]:
         """The report as an operator reads it: per job, what and why, then where and what."""
@@ -113,6 +117,11 @@ class DueReport:
                 lines.append(f"  → {post.where} on {post.platform}{held}: {_first_line(post.text)}")
             if job.error is not None:
                 lines.append(f"  failed, rolled back, retried on the next tick: {job.error}")
+        if self.leftover:
+            count = self.leftover
+            lines.append(
+                f"Sent {count} post{'' if count == 1 else 's'} an earlier run left pending."
+            )
         if self.quiet:
             lines.append("Nothing is due.")
         else:
@@ -161,11 +170,18 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
                 work = work or uow.has_work
         # A preview claims nothing, so a batched job would only find the same batch.
         pending = [] if preview else again
-    if not preview and work:
+    if preview:
+        return report
+    # Work an earlier run committed but never sent (it was killed mid-send, or a
+    # platform was down) goes out now too, even when nothing new was due.
+    waiting = 0 if work else await parts.notifier.waiting()
+    if work or waiting:
         try:
             await parts.notifier.flush(frozenset(touched))
         except Exception:
             log.exception("delivering due work failed; it stays queued for the sweep")
+        if waiting:
+            report.leftover = max(waiting - await parts.notifier.waiting(), 0)
     return report
 
 
@@ -181,7 +197,7 @@ async def _run_one(
     try:
         await job(run)
         await uow.session.flush()
-        posts = await _describe(parts.notifier, uow, written)
+        posts = await _describe(parts.notifier, uow, written, uow.events[events:])
         await savepoint.commit()
     except Exception as error:
         await savepoint.rollback()
@@ -219,14 +235,19 @@ def _watch_deliveries(session: AsyncSession) -> _Written:
     return written
 
 
-async def _describe(notifier: Notifier, uow: UnitOfWork, written: list[Delivery]) -> list[Post]:
-    """The posts a job leaves: its own deliveries and what its events will fan out to."""
+async def _describe(
+    notifier: Notifier, uow: UnitOfWork, written: list[Delivery], events: list[Any]
+) -> list[Post]:
+    """The posts a job leaves: its own deliveries and what its own events will fan out to.
+
+    `events` are the ones this job recorded, not every event in the shared transaction.
+    """
     session = uow.session
     raw: list[tuple[str, str, bool, str, datetime | None]] = [
         (d.platform, d.channel_id, bool(d.direct), Reply.from_json(d.reply).text, d.not_before)
         for d in written
     ]
-    for recorded in uow.events:
+    for recorded in events:
         planned = await notifier.announce(session, recorded.kind, recorded.payload, uow.now)
         if planned is None:
             continue

@@ -35,6 +35,11 @@ async def parse_audience(context: Context, text: str) -> Audience:
     raw = " ".join(text.split())
     lowered = raw.lower()
     if lowered == HERE:
+        if context.place.is_direct:
+            raise BadArgument(
+                "A direct message is not a channel to poll; type it in the channel it is for, "
+                "or give --audience society or chapter:NAME."
+            )
         if not context.place.channel_id:
             raise BadArgument(
                 "A poll for here needs a channel; type it in the channel it is for, "

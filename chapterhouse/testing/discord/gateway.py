@@ -214,8 +214,9 @@ class Gateway(World):
         for conn in list(self._connections):
             await self._send(conn, {"op": 9, "d": resumable, "s": None, "t": None})
 
-    async def close_gateway(self) -> None:
-        """Close every gateway socket (1001, going away), as Discord does when it stops."""
+    async def close_gateway(self, code: int = 1001) -> None:
+        """Close every gateway socket with `code` (default 1001, going away), as Discord
+        does when it stops or drops a connection."""
         for conn in list(self._connections):
             with contextlib.suppress(Exception):
-                await conn.ws.close(code=1001, message=b"fake discord stopping")
+                await conn.ws.close(code=code, message=b"closed by the fake")

@@ -82,6 +82,12 @@ class Messages(World):
     ) -> dict[str, Any]:
         validate_message(body, files, empty_ok=empty_ok)
         channel_id = int(channel_id)
+        # Discord: with enforce_nonce, a nonce the same author used in this channel in
+        # the past few minutes returns that message, and no new one is created.
+        nonce = body.get("nonce")
+        marked = (channel_id, str(nonce)) if body.get("enforce_nonce") and nonce else None
+        if marked is not None and marked in self.nonces:
+            return self.messages[self.nonces[marked]]
         source = interaction or followup_of
         message: dict[str, Any] = {
             "id": str(self.snowflake()),
@@ -109,6 +115,8 @@ class Messages(World):
             message["application_id"] = str(self.application_id)
             message["interaction_metadata"] = self._interaction_metadata(source, followup_of)
         self.messages[int(message["id"])] = message
+        if marked is not None:
+            self.nonces[marked] = int(message["id"])
         for table in (self.channels, self.dm_channels):
             if channel_id in table:
                 table[channel_id]["last_message_id"] = message["id"]

@@ -121,6 +121,8 @@ class World:
         self.messages: dict[int, dict[str, Any]] = {}
         """Every message the fake holds (sent by the bot or built for a component)."""
         self.attachments: dict[int, bytes] = {}
+        self.nonces: dict[tuple[int, str], int] = {}
+        """(channel, enforced nonce) → the message it made (the fake never forgets one)."""
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         """Registered application commands by guild id (None: global)."""
         self.interactions: dict[int, dict[str, Any]] = {}

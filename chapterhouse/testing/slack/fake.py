@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,9 +61,12 @@ class FakeSlack:
         self.responses: dict[str, list[Call]] = {}
         """Posts to each response_url token, in order."""
         self.uploads: dict[str, bytes] = {}
+        self.history: dict[str, list[dict[str, Any]]] = {}
+        """Messages posted to each channel, oldest first, as `conversations.history` has them."""
         self._planned: dict[str, list[Planned]] = {}
         self._changed = asyncio.Condition()
         self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self._runner: web.AppRunner | None = None
         self.base = ""
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -110,6 +114,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads history with GET
         app.router.add_post("/respond/{token}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
@@ -157,8 +162,9 @@ class FakeSlack:
                 "bot_id": "B0BOT",
             }
         if method == "chat.postMessage":
-            ts = f"1700000000.{next(self._ts):06d}"
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {}}
+            return self._post_message(params)
+        if method == "conversations.history":
+            return self._conversation_history(params)
         if method == "chat.update":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.postEphemeral":
@@ -175,6 +181,45 @@ class FakeSlack:
             files = json.loads(raw) if isinstance(raw, str) else raw or []
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": False, "error": "unknown_method"}
+
+    def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Kept in the channel's history; `metadata` (event_type, event_payload) with it."""
+        # A message's ts is the moment it was posted (unique within a channel).
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        ts = f"{self._last_ts:.6f}"
+        message: dict[str, Any] = {"type": "message", "ts": ts, "text": params.get("text", "")}
+        raw = params.get("metadata")
+        if raw:
+            message["metadata"] = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        self.history.setdefault(str(params.get("channel")), []).append(message)
+        return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+
+    def _conversation_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from `oldest`, a page of `limit` at a time with a cursor.
+
+        As Slack documents, a message's metadata is returned only with
+        `include_all_metadata` set.
+        """
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [
+            m
+            for m in reversed(self.history.get(str(params.get("channel")), []))
+            if float(m["ts"]) >= oldest
+        ]
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page
+        ]
+        return {
+            "ok": True,
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     async def _respond(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]

@@ -43,6 +43,12 @@ def downgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_joined_at"))
         batch_op.drop_column("timezone")
+    if op.get_bind().dialect.name == "sqlite":
+        # Batch mode rebuilt `members` from reflection, which cannot see an
+        # expression index: 0002's name lookup index is made again.
+        op.create_index(
+            "ix_members_name_lower", "members", [sa.text("lower(name)")], if_not_exists=True
+        )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_column("claimed_at")
         batch_op.drop_column("not_before")
