@@ -9,6 +9,7 @@ from commands.deliveries import router as deliveries_router
 from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
+from commands.upkeep import router as upkeep_router
 
 ROUTERS = (
     help.router,
@@ -25,6 +26,7 @@ ROUTERS = (
     stats.router,
     roles.router,
     audit.router,
+    upkeep_router,
 )
 
 
