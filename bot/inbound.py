@@ -51,10 +51,10 @@ async def claim(session: AsyncSession, key: str, now: datetime, within: timedelt
     """Insert the claim, or take over one older than `within`; whether this call got it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(InboundClaim).values(key=key, claimed_at=now)
-    statement = statement.on_conflict_do_update(
+    row = insert(InboundClaim).values(key=key, claimed_at=now)
+    statement = row.on_conflict_do_update(
         index_elements=[InboundClaim.key],
-        set_={"claimed_at": statement.excluded.claimed_at},
+        set_={"claimed_at": row.excluded.claimed_at},
         where=InboundClaim.claimed_at < now - within,
     ).returning(InboundClaim.key)
     return (await session.execute(statement)).first() is not None
