@@ -1,4 +1,4 @@
-"""Members' "last active" stamps, written apart from the commands that earn them.
+"""Members' "last active" stamps and new display names, written apart from commands.
 
 A command's transaction must not write its member's row: on PostgreSQL every row
 carries the id of the transaction that wrote it (`xmin`), so a ballot and a
@@ -38,16 +38,21 @@ class Activity:
         self.interval = interval
         """0 stamps after every command (tests, the console); a server waits and batches."""
         self._pending: set[int] = set()
+        self._renames: dict[int, str] = {}
         self._task: asyncio.Task[None] | None = None
 
     @property
     def pending(self) -> frozenset[int]:
         return frozenset(self._pending)
 
-    async def note(self, member_ids: Iterable[int]) -> None:
-        """Remember that these members did something; stamped at the next flush."""
+    async def note(
+        self, member_ids: Iterable[int], renames: Iterable[tuple[int, str]] = ()
+    ) -> None:
+        """Remember that these members did something, and accounts' new display names
+        (identity id, name) as their platform reports them; written at the next flush."""
         self._pending.update(member_ids)
-        if not self._pending:
+        self._renames.update(renames)
+        if not self._pending and not self._renames:
             return
         if self.interval <= 0:
             await self.flush()

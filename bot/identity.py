@@ -58,13 +58,20 @@ async def register_many(
 async def known_many(
     uow: UnitOfWork, accounts: Sequence[Account]
 ) -> list[tuple[Member, Identity] | BadArgument | None]:
-    """As `register_many`, but writing nothing: None where an account would need a
-    write (a newcomer, a changed display name).
+    """As `register_many`, but writing nothing: None for a newcomer, and a changed
+    display name left as it was (see `renamed`).
 
-    The dispatcher registers those in a transaction of their own first, so a
-    command's transaction never writes a member's rows (see `bot.activity`).
+    The dispatcher registers newcomers in a transaction of their own first, and
+    leaves renames to `bot.activity`, so a command's transaction never writes a
+    member's rows.
     """
     return await _members_of(uow, accounts, write=False)
+
+
+def renamed(identity: Identity, display: str) -> str | None:
+    """The display name an account now reports, if it differs from the stored one."""
+    display_name = display[:MAX_DISPLAY_NAME]
+    return display_name if display_name and identity.display_name != display_name else None
 
 
 async def _members_of(
@@ -91,10 +98,11 @@ async def _members_of(
             results.append(key)
             continue
         display_name = display[:MAX_DISPLAY_NAME]
-        if not write and (
-            key not in known or (display_name and known[key][1].display_name != display_name)
-        ):
+        if not write and key not in known:
             results.append(None)
+            continue
+        if not write:
+            results.append(known[key])
             continue
         if key not in known:
             known[key] = await _create(uow, *key, display_name)

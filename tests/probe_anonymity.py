@@ -13,8 +13,8 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, select, text
@@ -22,12 +22,15 @@ from sqlalchemy import Table, select, text
 from adapters.console.adapter import ConsoleSession
 from bot.app import App
 from bot.clock import FrozenClock
+from bot.context import Place, Request
 from chapterhouse.bootstrap import bootstrap
 from commands.demo import seed_demo
 from storage.models import Base, Member, Poll
 from storage.uow import UnitOfWork
 from tests.support import START, make_settings
 
+NEAR = 3
+"""Transactions either side of a ballot's that the attacker also looks at."""
 VOTERS = ("grace", "erin", "bob", "frank", "carol")
 """The demo's members, in the order they vote: not the order they were registered in,
 so only something written at vote time could pair ballots with voters."""
@@ -83,6 +86,13 @@ async def _run(app: App, clock: FrozenClock) -> Probe:
         before = await voter_columns(connection, set(truth.values()))
     for option, who in enumerate(VOTERS, 1):
         clock.advance(timedelta(minutes=3))
+        if who == VOTERS[-1]:  # the last voter's platform reports a new display name
+            request = Request("console", who, "Carol the Treasurer", Place("console", "", ""))
+            reply = await app.dispatcher.handle(
+                replace(request, text=f"/poll vote {poll_id} {option}")
+            )
+            assert reply.ok, reply.text
+            continue
         await _console(app, who, f"/poll vote {poll_id} {option}")
     await app.dispatcher.activity.flush()  # what the server does a minute later
     async with app.engine.connect() as connection:
@@ -151,23 +161,26 @@ async def _attack(
     owner = {ballot["voter_key"]: truth[_choices(ballot["choices"])[0]] for ballot in ballots}
     channels: dict[str, set[int]] = {}
 
-    # 1. Any row of any table written in a ballot's transaction, naming a member.
+    # 1. Any row of any table written in a ballot's transaction, or in the ones just
+    #    before and after it (transaction ids are handed out in order), that names
+    #    exactly one voter: that voter's own.
     for table in Base.metadata.sorted_tables:
         columns = _member_columns(table)
         if table.name == "poll_ballots" or not columns:
             continue
         for ballot in ballots:
-            rows = await connection.execute(
-                text(
-                    f"SELECT {', '.join(columns)} FROM {table.name} WHERE xmin::text::bigint = :xid"
-                ),
-                {"xid": ballot["xid"]},
-            )
-            named = {value for row in rows for value in row if value is not None}
-            if owner[ballot["voter_key"]] in named:
-                channels.setdefault(f"xmin join {table.name}", set()).add(
-                    owner[ballot["voter_key"]]
+            for distance in range(-NEAR, NEAR + 1):
+                rows = await connection.execute(
+                    text(
+                        f"SELECT {', '.join(columns)} FROM {table.name} "
+                        "WHERE xmin::text::bigint = :xid"
+                    ),
+                    {"xid": ballot["xid"] + distance},
                 )
+                named = {value for row in rows for value in row if value in voters}
+                if named == {owner[ballot["voter_key"]]}:
+                    label = "xmin join" if distance == 0 else "xmin next to"
+                    channels.setdefault(f"{label} {table.name}", set()).update(named)
 
     # 2. Ballot order (where they lie, when they were written) against any column
     #    written while the votes came in that tells the voters apart and orders them.
@@ -181,6 +194,8 @@ async def _attack(
             continue  # unchanged since the poll opened: it cannot know the votes' order
         if len({repr(v) for v in keyed.values()}) < len(voters):
             continue  # ties: the column does not order the voters
+        if not all(isinstance(v, int | float | datetime) for v in keyed.values()):
+            continue  # a name or a flag carries no order of arrival
         try:
             ranked = sorted(keyed, key=lambda m: keyed[m])
         except TypeError:

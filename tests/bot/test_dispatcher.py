@@ -75,10 +75,7 @@ async def test_unexpected_error_shows_an_id_and_writes_nothing(
     assert "secret internals" not in reply.text and "Traceback" not in reply.text
     error_id = reply.text.split("(error ")[1].split(")")[0]
     assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
-    # Nothing the command wrote survives. The newcomer was registered first, in a
-    # transaction of their own: a command's transaction writes no member row, so
-    # nothing it writes (an anonymous ballot) shares a transaction with theirs.
-    assert await bot.count(Member) == 1
+    assert await bot.count(Member) == 0  # neither the newcomer nor the half-written row
 
 
 async def test_events_are_delivered_only_after_commit(demo: TestBot) -> None:
