@@ -84,6 +84,11 @@ async def _run(app: App, clock: FrozenClock) -> Probe:
             truth[option] = member
     async with app.engine.connect() as connection:
         before = await voter_columns(connection, set(truth.values()))
+        opened = int(
+            await connection.scalar(
+                text("SELECT xmin::text::bigint FROM polls WHERE id = :poll"), {"poll": poll_id}
+            )
+        )
     for option, who in enumerate(VOTERS, 1):
         clock.advance(timedelta(minutes=3))
         if who == VOTERS[-1]:  # the last voter's platform reports a new display name
@@ -96,7 +101,7 @@ async def _run(app: App, clock: FrozenClock) -> Probe:
         await _console(app, who, f"/poll vote {poll_id} {option}")
     await app.dispatcher.activity.flush()  # what the server does a minute later
     async with app.engine.connect() as connection:
-        return Probe(*await _attack(connection, poll_id, truth, before))
+        return Probe(*await _attack(connection, poll_id, truth, before, opened))
 
 
 def _member_columns(table: Table) -> list[str]:
@@ -142,8 +147,10 @@ async def voter_columns(connection: Any, voters: set[int]) -> Columns:
 
 
 async def _attack(
-    connection: Any, poll_id: int, truth: dict[int, int], before: Columns
+    connection: Any, poll_id: int, truth: dict[int, int], before: Columns, opened: int
 ) -> tuple[set[int], int, dict[str, int]]:
+    """`opened`: the poll row's transaction id; rows written before it (the society as
+    it stood) cannot tell anything about the votes, so only later ones are looked at."""
     voters = set(truth.values())
     ballots = (
         (
@@ -170,6 +177,8 @@ async def _attack(
             continue
         for ballot in ballots:
             for distance in range(-NEAR, NEAR + 1):
+                if ballot["xid"] + distance <= opened:
+                    continue
                 rows = await connection.execute(
                     text(
                         f"SELECT {', '.join(columns)} FROM {table.name} "
