@@ -41,4 +41,5 @@ class App:
 
     async def close(self) -> None:
         await self.notifier.live.drain()
+        await self.dispatcher.activity.close()
         await self.engine.dispose()

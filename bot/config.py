@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import time
 from fractions import Fraction
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,6 +91,10 @@ class Settings(BaseSettings):
     cadence_social: int = Field(default=4, ge=0, le=52)
     log_level: str = "INFO"
     ballot_secret: SecretStr | None = None
+    chapterhouse_ballot_key: SecretStr | None = None
+    """The ballot key itself (CHAPTERHOUSE_BALLOT_KEY); BALLOT_SECRET is its older name."""
+    chapterhouse_ballot_key_file: Path | None = None
+    """A file holding the ballot key, outside the database's folder (see bot.ballot_key)."""
     poll_default_hours: int = Field(default=72, ge=1, le=24 * 366)
     workgroup_threshold: int = Field(default=5, ge=1, le=1000)
     workgroup_expiry_days: int = Field(default=30, ge=1, le=366)
@@ -157,7 +162,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least 1/2, got {value}")
         return value
 
-    @field_validator("ballot_secret")
+    @field_validator("ballot_secret", "chapterhouse_ballot_key")
     @classmethod
     def _ballot_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:

@@ -18,15 +18,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.activity import Activity
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, Request
 from bot.declarations import CommandSpec, Kind, MemberRef
 from bot.errors import BadArgument, Forbidden, UserError
-from bot.identity import register_many, resolve, roles_many, touch
+from bot.identity import Account, known_many, register_many, renamed, resolve, roles_many
 from bot.mentions import mention
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
@@ -59,6 +61,10 @@ class _Outcome:
     work: tuple[frozenset[str], bool] | None
     """For `after_commit`: live subjects touched, and whether posts wait to be delivered."""
     follow_up: FollowUp | None = None
+    active: tuple[int, ...] = ()
+    """Members whose command did something: their "last active" is stamped later."""
+    renames: tuple[tuple[int, str], ...] = ()
+    """(identity id, display name) for accounts whose platform name changed; written later."""
 
 
 @dataclass
@@ -76,7 +82,9 @@ class Dispatcher:
         settings: Settings,
         clock: Clock,
         after_commit: AfterCommit | None = None,
+        activity: Activity | None = None,
     ) -> None:
+        self.activity = activity or Activity(sessions, clock, interval=0)
         self.registry = registry
         self.sessions = sessions
         self.settings = settings
@@ -176,6 +184,11 @@ class Dispatcher:
                 return [self._crash(spec, error)] * len(items)
             except Exception as error:
                 return [self._crash(spec, error)] * len(items)
+            if outcome.active or outcome.renames:
+                try:
+                    await self.activity.note(outcome.active, outcome.renames)
+                except Exception:
+                    log.exception("stamping activity after /%s failed", spec.path)
             if outcome.work is not None and self.after_commit is not None:
                 try:
                     await self.after_commit(*outcome.work)
@@ -221,8 +234,66 @@ class Dispatcher:
     async def _run(
         self, spec: CommandSpec, items: list[tuple[Request, dict[str, Any]]], now: datetime
     ) -> _Outcome:
+        """The command's transaction, after registering newcomers in one of their own.
+
+        A command's transaction writes no member or identity row, so nothing it
+        writes (an anonymous ballot) shares a transaction id with its member's rows.
+        A newcomer whose command was refused (or failed) is unregistered again: a
+        refusal changes nothing.
+        """
+        accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
+        created: dict[int, int] = {}  # request index → member registered for it
+        try:
+            for attempt in range(1, RETRIES + 1):
+                outcome = await self._run_once(spec, items, now, register=attempt == RETRIES)
+                if outcome is not None:
+                    break
+                created.update(await self._register(accounts, now))
+            else:  # pragma: no cover
+                raise AssertionError("unreachable")
+        except Exception:
+            await self._unregister(set(created.values()), now)
+            raise
+        kept = {member for index, member in created.items() if outcome.replies[index].ok}
+        await self._unregister(set(created.values()) - kept, now)
+        return outcome
+
+    async def _register(self, accounts: list[Account], now: datetime) -> dict[int, int]:
+        """Register the newcomers among `accounts`; the member made for each request index."""
+        async with UnitOfWork(self.sessions, now) as uow:
+            looked = await known_many(uow, accounts)
+            found = await register_many(uow, accounts)
+            await uow.commit()
+        return {
+            index: account[0].id
+            for index, (before, account) in enumerate(zip(looked, found, strict=True))
+            if before is None and not isinstance(account, BadArgument)
+        }
+
+    async def _unregister(self, member_ids: set[int], now: datetime) -> None:
+        if not member_ids:
+            return
+        try:
+            async with UnitOfWork(self.sessions, now) as uow:
+                await uow.session.execute(
+                    delete(Identity).where(Identity.member_id.in_(member_ids))
+                )
+                await uow.session.execute(delete(Member).where(Member.id.in_(member_ids)))
+                await uow.commit()
+        except Exception:
+            log.exception("unregistering newcomers whose command was refused failed")
+
+    async def _run_once(
+        self,
+        spec: CommandSpec,
+        items: list[tuple[Request, dict[str, Any]]],
+        now: datetime,
+        *,
+        register: bool,
+    ) -> _Outcome | None:
         """identity → member → permission → handler → audit → commit, for every request.
 
+        None, with nothing written, when an account must be registered first.
         A single command's refusal rolls everything back (it is raised). In a batch,
         a request refused before its handler gets its one line and the rest go on.
         Follow-ups belong to single commands: a batch's replies are not replaced.
@@ -230,7 +301,18 @@ class Dispatcher:
         batch = self.registry.batch_for(spec)
         async with UnitOfWork(self.sessions, now) as uow:
             accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
-            found = await register_many(uow, accounts)
+            if register:  # a last resort, for a newcomer forgotten while we registered them
+                found = await register_many(uow, accounts)
+            else:
+                looked = await known_many(uow, accounts)
+                if any(f is None for f in looked):
+                    return None
+                found = [f for f in looked if f is not None]
+            renames = [  # written later with the activity stamps, never in this transaction
+                (f[1].id, name)
+                for f, (_, _, display) in zip(found, accounts, strict=True)
+                if not isinstance(f, BadArgument) and (name := renamed(f[1], display)) is not None
+            ]
             known = [f[0].id for f in found if not isinstance(f, BadArgument)]
             roles = await roles_many(uow, known, self.settings)
             replies: dict[int, Reply] = {}
@@ -256,9 +338,10 @@ class Dispatcher:
             else:
                 [(_, context, args)] = ready
                 results = [await spec.handler(context, **args)]
+            active: list[int] = []
             for (index, context, _), reply in zip(ready, results, strict=True):
                 if reply.ok:  # a refusal changes nothing, not even "last active"
-                    touch(context.member, now)
+                    active.append(context.member.id)
                 replies[index] = await with_people(uow.session, reply)
             deliver = bool(uow.events or uow.queued)
             work = (frozenset(uow.touched), deliver) if uow.has_work else None
@@ -267,7 +350,13 @@ class Dispatcher:
                 log.error("/%s is batched; its follow-up is ignored", spec.path)
                 follow_up = None
             await uow.commit()
-        return _Outcome([replies[index] for index in range(len(items))], work, follow_up)
+        return _Outcome(
+            [replies[index] for index in range(len(items))],
+            work,
+            follow_up,
+            tuple(active),
+            tuple(dict(renames).items()),
+        )
 
     def _context(
         self,

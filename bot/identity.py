@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 from sqlalchemy import Executable, and_, func, literal, or_, select, tuple_, union, union_all
 
@@ -52,6 +51,32 @@ async def register_many(
 
     An account id that cannot be stored gets its error in its place in the list.
     """
+    found = await _members_of(uow, accounts, write=True)
+    return [f for f in found if f is not None]
+
+
+async def known_many(
+    uow: UnitOfWork, accounts: Sequence[Account]
+) -> list[tuple[Member, Identity] | BadArgument | None]:
+    """As `register_many`, but writing nothing: None for a newcomer, and a changed
+    display name left as it was (see `renamed`).
+
+    The dispatcher registers newcomers in a transaction of their own first, and
+    leaves renames to `bot.activity`, so a command's transaction never writes a
+    member's rows.
+    """
+    return await _members_of(uow, accounts, write=False)
+
+
+def renamed(identity: Identity, display: str) -> str | None:
+    """The display name an account now reports, if it differs from the stored one."""
+    display_name = display[:MAX_DISPLAY_NAME]
+    return display_name if display_name and identity.display_name != display_name else None
+
+
+async def _members_of(
+    uow: UnitOfWork, accounts: Sequence[Account], *, write: bool
+) -> list[tuple[Member, Identity] | BadArgument | None]:
     wanted: list[tuple[str, str] | BadArgument] = []
     for platform, external_id, _ in accounts:
         try:
@@ -67,12 +92,18 @@ async def register_many(
             .where(tuple_(Identity.platform, Identity.external_id).in_(list(keys)))
         )
         known = {(i.platform, i.external_id): (m, i) for i, m in rows}
-    results: list[tuple[Member, Identity] | BadArgument] = []
+    results: list[tuple[Member, Identity] | BadArgument | None] = []
     for key, (_, _, display) in zip(wanted, accounts, strict=True):
         if isinstance(key, BadArgument):
             results.append(key)
             continue
         display_name = display[:MAX_DISPLAY_NAME]
+        if not write and key not in known:
+            results.append(None)
+            continue
+        if not write:
+            results.append(known[key])
+            continue
         if key not in known:
             known[key] = await _create(uow, *key, display_name)
         member, identity = known[key]
@@ -169,9 +200,3 @@ async def resolve(uow: UnitOfWork, ref: MemberRef) -> Member:
     suggestion = closest(name, list(nearby))
     hint = f" Did you mean @{suggestion}?" if suggestion else ""
     raise NotFound(f"No member @{name}.{hint}")
-
-
-def touch(member: Member, now: datetime) -> None:
-    """Mark activity, at most every few minutes so busy members cost no extra writes."""
-    if member.last_active_at is None or (now - member.last_active_at).total_seconds() > 600:
-        member.last_active_at = now

@@ -10,6 +10,7 @@ import logging
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.activity import EVERY, Activity
 from bot.app import App, quiet_libraries
 from bot.ballot_key import with_ballot_key
 from bot.clock import Clock, SystemClock
@@ -60,5 +61,10 @@ async def bootstrap(
     notifier = Notifier(
         sessions, clock, registry.announcers, renderers=registry.live, live_interval=live_interval
     )
-    dispatcher = Dispatcher(registry, sessions, settings, clock, after_commit=notifier.flush)
+    # Tests and the console (no interval) stamp activity after each command; a
+    # server stamps it in batches, apart from the commands (see bot.activity).
+    activity = Activity(sessions, clock, interval=EVERY if live_interval > 0 else 0)
+    dispatcher = Dispatcher(
+        registry, sessions, settings, clock, after_commit=notifier.flush, activity=activity
+    )
     return App(settings, engine, sessions, clock, registry, notifier, dispatcher)

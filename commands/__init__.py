@@ -11,6 +11,7 @@ from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
 from commands.updates.commands import router as updates_router
+from commands.upkeep import router as upkeep_router
 
 ROUTERS = (
     help.router,
@@ -29,6 +30,7 @@ ROUTERS = (
     stats.router,
     roles.router,
     audit.router,
+    upkeep_router,
 )
 
 

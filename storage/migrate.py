@@ -11,6 +11,8 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x4348_4D49_4752_0001
+"""PostgreSQL advisory lock key for upgrades ("CHMIGR" 1): every instance asks for the same."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -21,7 +23,16 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade the schema; any number of instances may start at once.
+
+    On PostgreSQL the upgrade runs under a transaction-level advisory lock: the
+    first instance migrates, the others wait for its commit and then find the
+    schema at head, instead of racing to create the same types and tables.
+    """
+
     def _run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         command.upgrade(alembic_config(connection), revision)
 
     await _migrate(engine, _run)

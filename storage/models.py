@@ -780,3 +780,48 @@ class UpdateAway(Base):
 
 Index("ix_members_chapter_joined_at", Member.chapter_id, Member.joined_at)
 """An update's draft counts a chapter's members who joined in its period."""
+
+
+class InboundClaim(Base):
+    """A platform's delivery of a request, claimed by the one process that acts on it.
+
+    Slack re-delivers a request it thinks was lost, and the re-delivery may reach
+    another instance; the key is the platform's own identity of the request
+    (`slack:<trigger_id>`, `discord:<interaction id>`), so whichever instance
+    inserts it first runs the command and every other one drops it. Rows older
+    than an hour are pruned by a due job: no platform retries that late.
+    """
+
+    __tablename__ = "inbound_claims"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LiveClaim(Base):
+    """One edit stream per live post, whichever instance saw the change.
+
+    A change bumps `version`; the instance holding the lease (`holder` until
+    `lease_until`) renders and edits, then records the version it rendered. An
+    instance that finds the lease held leaves the work to its holder, which sees
+    the newer version before it lets go, so the last state is always drawn.
+    """
+
+    __tablename__ = "live_claims"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+    rendered: Mapped[int] = mapped_column(default=0)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+
+
+LIVE_POSITION_STATUSES = (PositionStatus.DRAFT.value, PositionStatus.OPEN.value)
+Index(
+    "uq_positions_live_title",
+    func.lower(Position.title),
+    unique=True,
+    sqlite_where=Position.status.in_(LIVE_POSITION_STATUSES),
+    postgresql_where=Position.status.in_(LIVE_POSITION_STATUSES),
+)
+"""Two positions in play (draft or open) never share a title, whatever its case."""

@@ -35,7 +35,8 @@ from adapters.discord.render import (
 from bot.app import App, quiet_libraries
 from bot.context import Place, Request
 from bot.declarations import CommandSpec
-from bot.metrics import DROPPED_PAYLOADS, INBOUND, RESTARTS
+from bot.inbound import RETENTION, first_delivery
+from bot.metrics import DROPPED_PAYLOADS, DUPLICATES, INBOUND, RESTARTS
 from bot.notifier import DeliveryFailed
 from bot.parser import BadArgument, find_spec, tokenize
 from bot.reply import Ask, Reply
@@ -250,7 +251,13 @@ class DiscordAdapter:
         """Dispatch, and reply; tell Discord to wait if the work outlasts its patience.
 
         `private`: the answer is for the one who clicked, never the channel (buttons).
+        An interaction another instance (or this one) already took is dropped: its
+        id is claimed in the database first (`bot.inbound`).
         """
+        claim = [(f"discord:{interaction.id}", RETENTION)]
+        if not await first_delivery(self.core.sessions, claim):
+            DUPLICATES.labels(PLATFORM, "retry").inc()
+            return
         work = asyncio.ensure_future(self.core.dispatcher.handle(request))
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         if not done:

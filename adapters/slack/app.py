@@ -8,8 +8,9 @@ declarations, and buttons carry the command text they run.
 
 Slack re-delivers a request it thinks was lost (`X-Slack-Retry-Num`), and people
 double-click. Both are dropped before they reach the core, so nothing is done
-twice: a retry is recognised by its body, a double click by who clicked which
-button on which message within a couple of seconds.
+twice, whichever instance each copy reaches: a delivery is claimed in the
+database by Slack's identity of it (`bot.inbound`), and a double click by who
+clicked which button on which message within a couple of seconds.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from cachetools import TTLCache
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -49,6 +50,7 @@ from bot.app import App, quiet_libraries
 from bot.context import Place, Request
 from bot.declarations import CommandSpec
 from bot.home import dashboard
+from bot.inbound import RETENTION, Claim, first_delivery
 from bot.metrics import DUPLICATES, INBOUND
 from bot.parser import BadArgument, ParseEnv, find_spec, parse, tokenize
 from bot.reply import Ask, Reply, Visibility
@@ -56,15 +58,13 @@ from bot.reply import Ask, Reply, Visibility
 log = logging.getLogger("chapterhouse.slack")
 
 PLATFORM = "slack"
-RETRY_MEMORY = 15 * 60
-"""Seconds a request is remembered for recognising Slack's re-deliveries of it."""
 IN_FLIGHT = 16
 """Acknowledged requests worked on at once; the rest wait without costing the event loop
 anything, so a burst cannot crowd out the acknowledgements Slack is waiting for."""
 Respond = Callable[..., Awaitable[None]]
 """Sends a message to a request's response_url (ephemeral or in channel)."""
-DOUBLE_CLICK = 2.0
-"""Seconds within which the same member clicking the same button again is a double click."""
+DOUBLE_CLICK = timedelta(seconds=2)
+"""Within this, the same member clicking the same button again is a double click."""
 
 
 class SlackAdapter:
@@ -102,8 +102,6 @@ class SlackAdapter:
             process_before_response=True,
             raise_error_for_unhandled_request=False,
         )
-        self._seen: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=RETRY_MEMORY)
-        self._clicks: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=DOUBLE_CLICK)
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._register()
@@ -177,21 +175,19 @@ class SlackAdapter:
         """Acknowledge and drop Slack's re-deliveries and people's double clicks.
 
         A re-delivery carries the very body Slack sent first (only its signature
-        headers change), so the body's digest recognises it, whichever header says
-        it is a retry. A double click is two payloads, so it is recognised by who
-        clicked which button on which message.
+        headers change), so Slack's identity of the request in it (`_delivery_key`)
+        recognises it, whichever instance it reaches. A double click is two
+        payloads, so it is recognised by who clicked which button on which message.
         """
-        digest = hashlib.sha256(req.raw_body.encode()).hexdigest()
-        if digest in self._seen:
-            DUPLICATES.labels(PLATFORM, "retry").inc()
-            return BoltResponse(status=200, body="")
-        self._seen[digest] = True
+        claims: list[Claim] = [(_delivery_key(req.body, req.raw_body), RETENTION)]
         click = _click_key(req.body)
         if click is not None:
-            if click in self._clicks:
-                DUPLICATES.labels(PLATFORM, "double_click").inc()
-                return BoltResponse(status=200, body="")
-            self._clicks[click] = True
+            digest = hashlib.sha256(click.encode()).hexdigest()
+            claims.append((f"slack:click:{digest}", DOUBLE_CLICK))
+        if not await first_delivery(self.core.sessions, claims):
+            retry = bool(req.headers.get("x-slack-retry-num")) or click is None
+            DUPLICATES.labels(PLATFORM, "retry" if retry else "double_click").inc()
+            return BoltResponse(status=200, body="")
         await next()
         return None
 
@@ -514,6 +510,26 @@ def _kind(body: Mapping[str, Any]) -> str:
 
 def _prefixed(prefix: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(prefix))
+
+
+def _delivery_key(body: Mapping[str, Any], raw_body: str) -> str:
+    """Slack's own identity of a request, the same in every re-delivery of it.
+
+    A slash command, a click and a modal's submission carry a `trigger_id` minted
+    for that one invocation (a submission corrected after an error gets a new one,
+    while its view's id and hash stay); an event, its `event_id`. A submission
+    without a trigger is known by its view's id and hash; anything else by its
+    body, which a re-delivery repeats byte for byte.
+    """
+    kind = body.get("type") or "command"
+    view = body.get("view") or {}
+    if body.get("event_id"):
+        return f"slack:event:{body['event_id']}"
+    if body.get("trigger_id"):
+        return f"slack:{kind}:{body['trigger_id']}"
+    if kind == "view_submission" and view.get("id"):
+        return f"slack:view:{view['id']}:{view.get('hash', '')}"
+    return "slack:body:" + hashlib.sha256(raw_body.encode()).hexdigest()
 
 
 def _click_key(body: Mapping[str, Any]) -> str | None:

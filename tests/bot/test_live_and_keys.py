@@ -52,20 +52,64 @@ async def test_a_burst_of_changes_becomes_one_edit_per_copy_with_the_last_state(
     assert len(editor.edits) == 6 and "4 of 7 eligible voted" in editor.edits[-1][1]
 
 
-def test_the_ballot_key_file_is_private_and_reused(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'society.db'}"
+def test_the_ballot_key_file_is_private_reused_and_not_beside_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    url = f"sqlite+aiosqlite:///{folder / 'society.db'}"
     first = with_ballot_key(make_settings(url, ballot_secret=None))
     again = with_ballot_key(make_settings(url, ballot_secret=None))
-    key_file = tmp_path / "society.db.ballot-key"
+    [key_file] = (tmp_path / "config" / "chapterhouse").iterdir()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert first.ballot_secret is not None and again.ballot_secret is not None
-    assert first.ballot_secret.get_secret_value() == again.ballot_secret.get_secret_value()
-    assert key_file.read_text().strip() == first.ballot_secret.get_secret_value()
+    key = first.ballot_secret.get_secret_value()
+    assert key == again.ballot_secret.get_secret_value()
+    assert key_file.read_text().strip() == key
+    # A backup of the database's folder carries no key.
+    assert list(folder.iterdir()) == []
+    other = with_ballot_key(
+        make_settings(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", ballot_secret=None)
+    )
+    assert other.ballot_secret is not None and other.ballot_secret.get_secret_value() != key
+
+
+def test_a_ballot_key_file_in_the_database_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'society.db'}"
+    named = make_settings(
+        url, ballot_secret=None, chapterhouse_ballot_key_file=str(tmp_path / "key")
+    )
+    with pytest.raises(ConfigError, match=r"^CHAPTERHOUSE_BALLOT_KEY_FILE: .* database's folder"):
+        with_ballot_key(named)
+    assert not (tmp_path / "key").exists()
+    # A key left beside the database by an earlier version: move it, says start-up.
+    (tmp_path / "society.db.ballot-key").write_text("an-old-key-0123456789\n")
+    with pytest.raises(ConfigError, match=r"sits beside the database.*move it to") as refused:
+        with_ballot_key(make_settings(url, ballot_secret=None))
+    assert "\n" not in str(refused.value)
+    elsewhere = make_settings(
+        url, ballot_secret=None, chapterhouse_ballot_key_file=str(tmp_path / "keys" / "k")
+    )
+    assert with_ballot_key(elsewhere).ballot_secret is not None
+
+
+def test_the_ballot_key_from_the_environment_wins() -> None:
+    settings = make_settings(
+        "postgresql+asyncpg://u:p@db/society",
+        ballot_secret=None,
+        chapterhouse_ballot_key="from-the-environment-0123",
+    )
+    secret = with_ballot_key(settings).ballot_secret
+    assert secret is not None and secret.get_secret_value() == "from-the-environment-0123"
 
 
 def test_postgresql_needs_a_configured_ballot_secret() -> None:
     settings = make_settings("postgresql+asyncpg://u:p@db/society", ballot_secret=None)
-    with pytest.raises(ConfigError, match=r"^BALLOT_SECRET: required with this database"):
+    with pytest.raises(ConfigError, match=r"^CHAPTERHOUSE_BALLOT_KEY: required with this database"):
         with_ballot_key(settings)
 
 
