@@ -616,8 +616,9 @@ async def event_rsvp(
         )
     if result.status is RsvpStatus.WAITLIST:
         return Reply.private(
-            f"{at} is full ({event.capacity} places); you are number {result.position} on "
-            "the waitlist. If a place frees up, you will be offered it by direct message."
+            f"{at} is full ({plural(event.capacity or 0, 'place')}); "
+            f"you are number {result.position} on the waitlist. "
+            "If a place frees up, you will be offered it by direct message."
         )
     if result.status is RsvpStatus.MAYBE:
         return Reply.private(f"Noted: maybe for {at}. You will get a reminder the day before.")

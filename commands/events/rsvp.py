@@ -126,6 +126,7 @@ async def answer(
         select(EventRsvp).where(EventRsvp.event_id == event.id, EventRsvp.member_id == member_id)
     )
     was = row.status if row is not None else None
+    held = await place_held(session, event.id)  # before a new row could count itself
     if row is None:
         row = EventRsvp(event_id=event.id, member_id=member_id, answered_at=uow.now, status=wanted)
         session.add(row)
@@ -133,7 +134,7 @@ async def answer(
     if wanted is RsvpStatus.GOING and was not in HOLDS_PLACE:
         if was is RsvpStatus.WAITLIST:
             status = RsvpStatus.WAITLIST
-        elif event.capacity is not None and await place_held(session, event.id) >= event.capacity:
+        elif event.capacity is not None and held >= event.capacity:
             status = RsvpStatus.WAITLIST
             row.queued_at = uow.now
     row.status, row.answered_at = status, uow.now
