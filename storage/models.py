@@ -738,9 +738,7 @@ class EventRsvp(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), index=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus))
     answered_at: Mapped[datetime]
     queued_at: Mapped[datetime | None]

@@ -19,7 +19,7 @@ from bot.notifier import queue_direct
 from bot.permissions import Access, Owner, Role
 from bot.registry import MAX_CHOICES, Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section, stamp
-from commands.events import due
+from commands.events import due, feeds
 from commands.events.cards import (
     checkin_open,
     confirmation,
@@ -796,3 +796,31 @@ async def event_feedback(
     row.feedback = int(score)
     row.comment = _clean_text(comment, 500, "COMMENT")
     return Reply.private(f"Thanks: {score} of 5 for {event.title}.")
+
+
+@router.command("event", "calendar", examples=["/event calendar", "/event calendar --reset"])
+async def event_calendar(
+    context: Context,
+    reset: Annotated[bool, Opt("make new links; the old ones stop working")] = False,
+) -> Reply:
+    """Your calendar links: your chapter's events, and the events you are going to.
+
+    Subscribe to them in any calendar app; changes and cancellations show up there.
+    The links are secret: anyone who has one sees that calendar. --reset replaces them.
+    """
+    chapter, personal, _ = await feeds.links(
+        context.session, context.settings, context.member, context.now, reset
+    )
+    base = feeds.base_url(context.settings)
+    pairs = (
+        ("Chapter and society events", f"{base}/calendar/{chapter}.ics"),
+        ("Events you are going to", f"{base}/calendar/{personal}.ics"),
+    )
+    said = "New calendar links" if reset else "Your calendar links"
+    note = "The old links no longer work." if reset else "Keep them to yourself."
+    return Reply.private(
+        f"{said}: " + " ; ".join(f"{label}: {url}" for label, url in pairs),
+        Header(said),
+        Fields(pairs),
+        Note(f"Subscribe in your calendar app. {note}"),
+    )

@@ -9,8 +9,6 @@ in the event's zone with its VTIMEZONE, and the first of a series carries its RR
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,7 +20,7 @@ from storage.models import ChapterEvent, EventStatus
 PRODID = "-//Chapterhouse//events//EN"
 
 
-def _entry(event: ChapterEvent, now: datetime, host: str) -> Event:
+def _entry(event: ChapterEvent, now: datetime, host: str, recurring: bool) -> Event:
     zone = ZoneInfo(event.timezone)
     entry = Event()
     entry.add("uid", event.uid)
@@ -44,26 +42,41 @@ def _entry(event: ChapterEvent, now: datetime, host: str) -> Event:
     entry.add("description", "\n\n".join(d for d in description if d))
     cancelled = event.status is EventStatus.CANCELLED
     entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if event.rrule and event.series_id == event.id:
+    if recurring and event.rrule and event.series_id == event.id:
         entry.add("rrule", vRecur.from_ical(event.rrule))
     return entry
 
 
-def calendar(events: Iterable[tuple[ChapterEvent, str]], now: datetime, name: str) -> bytes:
-    """A VCALENDAR of (event, host name) pairs, with one VTIMEZONE per zone used."""
+def calendar(
+    events: Iterable[tuple[ChapterEvent, str]], now: datetime, name: str, fold: bool = False
+) -> bytes:
+    """A VCALENDAR of (event, host name) pairs, with one VTIMEZONE per zone used.
+
+    With `fold`, a series is one entry with its RRULE (the first occurrence's UID)
+    and its cancelled dates as EXDATE, so a calendar does not show each date twice;
+    without it (a member's own feed, who may go to some dates only) each occurrence
+    is an entry of its own.
+    """
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    entries = [_entry(event, now, host) for event, host in events]
-    for entry in entries:
+    masters: dict[int, Event] = {}
+    later: list[ChapterEvent] = []
+    for event, host in events:
+        if fold and event.series_id is not None and event.series_id != event.id:
+            later.append(event)
+            continue
+        entry = _entry(event, now, host, fold)
+        if fold and event.series_id == event.id:
+            masters[event.id] = entry
         cal.add_component(entry)
+    for event in later:
+        master = masters.get(event.series_id or 0)
+        if master is None:  # the first date is out of the feed's range: show this one alone
+            cal.add_component(_entry(event, now, "", False))
+        elif event.status is EventStatus.CANCELLED:
+            master.add("exdate", event.starts_at.astimezone(ZoneInfo(event.timezone)))
     cal.add_missing_timezones()
     return cal.to_ical()
-
-
-def uid_for(event_id_hint: str, secret: str) -> str:
-    """A UID nobody can guess an event from; stable for the life of the event."""
-    digest = hmac.new(secret.encode(), event_id_hint.encode(), hashlib.sha256).hexdigest()
-    return f"{digest[:32]}@chapterhouse"

@@ -1,0 +1,108 @@
+"""Calendar feeds behind secret links: a member's chapter, and the events they go to.
+
+A link's token is an HMAC of the member, a generation and the feed's kind under
+the society's secret (the ballot key, domain-separated), so it can be shown again
+without being stored, and nobody can make one up. Only a hash is stored, to find
+the member from a link; `--reset` moves to a new generation and the old links
+stop answering. The feeds are built by `ical`; `chapterhouse serve` serves them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from commands.events.ical import calendar
+from commands.events.lookup import event_host
+from storage.models import (
+    CalendarFeed,
+    Chapter,
+    ChapterEvent,
+    EventRsvp,
+    Member,
+    RsvpStatus,
+)
+
+HISTORY = timedelta(days=180)
+"""How far back a feed reaches: recent events stay in a calendar, old ones drop out."""
+CHAPTER, PERSONAL = "chapter", "personal"
+
+
+def token(settings: Settings, member_id: int, generation: int, kind: str) -> str:
+    assert settings.ballot_secret is not None  # set at start-up (bot.ballot_key)
+    key = settings.ballot_secret.get_secret_value().encode()
+    message = f"calendar-feed:{kind}:{member_id}:{generation}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode().lower()
+
+
+def hashed(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def links(
+    session: AsyncSession, settings: Settings, member: Member, now: datetime, reset: bool
+) -> tuple[str, str, bool]:
+    """(chapter token, personal token, whether they are new) for `member`."""
+    feed = await session.get(CalendarFeed, member.id)
+    fresh = feed is None or reset
+    if feed is None:
+        feed = CalendarFeed(member_id=member.id, generation=1, created_at=now)
+        session.add(feed)
+    elif reset:
+        feed.generation += 1
+        feed.created_at = now
+    chapter = token(settings, member.id, feed.generation, CHAPTER)
+    personal = token(settings, member.id, feed.generation, PERSONAL)
+    feed.chapter_hash, feed.personal_hash = hashed(chapter), hashed(personal)
+    return chapter, personal, fresh
+
+
+def base_url(settings: Settings) -> str:
+    return (settings.public_url or f"http://{settings.http_host}:{settings.http_port}").rstrip("/")
+
+
+async def feed(session: AsyncSession, text: str, now: datetime) -> bytes | None:
+    """The calendar a link's token opens, or None for a token that opens nothing."""
+    key = hashed(text)
+    found = await session.scalar(
+        select(CalendarFeed).where(
+            or_(CalendarFeed.chapter_hash == key, CalendarFeed.personal_hash == key)
+        )
+    )
+    if found is None:
+        return None
+    member = await session.get(Member, found.member_id)
+    if member is None:
+        return None
+    since = now - HISTORY
+    query = select(ChapterEvent).where(ChapterEvent.ends_at >= since)
+    if found.personal_hash == key:
+        query = query.join(EventRsvp, EventRsvp.event_id == ChapterEvent.id).where(
+            EventRsvp.member_id == member.id, EventRsvp.status == RsvpStatus.GOING
+        )
+        name = f"{member.name}: my events"
+    else:
+        chapter = await session.get(Chapter, member.chapter_id) if member.chapter_id else None
+        query = query.where(
+            or_(
+                ChapterEvent.chapter_id == member.chapter_id,
+                (ChapterEvent.chapter_id.is_(None)) & (ChapterEvent.workgroup_id.is_(None)),
+            )
+        )
+        name = f"{chapter.name} events" if chapter else "Society events"
+    events = list(await session.scalars(query.order_by(ChapterEvent.starts_at, ChapterEvent.id)))
+    hosts: dict[tuple[int | None, int | None], str] = {}
+    pairs = []
+    for event in events:
+        where = (event.chapter_id, event.workgroup_id)
+        if where not in hosts:
+            hosts[where] = (await event_host(session, event)).name
+        pairs.append((event, hosts[where]))
+    return calendar(pairs, now, name, fold=found.chapter_hash == key)
