@@ -45,6 +45,10 @@ async def links(demo: TestBot, who: str, *flags: str) -> tuple[str, str]:
     return found[0], found[1]
 
 
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def events_of(body: str) -> dict[str, dict[str, str]]:
     cal = Calendar.from_ical(body)
     return {
@@ -52,7 +56,7 @@ def events_of(body: str) -> dict[str, dict[str, str]]:
             "uid": str(e["uid"]),
             "sequence": str(e.get("sequence")),
             "status": str(e.get("status")),
-            "rrule": bytes(e["rrule"].to_ical()).decode() if "rrule" in e else "",
+            "rrule": _text(e["rrule"].to_ical()) if "rrule" in e else "",
             "start": e.decoded("dtstart").isoformat(),
         }
         for e in cal.walk("VEVENT")
