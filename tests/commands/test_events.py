@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.reply import render_stamps
 from bot.scheduler import run_due
+from commands.events.demo import seed_demo_events
 from storage.models import ChapterEvent, Delivery, EventRsvp, Meeting, RsvpStatus
 from tests.support import START, TestBot
 
@@ -383,3 +384,29 @@ async def test_a_clock_change_between_planning_and_the_start_keeps_the_local_hou
         ]
     assert [s.hour for s in starts] == [22, 22, 23]  # EDT, EDT, then EST
     assert RsvpStatus.GOING.value == "going"
+
+
+async def test_planned_events_show_beside_the_cadence_and_in_the_digest(demo: TestBot) -> None:
+    status = await demo.ok("/chapter status Boston", as_="grace")
+    assert "· 0 planned" in status
+    event_id = await new_event(demo, PICNIC + " --capacity 10")
+    assert (await demo.send(f"/event rsvp {event_id} going", as_="grace")).ok
+    status = await demo.ok("/chapter status Boston", as_="grace")
+    assert re.search(r"Social: .* · 1 planned", status), status
+    assert re.search(r"Working: .* · 0 planned", status), status
+    digest = await demo.ok("/digest Boston", as_="grace")
+    assert "Next events" in digest
+    assert f"{event_id} Summer picnic, Thu 02 Jul 2026 18:30 EDT · 1 going of 10" in digest
+
+
+async def test_the_demo_events_include_a_full_one_with_a_waitlist(demo: TestBot) -> None:
+    async with demo.uow() as uow:
+        await seed_demo_events(uow.session, uow.now)
+        await uow.commit()
+    listed = await demo.ok("/event list", as_="grace")
+    assert "Harbour walk — Boston" in listed and "2 going of 2" in listed
+    walk = int(re.search(r"(\d+) Harbour walk", listed).group(1))  # type: ignore[union-attr]
+    full = await demo.ok(f"/event rsvp {walk} going", as_="erin")
+    assert "you are number 3 on the waitlist" in full
+    assert (await demo.send(f"/event rsvp {walk} no", as_="bob")).ok
+    assert "A place freed up at Harbour walk" in dms(demo, "carol")[-1]
