@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.declarations import Arg, MemberRef, Opt
-from bot.errors import BadArgument, Conflict, NotFound
+from bot.errors import BadArgument, Conflict, NotFound, UserError
 from bot.identity import resolve
 from bot.notifier import queue_direct
 from bot.permissions import Access, Owner, Role
@@ -624,6 +624,25 @@ async def event_rsvp(
         return Reply.private(f"Noted: maybe for {at}. You will get a reminder the day before.")
     freed = " Your place goes to the next on the waitlist." if result.was in HOLDS_PLACE else ""
     return Reply.private(f"Noted: you can't go to {at}.{freed}")
+
+
+async def rsvp_requests(items: list[tuple[Context, dict[str, Any]]]) -> list[Reply]:
+    """A burst of answers in one transaction, in the order they arrived.
+
+    An event announced to a society's channels is answered in a burst; one commit
+    for many answers keeps up with it. A refusal (RSVPs closed) is raised before
+    anything is written, so it leaves the others' answers to commit.
+    """
+    replies = []
+    for context, args in items:
+        try:
+            replies.append(await event_rsvp(context, **args))
+        except UserError as error:
+            replies.append(Reply.error(str(error)))
+    return replies
+
+
+router.batch("event", "rsvp")(rsvp_requests)
 
 
 async def _check_in(context: Context, event: ChapterEvent, member_id: int, by: int) -> bool:

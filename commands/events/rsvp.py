@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict
@@ -142,9 +142,20 @@ async def answer(
         row.offered_until = None
     await session.flush()
     position = 0
-    if status is RsvpStatus.WAITLIST:
-        line = [r.member_id for r in await waiting_line(session, event.id)]
-        position = line.index(member_id) + 1
+    if status is RsvpStatus.WAITLIST and row.queued_at is not None:
+        ahead = await session.scalar(
+            select(func.count())
+            .select_from(EventRsvp)
+            .where(
+                EventRsvp.event_id == event.id,
+                EventRsvp.status == RsvpStatus.WAITLIST,
+                or_(
+                    EventRsvp.queued_at < row.queued_at,
+                    and_(EventRsvp.queued_at == row.queued_at, EventRsvp.id < row.id),
+                ),
+            )
+        )
+        position = int(ahead or 0) + 1
     if was in HOLDS_PLACE and status not in HOLDS_PLACE:
         await offer_next(uow, event)
     uow.touch(subject(event.id))

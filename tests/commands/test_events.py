@@ -7,6 +7,7 @@ Mentoring workgroup, carol presides Washington DC, alice is HQ, frank is in Lond
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from bot.reply import render_stamps
 from bot.scheduler import run_due
 from commands.events.demo import seed_demo_events
-from storage.models import ChapterEvent, Delivery, EventRsvp, Meeting, RsvpStatus
+from storage.models import ChapterEvent, Delivery, EventRsvp, Identity, Meeting, RsvpStatus
 from tests.support import START, TestBot
 
 PICNIC = '/event create Boston social 2026-07-02T18:30 "Summer picnic" --place "Boston Common"'
@@ -405,8 +406,34 @@ async def test_the_demo_events_include_a_full_one_with_a_waitlist(demo: TestBot)
         await uow.commit()
     listed = await demo.ok("/event list", as_="grace")
     assert "Harbour walk — Boston" in listed and "2 going of 2" in listed
-    walk = int(re.search(r"(\d+) Harbour walk", listed).group(1))  # type: ignore[union-attr]
+    found = re.search(r"(\d+) Harbour walk", listed)
+    assert found, listed
+    walk = int(found.group(1))
     full = await demo.ok(f"/event rsvp {walk} going", as_="erin")
     assert "you are number 3 on the waitlist" in full
     assert (await demo.send(f"/event rsvp {walk} no", as_="bob")).ok
     assert "A place freed up at Harbour walk" in dms(demo, "carol")[-1]
+
+
+async def test_a_burst_of_answers_fills_the_places_once_in_arrival_order(demo: TestBot) -> None:
+    event_id = await new_event(demo, PICNIC + " --capacity 10")
+    people = [f"fan{n}" for n in range(30)]
+    replies = await asyncio.gather(
+        *(demo.send(f"/event rsvp {event_id} going", as_=who) for who in people)
+    )
+    assert all(reply.ok for reply in replies), [r.text for r in replies if not r.ok]
+    async with demo.uow() as uow:
+        rows = (
+            await uow.session.execute(
+                select(Identity.external_id, EventRsvp.status)
+                .join(Identity, Identity.member_id == EventRsvp.member_id)
+                .where(EventRsvp.event_id == event_id)
+                .order_by(EventRsvp.queued_at, EventRsvp.id)
+            )
+        ).all()
+    going = [who for who, status in rows if status is RsvpStatus.GOING]
+    waiting = [who for who, status in rows if status is RsvpStatus.WAITLIST]
+    assert len(rows) == 30 and len(going) == 10
+    assert waiting == [who for who in people if who not in going]
+    positions = [int(m.group(1)) for r in replies if (m := re.search(r"number (\d+)", r.text))]
+    assert sorted(positions) == list(range(1, 21))
