@@ -92,7 +92,7 @@ def event_card(event: ChapterEvent, host: Host, counts: Counts, now: datetime) -
 
 
 def ics_file(event: ChapterEvent, host: Host, now: datetime) -> File:
-    data = calendar([(event, host.name)], now, event.title)
+    data = calendar([(event, host.name)], event.title)
     return File(f"event-{event.id}.ics", data.decode(), "text/calendar")
 
 

@@ -40,7 +40,8 @@ from commands.events.lookup import (
 )
 from commands.events.rsvp import (
     HOLDS_PLACE,
-    answer,
+    Answer,
+    answer_many,
     counts,
     lock,
     offer_next,
@@ -596,21 +597,14 @@ async def event_rsvp(
     You may change your answer until RSVPs close. Going gets you a calendar file by
     direct message and the reminders the day and the hour before.
     """
-    event = await lock(context.session, event_id)
-    if event is None:
-        raise NotFound(f"No event {event_id}. /event list shows the coming events.")
-    refuse_closed(event, context.now)
-    wanted = RsvpStatus(choice)
-    result = await answer(context.uow, event, context.member.id, wanted)
+    return (await rsvp_requests([(context, {"event_id": event_id, "choice": choice})]))[0]
+
+
+def _rsvp_reply(event: ChapterEvent, choice: str, result: Answer) -> Reply:
     at = f"{event.title} (event {event.id}, {stamp(event.starts_at, event.timezone)})"
     if result.status is result.was and result.status is not RsvpStatus.WAITLIST:
         return Reply.private(f"You had already answered {choice} to {at}; nothing changed.")
     if result.status is RsvpStatus.GOING:
-        host = await event_host(context.session, event)
-        key = f"event:{event.id}:confirm:{context.member.id}:{context.now.isoformat()}"
-        await queue_direct(
-            context.uow, confirmation(event, host, context.now), {context.member.id: key}
-        )
         return Reply.private(
             f"You're going to {at}. A calendar file is on its way by direct message."
         )
@@ -627,19 +621,41 @@ async def event_rsvp(
 
 
 async def rsvp_requests(items: list[tuple[Context, dict[str, Any]]]) -> list[Reply]:
-    """A burst of answers in one transaction, in the order they arrived.
+    """A burst of answers in one transaction, each event's in the order they arrived.
 
     An event announced to a society's channels is answered in a burst; one commit
-    for many answers keeps up with it. A refusal (RSVPs closed) is raised before
-    anything is written, so it leaves the others' answers to commit.
+    and a few set-based statements for many answers keep up with it. A refusal
+    (no such event, RSVPs closed) is decided before anything is written, so it
+    leaves the other answers to commit.
     """
-    replies = []
-    for context, args in items:
+    replies: dict[int, Reply] = {}
+    by_event: dict[int, list[int]] = {}
+    for index, (_, args) in enumerate(items):
+        by_event.setdefault(int(args["event_id"]), []).append(index)
+    for event_id, indexes in by_event.items():
+        context = items[indexes[0]][0]
+        event = await lock(context.session, event_id)
         try:
-            replies.append(await event_rsvp(context, **args))
+            if event is None:
+                raise NotFound(f"No event {event_id}. /event list shows the coming events.")
+            refuse_closed(event, context.now)
         except UserError as error:
-            replies.append(Reply.error(str(error)))
-    return replies
+            replies.update({i: Reply.error(str(error)) for i in indexes})
+            continue
+        assert event is not None
+        asked = [(items[i][0].member.id, RsvpStatus(items[i][1]["choice"])) for i in indexes]
+        results = await answer_many(context.uow, event, asked)
+        newly = {
+            member: f"event:{event.id}:confirm:{member}:{context.now.isoformat()}"
+            for (member, _), result in zip(asked, results, strict=True)
+            if result.status is RsvpStatus.GOING and result.was is not RsvpStatus.GOING
+        }
+        if newly:
+            host = await event_host(context.session, event)
+            await queue_direct(context.uow, confirmation(event, host, context.now), newly)
+        for index, result in zip(indexes, results, strict=True):
+            replies[index] = _rsvp_reply(event, str(items[index][1]["choice"]), result)
+    return [replies[index] for index in range(len(items))]
 
 
 router.batch("event", "rsvp")(rsvp_requests)

@@ -105,4 +105,4 @@ async def feed(session: AsyncSession, text: str, now: datetime) -> bytes | None:
         if where not in hosts:
             hosts[where] = (await event_host(session, event)).name
         pairs.append((event, hosts[where]))
-    return calendar(pairs, now, name, fold=found.chapter_hash == key)
+    return calendar(pairs, name, fold=found.chapter_hash == key)

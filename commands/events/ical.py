@@ -9,22 +9,23 @@ in the event's zone with its VTIMEZONE, and the first of a series carries its RR
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+import functools
+from collections.abc import Hashable, Iterable
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
+from cachetools import LRUCache
+from icalendar import Calendar, Event, Timezone, vRecur
 
 from storage.models import ChapterEvent, EventStatus
 
 PRODID = "-//Chapterhouse//events//EN"
 
 
-def _entry(event: ChapterEvent, now: datetime, host: str, recurring: bool) -> Event:
+def _entry(event: ChapterEvent, host: str, recurring: bool) -> Event:
     zone = ZoneInfo(event.timezone)
     entry = Event()
     entry.add("uid", event.uid)
-    entry.add("dtstamp", now)
+    entry.add("dtstamp", event.updated_at)  # no METHOD: DTSTAMP is the last change
     entry.add("summary", event.title)
     entry.add("dtstart", event.starts_at.astimezone(zone))
     entry.add("dtend", event.ends_at.astimezone(zone))
@@ -47,9 +48,30 @@ def _entry(event: ChapterEvent, now: datetime, host: str, recurring: bool) -> Ev
     return entry
 
 
-def calendar(
-    events: Iterable[tuple[ChapterEvent, str]], now: datetime, name: str, fold: bool = False
-) -> bytes:
+def calendar(events: Iterable[tuple[ChapterEvent, str]], name: str, fold: bool = False) -> bytes:
+    """The feed as `_render` writes it, from a cache while none of its events changed.
+
+    Every change to an event bumps its SEQUENCE and `updated_at`, so those (with
+    the status and host) tell a stale entry; building a calendar of hundreds of
+    events takes the library a good part of a second, and subscribed calendars
+    poll their feeds.
+    """
+    pairs = list(events)
+    key = (
+        name,
+        fold,
+        tuple((e.uid, e.sequence, e.updated_at, e.status, host) for e, host in pairs),
+    )
+    body = _RENDERED.get(key)
+    if body is None:
+        body = _RENDERED[key] = _render(pairs, name, fold)
+    return body
+
+
+_RENDERED: LRUCache[Hashable, bytes] = LRUCache(maxsize=256)
+
+
+def _render(pairs: list[tuple[ChapterEvent, str]], name: str, fold: bool) -> bytes:
     """A VCALENDAR of (event, host name) pairs, with one VTIMEZONE per zone used.
 
     With `fold`, a series is one entry with its RRULE (the first occurrence's UID)
@@ -64,19 +86,29 @@ def calendar(
     cal.add("x-wr-calname", name)
     masters: dict[int, Event] = {}
     later: list[ChapterEvent] = []
-    for event, host in events:
+    for event, host in pairs:
         if fold and event.series_id is not None and event.series_id != event.id:
             later.append(event)
             continue
-        entry = _entry(event, now, host, fold)
+        entry = _entry(event, host, fold)
         if fold and event.series_id == event.id:
             masters[event.id] = entry
         cal.add_component(entry)
     for event in later:
         master = masters.get(event.series_id or 0)
         if master is None:  # the first date is out of the feed's range: show this one alone
-            cal.add_component(_entry(event, now, "", False))
+            cal.add_component(_entry(event, "", False))
         elif event.status is EventStatus.CANCELLED:
             master.add("exdate", event.starts_at.astimezone(ZoneInfo(event.timezone)))
-    cal.add_missing_timezones()
+    for zone in sorted({event.timezone for event, _ in pairs}):
+        cal.add_component(_vtimezone(zone))
     return cal.to_ical()
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(zone: str) -> Timezone:
+    """A zone's VTIMEZONE; building one walks its transitions, so each is built once.
+
+    Components are only read when a calendar is written, so one serves every calendar.
+    """
+    return Timezone.from_tzinfo(ZoneInfo(zone))

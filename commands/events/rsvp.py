@@ -114,52 +114,91 @@ class Answer:
     """For the waitlist: their place in line, from 1."""
 
 
-async def answer(
-    uow: UnitOfWork, event: ChapterEvent, member_id: int, wanted: RsvpStatus
-) -> Answer:
-    """Record `member_id`'s answer; "going" past capacity joins the waitlist.
+async def answer_many(
+    uow: UnitOfWork, event: ChapterEvent, wanted: list[tuple[int, RsvpStatus]]
+) -> list[Answer]:
+    """Record answers in the order given; "going" past capacity joins the waitlist.
 
-    The caller holds the event locked (`lock`) and has checked RSVPs are open.
+    Set-based, for bursts: the answers already given and the places held are read
+    once, the new rows written in one flush (in order, so the waitlist keeps the
+    order of arrival). The caller holds the event locked (`lock`) and has checked
+    RSVPs are open.
     """
     session = uow.session
-    row = await session.scalar(
-        select(EventRsvp).where(EventRsvp.event_id == event.id, EventRsvp.member_id == member_id)
-    )
-    was = row.status if row is not None else None
-    held = await place_held(session, event.id)  # before a new row could count itself
-    if row is None:
-        row = EventRsvp(event_id=event.id, member_id=member_id, answered_at=uow.now, status=wanted)
-        session.add(row)
-    status = wanted
-    if wanted is RsvpStatus.GOING and was not in HOLDS_PLACE:
-        if was is RsvpStatus.WAITLIST:
-            status = RsvpStatus.WAITLIST
-        elif event.capacity is not None and held >= event.capacity:
-            status = RsvpStatus.WAITLIST
-            row.queued_at = uow.now
-    row.status, row.answered_at = status, uow.now
-    if status is not RsvpStatus.OFFERED:
-        row.offered_until = None
-    await session.flush()
-    position = 0
-    if status is RsvpStatus.WAITLIST and row.queued_at is not None:
-        ahead = await session.scalar(
+    ids = list(dict.fromkeys(member for member, _ in wanted))
+    rows = {
+        row.member_id: row
+        for row in await session.scalars(
+            select(EventRsvp).where(EventRsvp.event_id == event.id, EventRsvp.member_id.in_(ids))
+        )
+    }
+    held = await place_held(session, event.id)
+    in_line = int(
+        await session.scalar(
             select(func.count())
             .select_from(EventRsvp)
-            .where(
-                EventRsvp.event_id == event.id,
-                EventRsvp.status == RsvpStatus.WAITLIST,
-                or_(
-                    EventRsvp.queued_at < row.queued_at,
-                    and_(EventRsvp.queued_at == row.queued_at, EventRsvp.id < row.id),
-                ),
-            )
+            .where(EventRsvp.event_id == event.id, EventRsvp.status == RsvpStatus.WAITLIST)
         )
-        position = int(ahead or 0) + 1
-    if was in HOLDS_PLACE and status not in HOLDS_PLACE:
+        or 0
+    )
+    answers: list[Answer] = []
+    requeued: list[int] = []
+    freed = False
+    for member_id, choice in wanted:
+        row = rows.get(member_id)
+        was = row.status if row is not None else None
+        if row is None:
+            row = EventRsvp(
+                event_id=event.id, member_id=member_id, answered_at=uow.now, status=choice
+            )
+            session.add(row)
+            rows[member_id] = row
+        status, position = choice, 0
+        if choice is RsvpStatus.GOING and was not in HOLDS_PLACE:
+            if was is RsvpStatus.WAITLIST:
+                status = RsvpStatus.WAITLIST
+                requeued.append(len(answers))
+            elif event.capacity is not None and held >= event.capacity:
+                status, row.queued_at = RsvpStatus.WAITLIST, uow.now
+                in_line += 1
+                position = in_line
+        if status in HOLDS_PLACE and was not in HOLDS_PLACE:
+            held += 1
+        if was in HOLDS_PLACE and status not in HOLDS_PLACE:
+            held -= 1
+            freed = True
+        if was is RsvpStatus.WAITLIST and status is not RsvpStatus.WAITLIST:
+            in_line -= 1
+        row.status, row.answered_at = status, uow.now
+        if status is not RsvpStatus.OFFERED:
+            row.offered_until = None
+        answers.append(Answer(status, was, position))
+    await session.flush()
+    for index in requeued:  # asked again while in line: their place, counted
+        member_id = wanted[index][0]
+        answers[index] = Answer(
+            RsvpStatus.WAITLIST, RsvpStatus.WAITLIST, await _place_in_line(session, rows[member_id])
+        )
+    if freed:
         await offer_next(uow, event)
     uow.touch(subject(event.id))
-    return Answer(status, was, position)
+    return answers
+
+
+async def _place_in_line(session: AsyncSession, row: EventRsvp) -> int:
+    ahead = await session.scalar(
+        select(func.count())
+        .select_from(EventRsvp)
+        .where(
+            EventRsvp.event_id == row.event_id,
+            EventRsvp.status == RsvpStatus.WAITLIST,
+            or_(
+                EventRsvp.queued_at < row.queued_at,
+                and_(EventRsvp.queued_at == row.queued_at, EventRsvp.id < row.id),
+            ),
+        )
+    )
+    return int(ahead or 0) + 1
 
 
 async def offer_next(uow: UnitOfWork, event: ChapterEvent) -> list[int]:
