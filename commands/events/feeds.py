@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Hashable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from cachetools import LRUCache
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -29,6 +31,7 @@ from storage.models import (
     RsvpStatus,
 )
 
+_FEEDS: LRUCache[Hashable, bytes] = LRUCache(maxsize=512)
 HISTORY = timedelta(days=180)
 """How far back a feed reaches: recent events stay in a calendar, old ones drop out."""
 CHAPTER, PERSONAL = "chapter", "personal"
@@ -97,7 +100,22 @@ async def feed(session: AsyncSession, text: str, now: datetime) -> bytes | None:
             )
         )
         name = f"{chapter.name} events" if chapter else "Society events"
-    events = list(await session.scalars(query.order_by(ChapterEvent.starts_at, ChapterEvent.id)))
+    query = query.order_by(ChapterEvent.starts_at, ChapterEvent.id)
+    fold = found.chapter_hash == key
+    # Calendars poll: while nothing in the feed changed, answer from the cache without
+    # loading the events. Every change to an event bumps its sequence and updated_at;
+    # an event coming or going changes the count and the sum of ids.
+    summary = query.order_by(None).with_only_columns(
+        func.count(),
+        func.max(ChapterEvent.updated_at),
+        func.sum(ChapterEvent.sequence),
+        func.sum(ChapterEvent.id),
+    )
+    fingerprint = (member.id, name, fold, tuple((await session.execute(summary)).one()))
+    cached = _FEEDS.get(fingerprint)
+    if cached is not None:
+        return cached
+    events = list(await session.scalars(query))
     hosts: dict[tuple[int | None, int | None], str] = {}
     pairs = []
     for event in events:
@@ -105,4 +123,5 @@ async def feed(session: AsyncSession, text: str, now: datetime) -> bytes | None:
         if where not in hosts:
             hosts[where] = (await event_host(session, event)).name
         pairs.append((event, hosts[where]))
-    return calendar(pairs, name, fold=found.chapter_hash == key)
+    body = _FEEDS[fingerprint] = calendar(pairs, name, fold=fold)
+    return body
