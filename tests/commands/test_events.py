@@ -17,6 +17,7 @@ from bot.reply import render_stamps
 from bot.scheduler import run_due
 from commands.events.demo import seed_demo_events
 from storage.models import ChapterEvent, Delivery, EventRsvp, Identity, Meeting, RsvpStatus
+from tests.commands.test_due_jobs import restarted
 from tests.support import START, TestBot
 
 PICNIC = '/event create Boston social 2026-07-02T18:30 "Summer picnic" --place "Boston Common"'
@@ -437,3 +438,27 @@ async def test_a_burst_of_answers_fills_the_places_once_in_arrival_order(demo: T
     assert waiting == [who for who in people if who not in going]
     positions = [int(m.group(1)) for r in replies if (m := re.search(r"number (\d+)", r.text))]
     assert sorted(positions) == list(range(1, 21))
+
+
+async def test_two_schedulers_send_each_reminder_once(demo: TestBot) -> None:
+    event_id = await new_event(demo)
+    event = await event_row(demo, event_id)
+    for who in ("grace", "carol", "frank"):
+        assert (await demo.send(f"/event rsvp {event_id} going", as_=who)).ok
+    at = event.starts_at - timedelta(hours=24)
+    demo.clock.set(at)
+    async with restarted(demo) as other:
+        reports = await asyncio.gather(run_due(demo.app, at), run_due(other.app, at))
+        for report in reports:  # a job that lost a race is rolled back and retried later
+            assert all(job.error is None or "conflict" in job.error.lower() for job in report.jobs)
+        await asyncio.gather(run_due(demo.app, at), run_due(other.app, at))
+        await demo.app.notifier.flush()
+        await other.app.notifier.flush()
+    async with demo.uow() as uow:
+        keys = list(
+            await uow.session.scalars(
+                select(Delivery.key).where(Delivery.key.like(f"event:{event_id}:remind:day:%"))
+            )
+        )
+    assert len(keys) == 3 and len(set(keys)) == 3
+    assert sum("Reminder: Summer picnic is tomorrow" in t for t in dms(demo, "grace")) == 1
