@@ -194,7 +194,12 @@ async def expire_offers(run: DueRun) -> None:
     rows = list(
         await run.session.scalars(
             select(EventRsvp)
-            .where(EventRsvp.status == RsvpStatus.OFFERED, EventRsvp.offered_until <= run.now)
+            .join(ChapterEvent, ChapterEvent.id == EventRsvp.event_id)
+            .where(
+                EventRsvp.status == RsvpStatus.OFFERED,
+                EventRsvp.offered_until <= run.now,
+                ChapterEvent.status == EventStatus.SCHEDULED,  # a cancelled event offers nothing
+            )
             .order_by(EventRsvp.offered_until, EventRsvp.id)
             .limit(BATCH)
         )

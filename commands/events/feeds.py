@@ -74,34 +74,41 @@ def base_url(settings: Settings) -> str:
 async def feed(session: AsyncSession, text: str, now: datetime) -> bytes | None:
     """The calendar a link's token opens, or None for a token that opens nothing."""
     key = hashed(text)
-    found = await session.scalar(
-        select(CalendarFeed).where(
-            or_(CalendarFeed.chapter_hash == key, CalendarFeed.personal_hash == key)
+    # One round trip for the link, its member and their chapter.
+    row = (
+        await session.execute(
+            select(
+                CalendarFeed.personal_hash,
+                Member.id,
+                Member.name,
+                Member.chapter_id,
+                Chapter.name,
+            )
+            .join(Member, Member.id == CalendarFeed.member_id)
+            .outerjoin(Chapter, Chapter.id == Member.chapter_id)
+            .where(or_(CalendarFeed.chapter_hash == key, CalendarFeed.personal_hash == key))
         )
-    )
-    if found is None:
+    ).first()
+    if row is None:
         return None
-    member = await session.get(Member, found.member_id)
-    if member is None:
-        return None
+    personal_hash, member_id, member_name, chapter_id, chapter_name = row
     since = now - HISTORY
     query = select(ChapterEvent).where(ChapterEvent.ends_at >= since)
-    if found.personal_hash == key:
+    fold = personal_hash != key
+    if not fold:
         query = query.join(EventRsvp, EventRsvp.event_id == ChapterEvent.id).where(
-            EventRsvp.member_id == member.id, EventRsvp.status == RsvpStatus.GOING
+            EventRsvp.member_id == member_id, EventRsvp.status == RsvpStatus.GOING
         )
-        name = f"{member.name}: my events"
+        name = f"{member_name}: my events"
     else:
-        chapter = await session.get(Chapter, member.chapter_id) if member.chapter_id else None
         query = query.where(
             or_(
-                ChapterEvent.chapter_id == member.chapter_id,
+                ChapterEvent.chapter_id == chapter_id,
                 (ChapterEvent.chapter_id.is_(None)) & (ChapterEvent.workgroup_id.is_(None)),
             )
         )
-        name = f"{chapter.name} events" if chapter else "Society events"
+        name = f"{chapter_name} events" if chapter_name else "Society events"
     query = query.order_by(ChapterEvent.starts_at, ChapterEvent.id)
-    fold = found.chapter_hash == key
     # Calendars poll: while nothing in the feed changed, answer from the cache without
     # loading the events. Every change to an event bumps its sequence and updated_at;
     # an event coming or going changes the count and the sum of ids.
@@ -111,7 +118,7 @@ async def feed(session: AsyncSession, text: str, now: datetime) -> bytes | None:
         func.sum(ChapterEvent.sequence),
         func.sum(ChapterEvent.id),
     )
-    fingerprint = (member.id, name, fold, tuple((await session.execute(summary)).one()))
+    fingerprint = (member_id, name, fold, tuple((await session.execute(summary)).one()))
     cached = _FEEDS.get(fingerprint)
     if cached is not None:
         return cached
