@@ -11,7 +11,14 @@ What it measures
 2. In the same run, on the same database, the same members vote once each on a
    society poll: the vote burst. RSVPs/s over votes/s is the figure to watch
    (goal ≥ 0.8).
-3. Feed: a chapter of 500 events, its calendar feed fetched over HTTP from the
+3. Reminder fan-out: 200 events with 50 members going each, all starting in the
+   same minute, so their day-before reminders fall due together. `run_due` at that
+   minute queues them (timed as "queued in"); the notifier sends them through the
+   fake rate-limited platform of `bench/fanout.py` (80 ms round trips, 50 posts a
+   second across the workspace, 1 a second per channel). The sending time is set
+   against the least time any sender could take for the posts the platform
+   accepted (goal ≤ 1.1×), and each member must get one reminder per event.
+4. Feed: a chapter of 500 events, its calendar feed fetched over HTTP from the
    route `chapterhouse serve` mounts (`/calendar/<token>.ics`), p50/p99 of
    sequential fetches (goal p99 < 50 ms); the last body is parsed by `icalendar`
    and by a second, independent parser (`vobject`) and its events counted.
@@ -29,7 +36,8 @@ order is the order the requests reach the dispatcher: one task per request under
 Usage
 -----
     .venv/bin/python bench/events.py [--members 2000] [--capacity 500] [--feed-events 500]
-        [--fetches 200] [--postgres URL] [--cpu N] [--quick] [--seed 7]
+        [--fetches 200] [--remind-events 200] [--remind-going 50] [--postgres URL]
+        [--cpu N] [--quick] [--seed 7]
 """
 
 from __future__ import annotations
@@ -66,8 +74,12 @@ from bench.common import (
     settle_after_bulk_load,
     start_run,
 )
+from bench.fanout import FakePlatform
 from bot.app import App
+from bot.clock import FrozenClock
 from bot.context import Place, Request
+from bot.notifier import Pace
+from bot.scheduler import run_due
 from chapterhouse.bootstrap import bootstrap
 from chapterhouse.calendar_http import add_calendar_routes
 from commands.events.feeds import links
@@ -291,6 +303,114 @@ async def feed_figures(app: App, backend: str, fetches: int) -> tuple[float, int
     return percentile(times, 99), by_icalendar, by_vobject
 
 
+REMIND_AT = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
+"""A Wednesday noon (UTC, the members' zone): outside quiet hours."""
+WORKSPACE, PER_CHANNEL, LATENCY, PACE_MARGIN = 50.0, 1.0, 0.08, 0.97
+
+
+async def reminder_fanout(backend: str, url: str, args: argparse.Namespace) -> None:
+    """Day-before reminders of many events due in one minute, sent under rate limits."""
+    if backend == "postgres":
+        await fresh_postgres_schema(url)
+    settings = bench_settings(url, "")
+    clock = FrozenClock(REMIND_AT - timedelta(days=2))
+    app = await bootstrap(settings, clock=clock, live_interval=0)
+    platform = FakePlatform(PER_CHANNEL, WORKSPACE, LATENCY, platform="slack")
+    try:
+        events, going = args.remind_events, args.remind_going
+        members = events * going
+        now = clock.now()
+        starts = REMIND_AT + timedelta(hours=24)
+        async with app.engine.begin() as connection:
+            await connection.execute(
+                insert(Chapter),
+                [
+                    {
+                        "id": 1,
+                        "name": "Bench",
+                        "name_key": "bench",
+                        "region": "Europe",
+                        "timezone": "UTC",
+                        "status": "active",
+                        "created_at": now,
+                    }
+                ],
+            )
+            for first in range(1, members + 1, SEED_CHUNK):
+                ids = range(first, min(first + SEED_CHUNK, members + 1))
+                await insert_members(connection, [(i, f"U{i:06d}", 1) for i in ids], "slack", now)
+            await connection.execute(
+                insert(ChapterEvent),
+                [
+                    {
+                        "id": n,
+                        "uid": f"{secrets.token_hex(16)}@chapterhouse",
+                        "title": f"Meeting {n}",
+                        "kind": MeetingKind.WORKING,
+                        "status": "scheduled",
+                        "chapter_id": 1,
+                        "timezone": "UTC",
+                        "starts_at": starts,
+                        "ends_at": starts + timedelta(hours=2),
+                        "rsvp_closes_at": starts,
+                        "offer_hours": 24,
+                        "sequence": 0,
+                        "guests": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                        "not_held": False,
+                    }
+                    for n in range(1, events + 1)
+                ],
+            )
+            await connection.execute(
+                insert(EventRsvp),
+                [
+                    {
+                        "event_id": n,
+                        "member_id": (n - 1) * going + k,
+                        "status": RsvpStatus.GOING,
+                        "answered_at": now,
+                    }
+                    for n in range(1, events + 1)
+                    for k in range(1, going + 1)
+                ],
+            )
+            await catch_up_sequences(connection, "members", "chapters", "events")
+        await settle_after_bulk_load(app.engine)
+        clock.set(REMIND_AT)
+        start = time.perf_counter()
+        report = await run_due(app, REMIND_AT)  # no poster yet: queued only
+        queued_in = time.perf_counter() - start
+        if report.failed:
+            raise SystemExit(f"due jobs failed: {[(j.name, j.error) for j in report.failed]}")
+        pace = Pace(per_channel=PER_CHANNEL * PACE_MARGIN, overall=WORKSPACE * PACE_MARGIN)
+        app.notifier.add_poster(platform, pace)
+        start = time.perf_counter()
+        sent = 0
+        while True:
+            batch = await app.notifier.send_all()
+            sent += batch
+            if batch == 0:
+                break
+        sent_in = time.perf_counter() - start
+        again = await run_due(app, REMIND_AT + timedelta(minutes=1))  # a second tick: nothing
+        resent = await app.notifier.send_all()
+    finally:
+        await app.close()
+    per_member = [channel for channel, _ in platform.accepted]
+    once_each = len(set(per_member)) == members == len(per_member)
+    minimum = platform.minimum()
+    ratio = sent_in / minimum
+    print(
+        f"{backend:<8}  remind {events} events × {going} going: {sent}/{members} reminders "
+        f"queued in {queued_in:.2f}s sent in {sent_in:.2f}s minimum {minimum:.2f}s "
+        f"ratio {ratio:.2f}× goal ≤ 1.10× {'met' if ratio <= 1.1 else 'missed'}  "
+        f"429s {platform.refused}  once_each={'yes' if once_each else 'NO'}  "
+        f"second_tick_sent={resent + sum(len(j.posts) for j in again.jobs)}"
+    )
+
+
 async def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
     settings = bench_settings(url, f"{PLATFORM}:{ADMIN}")
     if backend == "postgres":
@@ -357,6 +477,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--capacity", type=int, default=500, help="the event's places")
     parser.add_argument("--feed-events", type=int, default=500, help="events in the chapter feed")
     parser.add_argument("--fetches", type=int, default=200, help="feed fetches timed")
+    parser.add_argument("--remind-events", type=int, default=200, help="events due at once")
+    parser.add_argument("--remind-going", type=int, default=50, help="members going to each")
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
     parser.add_argument("--cpu", type=int, metavar="N", help="pin this process to CPU N")
     parser.add_argument("--quick", action="store_true", help="a small run: 400 members, 100 places")
@@ -364,6 +486,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.members, args.capacity, args.feed_events, args.fetches = 400, 100, 100, 40
+        args.remind_events, args.remind_going = 20, 10
     if args.members <= WARM_UP or not 1 <= args.capacity < args.members or args.fetches < 1:
         parser.error(f"need more than {WARM_UP} members, 1 ≤ capacity < members, 1+ fetches")
     return args
@@ -374,6 +497,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
     start_run(args.cpu)
     for backend, url in databases("events", args.postgres):
         await run_backend(backend, url, args)
+    for backend, url in databases("event-reminders", args.postgres):
+        await reminder_fanout(backend, url, args)
     print(host_line("at end"))
     return 0
 
