@@ -718,6 +718,8 @@ class ChapterEvent(Base):
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="SET NULL"), index=True
     )
+    announced_at: Mapped[datetime | None]
+    """When its card was posted: at once for a single event, a week ahead for a series' dates."""
     reminded_day_at: Mapped[datetime | None]
     reminded_hour_at: Mapped[datetime | None]
     summary_sent_at: Mapped[datetime | None]

@@ -62,6 +62,7 @@ from storage.models import (
 router = Router("events")
 router.owner("event_host")(host_leaders)
 router.owner("event")(event_keepers)
+router.due("events.announce")(due.announce_series)
 router.due("events.remind")(due.remind)
 router.due("events.offers")(due.expire_offers)
 router.due("events.close")(due.close_ended)
@@ -291,6 +292,7 @@ async def event_create(
         for event in created:
             event.series_id = created[0].id
     first = created[0]
+    first.announced_at = now  # the later dates of a series are announced a week ahead
     targets = await channels_of(context.session, first)
     if targets is None:
         targets = (

@@ -41,6 +41,7 @@ from storage.models import (
     RsvpStatus,
 )
 
+ANNOUNCE_AHEAD = timedelta(days=7)
 DAY = timedelta(hours=24)
 HOUR = timedelta(hours=1)
 BATCH = 200
@@ -77,6 +78,40 @@ async def announce_recap(
     title = f"Recap: {event.title} ({host.name})"
     reply = Reply.public(f"{title}. {event.recap}", Header(title), Section(event.recap))
     return Announcement(reply, targets=tuple(targets))
+
+
+async def announce_series(run: DueRun) -> None:
+    """Post the card of each later date of a series a week before it (once each)."""
+    due = list(
+        await run.session.scalars(
+            select(ChapterEvent)
+            .where(
+                ChapterEvent.status == EventStatus.SCHEDULED,
+                ChapterEvent.announced_at.is_(None),
+                ChapterEvent.starts_at > run.now,
+                ChapterEvent.starts_at <= run.now + ANNOUNCE_AHEAD,
+            )
+            .order_by(ChapterEvent.starts_at, ChapterEvent.id)
+            .limit(BATCH)
+        )
+    )
+    for event in due:
+        if not await claim(
+            run.session,
+            ChapterEvent,
+            ChapterEvent.id == event.id,
+            ChapterEvent.announced_at.is_(None),
+            announced_at=run.now,
+        ):
+            continue
+        targets = await channels_of(run.session, event) or []
+        run.uow.record("event.opened", event_id=event.id, targets=[list(t) for t in targets])
+        run.note(
+            f"announce event {event.id} ({event.title}) → {plural(len(targets), 'channel')}: "
+            f"it starts {stamp(event.starts_at, event.timezone)}"
+        )
+    if len(due) == BATCH:
+        run.more = True
 
 
 async def _answered(session: AsyncSession, event_id: int, *statuses: RsvpStatus) -> list[int]:

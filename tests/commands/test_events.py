@@ -462,3 +462,21 @@ async def test_two_schedulers_send_each_reminder_once(demo: TestBot) -> None:
         )
     assert len(keys) == 3 and len(set(keys)) == 3
     assert sum("Reminder: Summer picnic is tomorrow" in t for t in dms(demo, "grace")) == 1
+
+
+async def test_a_series_dates_are_announced_a_week_ahead_each_once(demo: TestBot) -> None:
+    first = await new_event(
+        demo,
+        '/event create Boston working 2026-07-07T18:00 "Study night" --repeat weekly --count 3',
+    )
+    assert [c for c, text in demo.posts if "Study night" in text] == ["boston"]
+    second = await event_row(demo, first + 1)
+    notes = await tick(demo, second.starts_at - timedelta(days=7, minutes=1))
+    assert not any("announce event" in n for n in notes)
+    notes = await tick(demo, second.starts_at - timedelta(days=7))
+    assert any(f"announce event {first + 1} (Study night) → 1 channel" in n for n in notes), notes
+    await tick(demo, second.starts_at - timedelta(days=6))
+    cards = [t for c, t in demo.posts if c == "boston" and "Study night" in t]
+    assert len(cards) == 2 and f"Event {first + 1}: Study night" in cards[1]
+    assert "Tue 14 Jul 2026 18:00 EDT" in cards[1]
+    assert f"[Going: /event rsvp {first + 1} going]" in cards[1]

@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cancel_reason", sa.String(length=300), nullable=True),
         sa.Column("meeting_id", sa.Integer(), nullable=True),
+        sa.Column("announced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminded_day_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminded_hour_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("summary_sent_at", sa.DateTime(timezone=True), nullable=True),
