@@ -861,3 +861,48 @@ async def event_calendar(
         Fields(pairs),
         Note(f"Subscribe in your calendar app. {note}"),
     )
+
+
+@router.home(order=25)
+async def home_events(context: Context) -> list[Block]:
+    """The member's next events: what they are going to, and what their chapter plans."""
+    member = context.member
+    events = list(
+        await context.session.scalars(
+            select(ChapterEvent)
+            .where(
+                ChapterEvent.status == EventStatus.SCHEDULED,
+                ChapterEvent.ends_at > context.now,
+                or_(
+                    ChapterEvent.chapter_id == member.chapter_id,
+                    ChapterEvent.chapter_id.is_(None) & ChapterEvent.workgroup_id.is_(None),
+                ),
+            )
+            .order_by(ChapterEvent.starts_at, ChapterEvent.id)
+            .limit(5)
+        )
+    )
+    if not events:
+        return [Header("Coming events"), Section("Nothing planned yet for your chapter.")]
+    answers = dict(
+        (
+            await context.session.execute(
+                select(EventRsvp.event_id, EventRsvp.status).where(
+                    EventRsvp.member_id == member.id,
+                    EventRsvp.event_id.in_([e.id for e in events]),
+                )
+            )
+        ).all()
+    )
+    lines = []
+    for event in events:
+        mine = answers.get(event.id)
+        mark = f"you: {mine.value}" if mine is not None else "*not answered*"
+        lines.append(
+            f"*{event.id}* {event.title} — {stamp(event.starts_at, event.timezone)} · {mark}"
+        )
+    return [
+        Header("Coming events"),
+        Section("\n".join(lines)),
+        Note("Answer with /event rsvp ID going|maybe|no; /event calendar for your calendar."),
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -13,6 +13,8 @@ from commands.events.rsvp import counts
 from storage.models import Chapter, ChapterEvent, EventStatus, MeetingKind
 
 SHOWN = 3
+RECAPS_FOR = timedelta(days=8)
+"""A recap shows in the digest that follows the event (digests are weekly)."""
 
 
 async def planned_this_year(
@@ -55,8 +57,22 @@ async def next_events_section(session: AsyncSession, chapter: Chapter, now: date
         )
     )
     title = "*Next events*"
+    recap = await session.scalar(
+        select(ChapterEvent)
+        .where(
+            ChapterEvent.chapter_id == chapter.id,
+            ChapterEvent.recap.is_not(None),
+            ChapterEvent.starts_at > now - RECAPS_FOR,
+            ChapterEvent.starts_at <= now,
+        )
+        .order_by(ChapterEvent.starts_at.desc())
+        .limit(1)
+    )
+    last = ""
+    if recap is not None and recap.recap:
+        last = f"\n*Recap of {recap.title}:* " + " · ".join(recap.recap.splitlines())
     if not events:
-        return Section(f"{title}\nNone planned. A president plans one with /event create.")
+        return Section(f"{title}\nNone planned. A president plans one with /event create.{last}")
     lines = []
     for event in events:
         tally = await counts(session, event.id)

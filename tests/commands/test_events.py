@@ -302,6 +302,8 @@ async def test_an_ended_event_is_credited_as_the_chapters_meeting(demo: TestBot)
     )
     assert recap == f"Recap of event {event_id} posted to 1 channel."
     assert any("Recap: Summer picnic" in t and "Book the park" in t for c, t in demo.posts)
+    digest = await demo.ok("/digest Boston", as_="grace")
+    assert "Recap of Summer picnic: What happened: Ate sandwiches" in digest
 
 
 async def test_with_no_check_ins_the_organiser_confirms_a_headcount(demo: TestBot) -> None:
@@ -480,3 +482,14 @@ async def test_a_series_dates_are_announced_a_week_ahead_each_once(demo: TestBot
     assert len(cards) == 2 and f"Event {first + 1}: Study night" in cards[1]
     assert "Tue 14 Jul 2026 18:00 EDT" in cards[1]
     assert f"[Going: /event rsvp {first + 1} going]" in cards[1]
+
+
+async def test_the_dashboard_lists_coming_events_and_the_members_answer(demo: TestBot) -> None:
+    from tests.commands.test_positions import dashboard_of
+
+    assert "Nothing planned yet for your chapter." in await dashboard_of(demo, "grace")
+    event_id = await new_event(demo)
+    assert (await demo.send(f"/event rsvp {event_id} maybe", as_="grace")).ok
+    home = await dashboard_of(demo, "grace")
+    assert f"{event_id} Summer picnic — Thu 02 Jul 2026 18:30 EDT · you: maybe" in home
+    assert "not answered" in await dashboard_of(demo, "bob")
