@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -493,3 +494,38 @@ async def test_the_dashboard_lists_coming_events_and_the_members_answer(demo: Te
     home = await dashboard_of(demo, "grace")
     assert f"{event_id} Summer picnic — Thu 02 Jul 2026 18:30 EDT · you: maybe" in home
     assert "not answered" in await dashboard_of(demo, "bob")
+
+
+async def series_days(demo: TestBot, first: int) -> list[str]:
+    async with demo.uow() as uow:
+        rows = await uow.session.scalars(
+            select(ChapterEvent)
+            .where(ChapterEvent.series_id == first)
+            .order_by(ChapterEvent.starts_at)
+        )
+        return [
+            e.starts_at.astimezone(ZoneInfo(e.timezone)).strftime("%a %Y-%m-%d %H:%M") for e in rows
+        ]
+
+
+async def test_readable_repeats_become_rules_and_dates(demo: TestBot) -> None:
+    base = '/event create Boston working 2026-07-14T18:00 "Reading group"'
+    nth = await new_event(demo, base + ' --repeat "every 2nd tuesday" --count 3')
+    assert await series_days(demo, nth) == [
+        "Tue 2026-07-14 18:00",
+        "Tue 2026-08-11 18:00",
+        "Tue 2026-09-08 18:00",
+    ]
+    assert (await event_row(demo, nth)).rrule == "FREQ=MONTHLY;BYDAY=2TU;COUNT=3"
+    quarterly = await new_event(demo, base + " --repeat quarterly --until 2027-01-31")
+    assert await series_days(demo, quarterly) == [
+        "Tue 2026-07-14 18:00",
+        "Wed 2026-10-14 18:00",
+        "Thu 2027-01-14 18:00",
+    ]
+    refused = await demo.refused(base + " --repeat 'every friday' --count 2", as_="bob")
+    assert refused == (
+        "--repeat every friday does not fall on WHEN's day (Tuesday); start on a friday."
+    )
+    refused = await demo.refused(base + " --count 3", as_="bob")
+    assert refused == "--until and --count go with --repeat; add --repeat weekly, say."
