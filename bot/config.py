@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=3000, ge=1, le=65535)
+    public_url: str = ""
+    """Where members reach this process over HTTP (calendar feeds); default http://HOST:PORT."""
     default_timezone: str = "UTC"
     cadence_working: int = Field(default=4, ge=0, le=52)
     cadence_social: int = Field(default=4, ge=0, le=52)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import base64
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.mentions import Person
 
@@ -269,3 +272,30 @@ class Reply:
             ok=data.get("ok", True),
             people=people,
         )
+
+
+# Times for readers: a neutral token each renderer writes its own way, so each reader
+# sees their own zone where the platform can (Discord `<t:…>`, Slack `<!date^…>`).
+# The zone travels with it for the fallback; the private-use delimiters are the
+# mention tokens' own, which the parser strips from typed text.
+_STAMP = re.compile("\ue000t(\\d+)@([A-Za-z0-9_/+\\-]+)\ue001")
+
+
+def stamp(at: datetime, zone: str) -> str:
+    """`at` as a token: rendered in the reader's zone where the platform knows it."""
+    return f"\ue000t{int(at.timestamp())}@{zone}\ue001"
+
+
+def stamp_fallback(unix: int, zone: str) -> str:
+    """The token as plain text in its zone: `Thu 18 Jun 16:00 EDT`."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    local = datetime.fromtimestamp(unix, tz)
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname() or zone}"
+
+
+def render_stamps(text: str, write: Callable[[int, str], str] = stamp_fallback) -> str:
+    """Replace each time token by `write(unix seconds, zone)`; plain text by default."""
+    return _STAMP.sub(lambda m: write(int(m.group(1)), m.group(2)), text)

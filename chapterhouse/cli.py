@@ -81,6 +81,7 @@ def _with_app(work: Callable[[App], Awaitable[T]]) -> T:
 
 async def _ensure_demo(app: App) -> str | None:
     from commands.demo import NotEmpty, seed_demo
+    from commands.events.demo import seed_demo_events
     from storage.uow import UnitOfWork
 
     async with UnitOfWork(app.sessions, app.clock.now()) as uow:
@@ -88,6 +89,7 @@ async def _ensure_demo(app: App) -> str | None:
             message = await seed_demo(uow.session, uow.now)
         except NotEmpty:
             return None
+        message += " Also " + await seed_demo_events(uow.session, uow.now)
         await uow.commit()
         return message
 

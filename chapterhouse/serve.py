@@ -25,6 +25,7 @@ from adapters.slack.app import SlackAdapter
 from bot.app import App
 from bot.config import ConfigError, Settings
 from bot.scheduler import Scheduler
+from chapterhouse.calendar_http import add_calendar_routes
 
 log = logging.getLogger("chapterhouse.serve")
 
@@ -108,10 +109,11 @@ async def serve(core: App, *, until: Callable[[], Awaitable[None]] | None = None
         stack.callback(log.info, "stopped")
         if slack is not None:
             stack.push_async_callback(slack.aclose)
-        runner = web.AppRunner(
-            build_web_app(core, None if socket_mode else slack, platforms, scheduler, connections),
-            access_log=None,
+        web_app = build_web_app(
+            core, None if socket_mode else slack, platforms, scheduler, connections
         )
+        add_calendar_routes(web_app, core)
+        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()

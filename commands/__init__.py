@@ -7,6 +7,7 @@ from commands import audit, chapters, digest, help, members, polls, roles, stats
 from commands.announce import router as announce_router
 from commands.charters.commands import router as charters_router
 from commands.deliveries import router as deliveries_router
+from commands.events import router as events_router
 from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
@@ -25,6 +26,7 @@ ROUTERS = (
     updates_router,
     positions.router,
     goals_router,
+    events_router,
     digest.router,
     nudges_router,
     stats.router,

@@ -22,6 +22,7 @@ from bot.reply import Block, Fields, Header, Note, Reply, Section
 from commands.cadence import Cadence, cadence
 from commands.charters.group import of_chapter
 from commands.charters.info import charter_blocks
+from commands.events.planned import planned_this_year
 from commands.lookup import chapter_presidents, find_chapter, name_key
 from commands.text import plural
 from storage.models import (
@@ -193,10 +194,12 @@ async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
     found = await find_chapter(context.session, chapter)
     today = _local_today(context, found)
     result = await chapter_cadence(context.session, found, today, _targets(context))
+    planned = await planned_this_year(context.session, found, context.now)
     lines = []
     for kind, c in result.items():
         lines.append(
             f"{kind.value.title()}: {c.held} held, {c.due} of {c.per_year} due by now — {c.verdict}"
+            f" · {planned[kind]} planned"
         )
     return Reply.private(
         f"{found.name} cadence for {today.year}: " + "; ".join(lines),

@@ -25,6 +25,7 @@ from bot.mentions import mention
 from bot.registry import Router
 from bot.reply import Header, Note, Reply, Section
 from commands.chapters import chapter_cadence
+from commands.events.planned import next_events_section
 from commands.goals.progress import goal_lines
 from commands.lookup import chapter_of_place, find_chapter
 from commands.polls.audience import SOCIETY
@@ -277,6 +278,7 @@ async def chapter_digest(
     polls, open_polls = await _polls_section(session, chapter, now, zone)
     workgroups, recruiting = await shared.recruiting(session, now)
     goals = await shared.goals_on(session, now.astimezone(zone).date())
+    events = await next_events_section(session, chapter, now)
     local = now.astimezone(zone)
     if chapter.status is not ChapterStatus.ACTIVE:
         standing = chapter.status.value
@@ -294,6 +296,7 @@ async def chapter_digest(
         Header(f"{chapter.name} · weekly digest"),
         goals,
         cadence,
+        events,
         positions,
         polls,
         workgroups,

@@ -38,6 +38,7 @@ from bot.registry import Router
 from bot.reply import Header, Note, Reply, Section
 from commands.chapters import chapter_cadence
 from commands.digest import SocietyParts, chapter_digest
+from commands.events.planned import planned_this_year
 from commands.text import moment
 from commands.workgroups.lookup import as_typed
 from commands.workgroups.status import expire
@@ -191,7 +192,8 @@ def cadence_reply(chapter: Chapter, lines: list[str], today: date) -> Reply:
     text = (
         f"{chapter.name} is behind its meetings for {today.year}: " + "; ".join(lines) + ". "
         f"Log a meeting with /chapter meeting {as_typed(chapter.name)} working|social DATE "
-        '"TOPIC" --attendance N.'
+        '"TOPIC" --attendance N, or plan one with /event create '
+        f'{as_typed(chapter.name)} working|social WHEN "TITLE".'
     )
     return Reply.private(
         text,
@@ -237,8 +239,10 @@ async def nudge_cadence(run: DueRun) -> None:
             continue
         today = due.astimezone(ZoneInfo(chapter.timezone)).date()
         result = await chapter_cadence(run.session, chapter, today, per_kind)
+        planned = await planned_this_year(run.session, chapter, run.now)
         lines = [
-            f"{kind.value}: {c.held} held, {c.due} of {c.per_year} due by now"
+            f"{kind.value}: {c.held} held, {c.due} of {c.per_year} due by now, "
+            + (f"{planned[kind]} planned" if planned[kind] else "nothing planned")
             for kind, c in result.items()
             if c.behind
         ]

@@ -825,3 +825,126 @@ Index(
     postgresql_where=Position.status.in_(LIVE_POSITION_STATUSES),
 )
 """Two positions in play (draft or open) never share a title, whatever its case."""
+
+
+class EventStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class RsvpStatus(enum.StrEnum):
+    GOING = "going"
+    MAYBE = "maybe"
+    NO = "no"
+    WAITLIST = "waitlist"
+    """Said going past capacity; in line by `queued_at`, then id."""
+    OFFERED = "offered"
+    """Offered a freed place until `offered_until`; holds the place meanwhile."""
+
+
+class ChapterEvent(Base):
+    """A meeting planned ahead: announced, RSVP'd, reminded, checked in, then credited.
+
+    Held by a chapter, by the whole society (`chapter_id` and `workgroup_id` both
+    empty) or by a workgroup (not counted in any chapter's cadence). When it ends,
+    the meeting it became is linked by `meeting_id`. The `*_at` stamps below are
+    claimed by conditional updates, so each piece of scheduled work is done once.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("guests >= 0", name="guests_non_negative"),
+        Index("ix_events_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(80), unique=True)
+    """The calendar UID: stable across edits, so a subscribed calendar updates the entry."""
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
+    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.SCHEDULED)
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="CASCADE"), index=True
+    )
+    workgroup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
+    )
+    timezone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    place: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None]
+    rsvp_closes_at: Mapped[datetime]
+    offer_hours: Mapped[int] = mapped_column(default=24)
+    description: Mapped[str | None] = mapped_column(Text)
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The first occurrence's id, for every occurrence of a repeating event."""
+    rrule: Mapped[str | None] = mapped_column(String(300))
+    sequence: Mapped[int] = mapped_column(default=0)
+    """The calendar SEQUENCE: bumped on every change a calendar should pick up."""
+    guests: Mapped[int] = mapped_column(default=0)
+    creator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    announced_at: Mapped[datetime | None]
+    """When its card was posted: at once for a single event, a week ahead for a series' dates."""
+    reminded_day_at: Mapped[datetime | None]
+    reminded_hour_at: Mapped[datetime | None]
+    summary_sent_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    """When the scheduler handled its end: credited, or asked the president for a headcount."""
+    not_held: Mapped[bool] = mapped_column(default=False)
+    recap: Mapped[str | None] = mapped_column(Text)
+
+
+class EventRsvp(Base):
+    """One member's answer to one event; the latest answer replaces the row."""
+
+    __tablename__ = "event_rsvps"
+    __table_args__ = (
+        UniqueConstraint("event_id", "member_id", name="uq_event_rsvps_event_member"),
+        Index("ix_event_rsvps_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus))
+    answered_at: Mapped[datetime]
+    queued_at: Mapped[datetime | None]
+    """When they joined the waitlist: the line's order."""
+    offered_until: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
+    checked_in_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    feedback: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(String(500))
+
+
+class CalendarFeed(Base):
+    """A member's secret calendar links: their chapter's events, and the ones they go to.
+
+    Only a hash of the token is stored; the token is derived from the society's
+    secret, the member and `generation`, so it can be shown again without being
+    kept, and `--reset` (a new generation) makes the old link answer 404.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    generation: Mapped[int] = mapped_column(default=1)
+    chapter_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    personal_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]

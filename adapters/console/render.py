@@ -7,7 +7,18 @@ from pathlib import Path
 from adapters.console.files import save
 from adapters.text import progress_bar
 from bot.mentions import Person, render_mentions
-from bot.reply import Actions, Fields, File, Header, Image, Note, Progress, Reply, Section
+from bot.reply import (
+    Actions,
+    Fields,
+    File,
+    Header,
+    Image,
+    Note,
+    Progress,
+    Reply,
+    Section,
+    render_stamps,
+)
 
 
 def write_person(person: Person) -> str:
@@ -58,5 +69,5 @@ def render(reply: Reply, *, save_in: Path | None = None) -> str:
                     kept.append(f"[file: {name}, {media_type}, {len(block.data):,} bytes]")
                 else:
                     kept.append(_saved(block, save_in))
-    body = "\n".join(lines) if lines else reply.text
+    body = render_stamps("\n".join(lines) if lines else reply.text)
     return "\n".join([render_mentions(body.replace("`", ""), reply.people, write_person), *kept])

@@ -32,6 +32,8 @@ from bot.reply import (
     Progress,
     Reply,
     Section,
+    render_stamps,
+    stamp_fallback,
 )
 
 MAX_CONTENT = 2000
@@ -169,15 +171,25 @@ def bold(text: str) -> str:
     return _HIDDEN.sub(lambda match: spans[int(match.group(1))], doubled)
 
 
-def _format(text: str, reply: Reply, write: Callable[[Person], str]) -> str:
+def _format(
+    text: str,
+    reply: Reply,
+    write: Callable[[Person], str],
+    when: Callable[[int, str], str] = stamp_fallback,
+) -> str:
     """Typed mentions are defused before ours go in, so only ours can ping."""
     defused = discord.utils.escape_mentions(text)
-    return strip_tokens(render_mentions(bold(defused), reply.people, write))
+    return strip_tokens(render_mentions(render_stamps(bold(defused), when), reply.people, write))
+
+
+def write_stamp(unix: int, zone: str) -> str:
+    """Discord shows each reader the time in their own zone, and how far off it is."""
+    return f"<t:{unix}:F> (<t:{unix}:R>)"
 
 
 def markdown(text: str, reply: Reply) -> str:
     """Content, descriptions and field values: the places where Discord renders a mention."""
-    return _format(text, reply, write_person)
+    return _format(text, reply, write_person, write_stamp)
 
 
 def titled(text: str, reply: Reply) -> str:
@@ -187,7 +199,7 @@ def titled(text: str, reply: Reply) -> str:
 
 def plain(text: str, reply: Reply) -> str:
     """Footers, labels and options show markup literally, so mentions are names and markers go."""
-    named = render_mentions(text, reply.people, lambda person: person.name)
+    named = render_mentions(render_stamps(text), reply.people, lambda person: person.name)
     return strip_tokens(named).replace("*", "").replace("`", "")
 
 

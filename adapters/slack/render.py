@@ -28,6 +28,8 @@ from bot.reply import (
     Progress,
     Reply,
     Section,
+    render_stamps,
+    stamp_fallback,
 )
 
 MAX_MESSAGE_BLOCKS = 50
@@ -68,14 +70,20 @@ def write_person(person: Person) -> str:
     return f"<@{slack_id}>" if slack_id else escape(person.name)
 
 
+def write_stamp(unix: int, zone: str) -> str:
+    """Slack shows each reader the time in their own zone; the fallback is the event's."""
+    return f"<!date^{unix}^{{date_long_pretty}} {{time}}|{escape(stamp_fallback(unix, zone))}>"
+
+
 def mrkdwn(text: str, reply: Reply) -> str:
     """Escaping first keeps user `<`/`&` inert while the `<@U…>` written after survives."""
-    return strip_tokens(render_mentions(escape(text), reply.people, write_person))
+    stamped = render_stamps(escape(text), write_stamp)
+    return strip_tokens(render_mentions(stamped, reply.people, write_person))
 
 
 def plain(text: str, reply: Reply) -> str:
     """plain_text shows markup literally, so mentions become names and markers go."""
-    named = render_mentions(text, reply.people, lambda person: person.name)
+    named = render_mentions(render_stamps(text), reply.people, lambda person: person.name)
     return strip_tokens(named).replace("*", "").replace("`", "")
 
 

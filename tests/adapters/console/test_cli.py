@@ -46,8 +46,10 @@ def test_db_upgrade_creates_the_database_and_demo_seeds_it_once(tmp_path: Path) 
     assert seeded.stdout == (
         "Seeded the demo society: 6 chapters (3 active, 3 incubating), 7 members, "
         "an open society poll, an active workgroup, two positions (one open, one a draft) "
-        "and the founding letter's 4 goals.\n"
+        "and the founding letter's 4 goals. Also 4 coming events (Boston's harbour walk is "
+        "full, with a waitlist: try /event list and /event rsvp).\n"
     )
+    assert count_rows(database, "events") == 4
     assert (count_rows(database, "chapters"), count_rows(database, "members")) == (6, 7)
     assert count_rows(database, "polls") == 1
     assert count_rows(database, "goals") == 4
@@ -160,7 +162,8 @@ def test_bare_chapterhouse_opens_the_console_on_the_demo_society(tmp_path: Path)
     assert session.stdout.startswith(
         "Seeded the demo society: 6 chapters (3 active, 3 incubating), 7 members, "
         "an open society poll, an active workgroup, two positions (one open, one a draft) "
-        "and the founding letter's 4 goals.\n"
+        "and the founding letter's 4 goals. Also 4 coming events (Boston's harbour walk is "
+        "full, with a waitlist: try /event list and /event rsvp).\n"
         "Chapterhouse console. You are @alice."
     )
     assert "Chapters (6)" in session.stdout
