@@ -9,12 +9,16 @@ from commands.deliveries import router as deliveries_router
 from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
+from commands.profiles import directory_router
+from commands.profiles import router as profiles_router
 
 ROUTERS = (
     help.router,
     announce_router,
     deliveries_router,
     members.router,
+    profiles_router,
+    directory_router,
     chapters.router,
     polls.router,
     workgroups.router,
