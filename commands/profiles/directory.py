@@ -2,15 +2,28 @@
 
 Free text matches words of members' names, titles, companies, cities and tags by
 prefix (`engin` finds "engineer"), read from the `member_terms` index; a member
-matching more of the words comes first. `--skill` and `--interest` name a tag
-(close spellings allowed); `--chapter` narrows to one chapter.
+matching more of the words comes first, then the longest-standing members.
+`--skill` and `--interest` name a tag (close spellings allowed); `--chapter`
+narrows to one chapter.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from bot.context import Context
 from bot.declarations import Arg, Opt
@@ -56,6 +69,36 @@ def _word_hits(typed: list[str]) -> Select[tuple[int, int]]:
     )
 
 
+DENSE = 4000
+"""Index rows a free-text find reads before it walks members instead of ranking them all."""
+
+
+async def _dense(context: Context, typed: list[str]) -> bool:
+    """Whether every word is common enough that walking members finds a page sooner."""
+    for word in typed:
+        rows = select(MemberTerm.member_id).where(
+            MemberTerm.term >= word, MemberTerm.term < _after(word)
+        )
+        count = await context.session.scalar(
+            select(func.count()).select_from(rows.limit(DENSE).subquery())
+        )
+        if (count or 0) < DENSE:
+            return False
+    return True
+
+
+def _has_word(word: str) -> ColumnElement[bool]:
+    """The member has a word starting with `word`: one seek on (member, term)."""
+    return or_(
+        exists().where(
+            MemberTerm.member_id == Member.id,
+            MemberTerm.term >= word,
+            MemberTerm.term < _after(word),
+        ),
+        and_(func.lower(Member.name) >= word, func.lower(Member.name) < _after(word)),
+    )
+
+
 async def _tag_or_error(context: Context, typed: str, flag: str) -> Tag:
     tag = await find_tag(context.session, typed)
     if tag is None:
@@ -98,19 +141,14 @@ async def member_find(
     if number < 1:
         raise BadArgument(f"--page counts from 1; got {number}.")
     conditions: list[ColumnElement[bool]] = []
+    tagged: list[tuple[int, str]] = []
     wanted: list[str] = []
     for flag, value, kind in (("--skill", skill, "skill"), ("--interest", interest, "interest")):
         if value is None:
             continue
         tag = await _tag_or_error(context, value, flag)
         wanted.append(f"{kind} {tag.label}")
-        conditions.append(
-            Member.id.in_(
-                select(MemberTag.member_id).where(
-                    MemberTag.tag_id == tag.id, MemberTag.kind == kind
-                )
-            )
-        )
+        tagged.append((tag.id, kind))
     if chapter is not None:
         found = await find_chapter(context.session, chapter)
         wanted.append(f"in {found.name}")
@@ -119,25 +157,54 @@ async def member_find(
     if visible is not None:
         conditions.append(visible)
 
-    if typed:
-        hits = _word_hits(typed).subquery("scored")
-        query = select(Member.id, Member.name, Member.chapter_id, hits.c.score).join(
-            hits, hits.c.member_id == Member.id
-        )
-        order = [hits.c.score.desc(), func.lower(Member.name), Member.id]
-    else:
-        query = select(Member.id, Member.name, Member.chapter_id, literal(0).label("score"))
-        order = [func.lower(Member.name), Member.id]
-    query = query.outerjoin(MemberProfile, MemberProfile.member_id == Member.id)
-    rows = (
-        await context.session.execute(
-            query.add_columns(MemberProfile.title, MemberProfile.company, MemberProfile.city)
+    def finish(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+        for tag_id, kind in tagged:
+            # Joined, not IN: read in member order from (tag, kind, member), so a page
+            # of a popular tag stops after its first rows.
+            holds = aliased(MemberTag)
+            query = query.join(
+                holds,
+                and_(holds.member_id == Member.id, holds.tag_id == tag_id, holds.kind == kind),
+            )
+        return (
+            query.outerjoin(MemberProfile, MemberProfile.member_id == Member.id)
+            .add_columns(MemberProfile.title, MemberProfile.company, MemberProfile.city)
             .where(*conditions)
-            .order_by(*order)
-            .offset((number - 1) * PAGE)
-            .limit(PAGE + 1)
         )
-    ).all()
+
+    columns = (Member.id, Member.name, Member.chapter_id)
+    offset = (number - 1) * PAGE
+    rows: list[Row[Any]] = []
+    if typed and await _dense(context, typed):
+        # Common words: those matching every word (the best score) come first, in
+        # member order; walking members and checking each one's words stops early.
+        every = and_(*(_has_word(w) for w in typed))
+        rows = list(
+            await context.session.execute(
+                finish(select(*columns).where(every))
+                .order_by(Member.id)
+                .offset(offset)
+                .limit(PAGE + 1)
+            )
+        )
+    if typed and len(rows) <= PAGE:
+        # Rare words, or past the members matching every word: rank by words matched.
+        hits = _word_hits(typed).subquery("scored")
+        query = select(*columns).join(hits, hits.c.member_id == Member.id)
+        rows = list(
+            await context.session.execute(
+                finish(query)
+                .order_by(hits.c.score.desc(), Member.id)
+                .offset(offset)
+                .limit(PAGE + 1)
+            )
+        )
+    elif not typed:
+        rows = list(
+            await context.session.execute(
+                finish(select(*columns)).order_by(Member.id).offset(offset).limit(PAGE + 1)
+            )
+        )
     asked = " ".join([*(f'"{w}"' for w in typed), *wanted])
     if not rows:
         where = "" if number == 1 else f" on page {number}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from commands.profiles import directory
 from storage.models import (
     Identity,
     Member,
@@ -192,3 +193,21 @@ async def test_names_are_found_before_any_profile_is_written(demo: TestBot) -> N
     assert "@grace" in found
     async with demo.uow() as uow:
         assert await uow.session.scalar(select(Member.id).where(Member.name == "Grace Member"))
+
+
+@pytest.mark.parametrize("dense", [False, True])
+async def test_common_words_rank_as_rare_ones_do(
+    demo: TestBot, dense: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Common words walk members instead of ranking them all; the order is the same."""
+    if dense:
+        monkeypatch.setattr(directory, "DENSE", 2)
+    for i in range(12):
+        title = "Data Engineer" if i % 4 == 0 else "Engineer"
+        await demo.ok(f'/member edit --title "{title}" --visible society', as_=f"e{i:02}")
+    first = await demo.ok("/member find data engineer", as_="frank")
+    lines = [line for line in first.splitlines() if line.startswith("•")]
+    assert [line.split()[1] for line in lines[:3]] == ["@e00", "@e04", "@e08"]
+    assert "@e01" in lines[3]
+    second = await demo.ok("/member find engin data --page 2", as_="frank")
+    assert "Showing 11–12; that is all" in second and "@e10" in second and "@e11" in second
