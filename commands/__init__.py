@@ -22,6 +22,7 @@ ROUTERS = (
     chapters.router,
     polls.router,
     workgroups.router,
+    workgroups.calls_router,
     positions.router,
     goals_router,
     digest.router,
