@@ -157,11 +157,12 @@ async def member_find(
     if visible is not None:
         conditions.append(visible)
 
+    # Joined, not IN, and ordered by the tag row's member: read in member order from
+    # (tag, kind, member), a page of a popular tag stops after its first rows.
+    holding = [(aliased(MemberTag), tag_id, kind) for tag_id, kind in tagged]
+
     def finish(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
-        for tag_id, kind in tagged:
-            # Joined, not IN: read in member order from (tag, kind, member), so a page
-            # of a popular tag stops after its first rows.
-            holds = aliased(MemberTag)
+        for holds, tag_id, kind in holding:
             query = query.join(
                 holds,
                 and_(holds.member_id == Member.id, holds.tag_id == tag_id, holds.kind == kind),
@@ -202,7 +203,10 @@ async def member_find(
     elif not typed:
         rows = list(
             await context.session.execute(
-                finish(select(*columns)).order_by(Member.id).offset(offset).limit(PAGE + 1)
+                finish(select(*columns))
+                .order_by(holding[0][0].member_id if holding else Member.id)
+                .offset(offset)
+                .limit(PAGE + 1)
             )
         )
     asked = " ".join([*(f'"{w}"' for w in typed), *wanted])
