@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiolimiter import AsyncLimiter
 from cachetools import LRUCache
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -544,16 +544,22 @@ async def queue_direct(
             held = quiet_until(uow.now, zone, settings.quiet_hours)
         accounts[member_id] = (platform, external_id, held)
     stored = (await with_people(uow.session, reply)).to_json()
-    for member_id, (platform, external_id, held) in sorted(accounts.items()):
-        uow.deliver(
-            Delivery(
-                key=recipients[member_id],
-                platform=platform,
-                channel_id=external_id,
-                direct=True,
-                reply=stored,
-                created_at=uow.now,
-                not_before=held,
-            )
-        )
+    queued = [
+        {
+            "key": recipients[member_id],
+            "platform": platform,
+            "channel_id": external_id,
+            "direct": True,
+            "reply": stored,
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+            "created_at": uow.now,
+            "not_before": held,
+        }
+        for member_id, (platform, external_id, held) in sorted(accounts.items())
+    ]
+    if queued:
+        # One statement for many: a targeted call queues hundreds at once.
+        await uow.session.execute(insert(Delivery), queued)
+        uow.queued += len(queued)
     return len(accounts)

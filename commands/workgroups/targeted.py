@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select
 
 from bot.context import Context
 from bot.declarations import Arg
@@ -107,39 +107,19 @@ async def ask_matching(
         return ""  # an untagged workgroup's plain call: the channels only
     if not matches or most == 0:
         return "Nobody was asked directly." + skipped
-    recent = now - ASK_AGAIN_AFTER
-    score = func.count().label("score")
-    candidates = (
-        select(MemberTag.member_id, score)
-        .join(Member, Member.id == MemberTag.member_id)
-        .where(
-            or_(*matches),
-            Member.nudges.is_(True),
-            Member.id != context.member.id,
-            exists().where(Identity.member_id == Member.id),
-            ~exists().where(
-                WorkgroupMember.workgroup_id == workgroup.id,
-                WorkgroupMember.member_id == Member.id,
-            ),
-            ~exists().where(
-                RecruitAsk.workgroup_id == workgroup.id,
-                RecruitAsk.member_id == Member.id,
-                RecruitAsk.asked_at > recent,
-            ),
-        )
-        .group_by(MemberTag.member_id)
-        .order_by(score.desc(), MemberTag.member_id)
-        .limit(most)
-    )
-    chosen = [member_id for member_id, _ in await session.execute(candidates)]
+    chosen = await _best_matches(context, workgroup, or_(*matches), most)
     if not chosen:
         return (
             "Nobody matching was left to ask directly (asked in the last 30 days, "
             "already in it, or nudges off)." + skipped
         )
     call = f"{workgroup.id}:{now.isoformat(timespec='seconds')}"
-    session.add_all(
-        RecruitAsk(workgroup_id=workgroup.id, member_id=m, call=call, asked_at=now) for m in chosen
+    await session.execute(
+        insert(RecruitAsk),
+        [
+            {"workgroup_id": workgroup.id, "member_id": m, "call": call, "asked_at": now}
+            for m in chosen
+        ],
     )
     reply = ask_reply(workgroup, need, context.member.id)
     keys = {m: f"recruit:{call}:{m}" for m in chosen}
@@ -148,6 +128,55 @@ async def ask_matching(
         f"{plural(sent, 'matching member')} asked directly; see who answers with "
         f"/workgroup answers {as_typed(workgroup.name)}.{skipped}"
     )
+
+
+async def _best_matches(
+    context: Context, workgroup: Workgroup, matches: ColumnElement[bool], most: int
+) -> list[int]:
+    """Up to `most` members to ask, most matching tags first.
+
+    Scores come from the tag index alone, best first, a few times `most` at a time;
+    only those are checked against who may be asked (nudges on, reachable, not in
+    the workgroup, not asked lately), so a popular tag costs a sort, not a check of
+    every member who has it.
+    """
+    session = context.session
+    recent = context.now - ASK_AGAIN_AFTER
+    score = func.count().label("score")
+    ranked = (
+        select(MemberTag.member_id, score)
+        .where(matches)
+        .group_by(MemberTag.member_id)
+        .order_by(score.desc(), MemberTag.member_id)
+    )
+    chosen: list[int] = []
+    step, offset = max(most * 3, 50), 0
+    while len(chosen) < most:
+        batch = [m for m, _ in await session.execute(ranked.offset(offset).limit(step))]
+        if not batch:
+            break
+        offset += step
+        allowed = set(
+            await session.scalars(
+                select(Member.id).where(
+                    Member.id.in_(batch),
+                    Member.nudges.is_(True),
+                    Member.id != context.member.id,
+                    exists().where(Identity.member_id == Member.id),
+                    ~exists().where(
+                        WorkgroupMember.workgroup_id == workgroup.id,
+                        WorkgroupMember.member_id == Member.id,
+                    ),
+                    ~exists().where(
+                        RecruitAsk.workgroup_id == workgroup.id,
+                        RecruitAsk.member_id == Member.id,
+                        RecruitAsk.asked_at > recent,
+                    ),
+                )
+            )
+        )
+        chosen += [m for m in batch if m in allowed][: most - len(chosen)]
+    return chosen
 
 
 def ask_reply(workgroup: Workgroup, need: str, lead_id: int) -> Reply:
