@@ -58,23 +58,23 @@ async def ensure_profile(context: Context) -> MemberProfile:
 )
 async def member_edit(
     context: Context,
-    name: Annotated[str | None, Opt("the name others see", metavar="TEXT")] = None,
     title: Annotated[str | None, Opt("your job title", metavar="TEXT")] = None,
-    company: Annotated[str | None, Opt("where you work", metavar="TEXT")] = None,
     city: Annotated[str | None, Opt("where you live", metavar="TEXT")] = None,
-    timezone: Annotated[
-        str | None, Opt("your time zone, e.g. Europe/London", metavar="ZONE")
-    ] = None,
-    bio: Annotated[str | None, Opt("a few words about you (500 at most)", metavar="TEXT")] = None,
     skills: Annotated[str | None, Opt("what you can do, comma-separated", metavar="a,b")] = None,
     interests: Annotated[
         str | None, Opt("what you care about, comma-separated", metavar="a,b")
     ] = None,
+    bio: Annotated[str | None, Opt("a few words about you (500 at most)", metavar="TEXT")] = None,
+    timezone: Annotated[
+        str | None, Opt("your time zone, e.g. Europe/London", metavar="ZONE")
+    ] = None,
+    company: Annotated[str | None, Opt("where you work", metavar="TEXT")] = None,
+    name: Annotated[str | None, Opt("the name others see", metavar="TEXT")] = None,
     visible: Annotated[
         Visibility | None, Opt("who sees your profile (default: your chapter)")
     ] = None,
 ) -> Reply:
-    """Edit your profile: title, company, city, time zone, bio, skills, interests, who sees it.
+    """Edit your profile: title, city, skills, interests, bio, time zone, company, who sees it.
 
     Give only what changes; a dash clears a field (--title -). Skills and interests
     are the society's tags: "Python", "pythons" and "pyhton" are one tag.
