@@ -31,6 +31,7 @@ from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
 from bot.people import with_people
 from bot.permissions import Role
+from bot.profilefill import ProfileFiller
 from bot.registry import Registry
 from bot.reply import Reply
 from storage.models import Identity, Member
@@ -75,12 +76,15 @@ class Dispatcher:
         settings: Settings,
         clock: Clock,
         after_commit: AfterCommit | None = None,
+        profiles: ProfileFiller | None = None,
     ) -> None:
         self.registry = registry
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
         self.after_commit = after_commit
+        self.profiles = profiles
+        """Fills members' profiles from their platform after their commands."""
         self._waiting: dict[tuple[str, str | None], list[_Pending]] = {}
         self._drainers: dict[tuple[str, str | None], asyncio.Task[None]] = {}
 
@@ -98,6 +102,8 @@ class Dispatcher:
         else:
             reply = (await self._attempt(spec, [(request, values)]))[0]
         COMMAND_SECONDS.labels(spec.path).observe(time.perf_counter() - started)
+        if self.profiles is not None:
+            self.profiles.noticed(request.platform, request.user_id, request.profile)
         COMMANDS.labels(request.platform, spec.path, "ok" if reply.ok else "refused").inc()
         return reply
 

@@ -16,6 +16,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.dispatcher import Dispatcher
 from bot.notifier import Notifier
+from bot.profilefill import ProfileFiller
 from commands import build_registry
 from storage.engine import create_engine, safe_url, session_factory, settle_driver_threads
 from storage.migrate import upgrade
@@ -60,5 +61,8 @@ async def bootstrap(
     notifier = Notifier(
         sessions, clock, registry.announcers, renderers=registry.live, live_interval=live_interval
     )
-    dispatcher = Dispatcher(registry, sessions, settings, clock, after_commit=notifier.flush)
-    return App(settings, engine, sessions, clock, registry, notifier, dispatcher)
+    profiles = ProfileFiller(sessions, clock)
+    dispatcher = Dispatcher(
+        registry, sessions, settings, clock, after_commit=notifier.flush, profiles=profiles
+    )
+    return App(settings, engine, sessions, clock, registry, notifier, dispatcher, profiles)

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from zoneinfo import available_timezones
 
 from rapidfuzz import process
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import BadArgument
-from commands.profiles.tags import MAX_TAG
-from storage.models import Member, MemberProfile, MemberTag, MemberTerm, Tag
+from storage.models import MemberProfile
+from storage.terms import reindex as reindex
+from storage.terms import words as words
 
 MAX_BIO = 500
 MAX_LINE = 120
 """Name, title, company and city."""
 FIELDS = ("name", "title", "company", "city", "timezone", "bio", "skills", "interests", "visible")
-_WORD = re.compile(r"\w+")
 
 
 @cache
@@ -61,30 +59,6 @@ def clean_bio(typed: str) -> str | None:
     if len(text) > MAX_BIO:
         raise BadArgument(f"--bio is at most {MAX_BIO} characters; yours is {len(text)}.")
     return text or None
-
-
-def words(*texts: str | None) -> set[str]:
-    """The lower-cased words of some texts, as the directory indexes them."""
-    found: set[str] = set()
-    for text in texts:
-        if text:
-            found.update(w[:MAX_TAG] for w in _WORD.findall(text.lower()))
-    return found
-
-
-async def reindex(session: AsyncSession, member: Member, profile: MemberProfile | None) -> None:
-    """Rewrite the member's words: name, title, company, city and tag labels."""
-    await session.flush()
-    labels = await session.scalars(
-        select(Tag.key)
-        .join(MemberTag, MemberTag.tag_id == Tag.id)
-        .where(MemberTag.member_id == member.id)
-    )
-    found = words(member.name, *labels)
-    if profile is not None:
-        found |= words(profile.title, profile.company, profile.city)
-    await session.execute(delete(MemberTerm).where(MemberTerm.member_id == member.id))
-    session.add_all(MemberTerm(member_id=member.id, term=w) for w in sorted(found))
 
 
 async def profile_of(session: AsyncSession, member_id: int) -> MemberProfile | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
+
+from storage.models import Identity, Member
 from tests.adapters.discord.fake_discord import EPHEMERAL
 from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
 
@@ -50,3 +53,27 @@ async def test_member_edit_through_its_modal_then_found(discord_app: DiscordHarn
 async def test_find_with_nothing_to_search_is_one_line(discord_app: DiscordHarness) -> None:
     refused = await discord_app.reply(BEA, "/member find")
     assert "Say what to find" in text_of(refused) and refused.data["flags"] == EPHEMERAL
+
+
+async def test_the_global_name_fills_a_name_not_chosen(discord_app: DiscordHarness) -> None:
+    discord_app.fake.users[BEA]["global_name"] = "Bea Global"
+    async with discord_app.bot.uow() as uow:  # known before, by a handle only
+        member = Member(name="bea", joined_at=uow.now)
+        uow.session.add_all(
+            [
+                member,
+                Identity(
+                    member=member,
+                    platform="discord",
+                    external_id=str(BEA),
+                    display_name="bea",
+                    created_at=uow.now,
+                ),
+            ]
+        )
+        await uow.commit()
+    await discord_app.reply(BEA, "/member profile")
+    await discord_app.bot.app.profiles.settle()  # type: ignore[union-attr]
+    async with discord_app.bot.uow() as uow:
+        name = await uow.session.scalar(select(Member.name).where(Member.id == member.id))
+    assert name == "Bea Global"
