@@ -16,7 +16,6 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    exists,
     func,
     literal,
     or_,
@@ -89,12 +88,20 @@ async def _dense(context: Context, typed: list[str]) -> bool:
 
 def _has_word(word: str) -> ColumnElement[bool]:
     """The member has a word starting with `word`: one seek on (member, term)."""
-    return or_(
-        exists().where(
+    # LIMIT/OFFSET keep it a probe per member on PostgreSQL too, which would
+    # otherwise hash every member with the word before returning the first page.
+    probe = (
+        select(literal(1))
+        .where(
             MemberTerm.member_id == Member.id,
             MemberTerm.term >= word,
             MemberTerm.term < _after(word),
-        ),
+        )
+        .limit(1)
+        .offset(0)
+    )
+    return or_(
+        probe.exists(),
         and_(func.lower(Member.name) >= word, func.lower(Member.name) < _after(word)),
     )
 
