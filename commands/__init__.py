@@ -11,6 +11,7 @@ from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
 from commands.profiles import directory_router
 from commands.profiles import router as profiles_router
+from commands.welcome import router as welcome_router
 
 ROUTERS = (
     help.router,
@@ -19,6 +20,7 @@ ROUTERS = (
     members.router,
     profiles_router,
     directory_router,
+    welcome_router,
     chapters.router,
     polls.router,
     workgroups.router,
