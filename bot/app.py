@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.notifier import Notifier
+from bot.profilefill import ProfileFiller
 from bot.registry import Registry
 
 
@@ -38,8 +39,12 @@ class App:
     registry: Registry
     notifier: Notifier
     dispatcher: Dispatcher
+    profiles: ProfileFiller | None = None
+    """Where adapters plug in what their platform knows about members."""
 
     async def close(self) -> None:
+        if self.profiles is not None:
+            await self.profiles.settle()
         await self.notifier.live.drain()
         await self.dispatcher.activity.close()
         await self.engine.dispose()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.declarations import CommandSpec
 from bot.permissions import Role
+from bot.profilefill import PlatformProfile
 from bot.reply import Block
 from storage.models import Identity, Member
 from storage.uow import UnitOfWork
@@ -43,6 +44,8 @@ class Request:
     text: str | None = None
     path: tuple[str, str | None] | None = None
     values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    profile: PlatformProfile | None = None
+    """What the platform sent about the account with the command (Discord's names)."""
 
 
 MemberHook = Callable[["Context", Member, Member | None], Awaitable[None]]

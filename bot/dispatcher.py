@@ -34,6 +34,7 @@ from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
 from bot.people import with_people
 from bot.permissions import Role
+from bot.profilefill import ProfileFiller
 from bot.registry import Registry
 from bot.reply import Reply
 from storage.models import Identity, Member
@@ -83,6 +84,7 @@ class Dispatcher:
         clock: Clock,
         after_commit: AfterCommit | None = None,
         activity: Activity | None = None,
+        profiles: ProfileFiller | None = None,
     ) -> None:
         self.activity = activity or Activity(sessions, clock, interval=0)
         self.registry = registry
@@ -90,6 +92,8 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.after_commit = after_commit
+        self.profiles = profiles
+        """Fills members' profiles from their platform after their commands."""
         self._waiting: dict[tuple[str, str | None], list[_Pending]] = {}
         self._drainers: dict[tuple[str, str | None], asyncio.Task[None]] = {}
 
@@ -107,6 +111,8 @@ class Dispatcher:
         else:
             reply = (await self._attempt(spec, [(request, values)]))[0]
         COMMAND_SECONDS.labels(spec.path).observe(time.perf_counter() - started)
+        if self.profiles is not None:
+            self.profiles.noticed(request.platform, request.user_id, request.profile)
         COMMANDS.labels(request.platform, spec.path, "ok" if reply.ok else "refused").inc()
         return reply
 

@@ -63,7 +63,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiolimiter import AsyncLimiter
 from cachetools import LRUCache
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -724,21 +724,28 @@ async def queue_directs(
             held = quiet_until(uow.now, zone, settings.quiet_hours)
         accounts[member_id] = (platform, external_id, held)
     reached = []
+    queued: list[dict[str, Any]] = []
     for reply, recipients in messages:
         mine = sorted((m, accounts[m]) for m in recipients if m in accounts)
         if mine:
             stored = (await with_people(uow.session, reply)).to_json()
-        for member_id, (platform, external_id, held) in mine:
-            uow.deliver(
-                Delivery(
-                    key=recipients[member_id],
-                    platform=platform,
-                    channel_id=external_id,
-                    direct=True,
-                    reply=stored,
-                    created_at=uow.now,
-                    not_before=held,
-                )
-            )
+        queued += [
+            {
+                "key": recipients[member_id],
+                "platform": platform,
+                "channel_id": external_id,
+                "direct": True,
+                "reply": stored,
+                "status": DeliveryStatus.PENDING,
+                "attempts": 0,
+                "created_at": uow.now,
+                "not_before": held,
+            }
+            for member_id, (platform, external_id, held) in mine
+        ]
         reached.append(len(mine))
+    if queued:
+        # One statement for many: a targeted call or a tick queues hundreds at once.
+        await uow.session.execute(insert(Delivery), queued)
+        uow.queued += len(queued)
     return reached

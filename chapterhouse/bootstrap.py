@@ -17,6 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.dispatcher import Dispatcher
 from bot.notifier import Notifier
+from bot.profilefill import ProfileFiller
 from commands import build_registry
 from storage.engine import create_engine, safe_url, session_factory, settle_driver_threads
 from storage.migrate import upgrade
@@ -64,7 +65,14 @@ async def bootstrap(
     # Tests and the console (no interval) stamp activity after each command; a
     # server stamps it in batches, apart from the commands (see bot.activity).
     activity = Activity(sessions, clock, interval=EVERY if live_interval > 0 else 0)
+    profiles = ProfileFiller(sessions, clock)
     dispatcher = Dispatcher(
-        registry, sessions, settings, clock, after_commit=notifier.flush, activity=activity
+        registry,
+        sessions,
+        settings,
+        clock,
+        after_commit=notifier.flush,
+        activity=activity,
+        profiles=profiles,
     )
-    return App(settings, engine, sessions, clock, registry, notifier, dispatcher)
+    return App(settings, engine, sessions, clock, registry, notifier, dispatcher, profiles)

@@ -273,7 +273,13 @@ def db_upgrade() -> None:
 
 @members_cli.command("import")
 def members_import(
-    file: Annotated[Path, typer.Argument(help="CSV: name,email,chapter,slack id,discord id")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: name,email,chapter,slack id,discord id"
+            " [,title,company,city,timezone,skills,interests]"
+        ),
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report only; change nothing")] = False,
 ) -> None:
     """Import members from a CSV file, de-duplicated by email and platform id."""
@@ -305,6 +311,27 @@ def members_import(
         return "\n".join(lines)
 
     typer.echo(_with_app(work))
+
+
+@members_cli.command("export")
+def members_export(
+    file: Annotated[Path | None, typer.Argument(help="where to write; default: print it")] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="as CSV (the only format)")] = True,
+) -> None:
+    """Write every member, profile columns included (hidden members too: this is HQ's list)."""
+    from commands.profiles.export import export_members
+    from storage.uow import UnitOfWork
+
+    async def work(app: App) -> str:
+        async with UnitOfWork(app.sessions, app.clock.now()) as uow:
+            return await export_members(uow.session)
+
+    text = _with_app(work)
+    if file is None:
+        typer.echo(text, nl=False)
+        return
+    file.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote {max(text.count(chr(10)) - 1, 0)} members to {file}.")
 
 
 @discord_cli.command("sync")

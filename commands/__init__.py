@@ -11,19 +11,26 @@ from commands.events import router as events_router
 from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
+from commands.profiles import directory_router
+from commands.profiles import router as profiles_router
 from commands.updates.commands import router as updates_router
 from commands.upkeep import router as upkeep_router
+from commands.welcome import router as welcome_router
 
 ROUTERS = (
     help.router,
     announce_router,
     deliveries_router,
     members.router,
+    profiles_router,
+    directory_router,
+    welcome_router,
     chapters.router,
     polls.router,
     workgroups.router,
     charters_router,
     updates_router,
+    workgroups.calls_router,
     positions.router,
     goals_router,
     events_router,

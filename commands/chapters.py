@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,7 +16,7 @@ from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict
 from bot.mentions import mention
 from bot.notifier import Announcement
-from bot.permissions import HQ_ONLY, president_of
+from bot.permissions import HQ_ONLY, Role, president_of
 from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
 from commands.cadence import Cadence, cadence
@@ -118,6 +118,10 @@ async def chapter_list(context: Context) -> Reply:
     return Reply.private(f"Chapters: {text}", *blocks)
 
 
+NEW_FOR = timedelta(days=30)
+"""How long a member counts as a newcomer in `/chapter info`."""
+
+
 @router.command("chapter", "info", examples=["/chapter info Boston"])
 async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
     """Show a chapter: region, time zone, status, president, channels and recent meetings."""
@@ -161,6 +165,17 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
         ]
         blocks.append(Section("*Recent meetings*\n" + "\n".join(lines)))
     blocks += await charter_blocks(context, of_chapter(found))
+    if context.has(Role.HQ) or found.president_id == context.member.id:
+        new = list(  # the president greets them; the welcome (commands.profiles) told them
+            await context.session.scalars(
+                select(Member.id)
+                .where(Member.chapter_id == found.id, Member.joined_at > context.now - NEW_FOR)
+                .order_by(Member.joined_at.desc(), Member.id.desc())
+                .limit(50)
+            )
+        )
+        shown = ", ".join(mention(m) for m in new) or "none"
+        blocks.append(Section(f"*Newcomers in the last 30 days ({len(new)})*\n{shown}"))
     text = f"{found.name}: {found.status.value}, {found.region}, president {president}"
     return Reply.private(text, *blocks)
 

@@ -16,6 +16,7 @@ from storage.models import (
     ChannelBinding,
     Chapter,
     ChapterStatus,
+    DueClaim,
     Goal,
     GoalMetric,
     GoalSnapshot,
@@ -126,6 +127,8 @@ async def seed_demo(session: AsyncSession, now: datetime) -> str:
             )
         )
         await session.flush()
+        # The demo's members are old hands, not newcomers: no welcome for them.
+        session.add(DueClaim(key=f"welcome:member-{member.id}", claimed_at=now))
         if role is not None:
             session.add(RoleGrant(member_id=member.id, role=role, granted_at=now))
         if presides is not None:

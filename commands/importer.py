@@ -17,9 +17,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.errors import BadArgument
 from bot.parser import closest
 from commands.lookup import name_key
-from storage.models import Chapter, Identity, Member
+from commands.profiles.fields import clean_line, clean_zone
+from commands.profiles.tags import member_tags, resolve_tags, set_member_tags, split_tags
+from storage.models import Chapter, Identity, Member, MemberProfile, ProfileVisibility
+from storage.terms import reindex
 
 COLUMNS = {
     "name": "name",
@@ -33,7 +37,15 @@ COLUMNS = {
     "discord id": "discord",
     "discord_id": "discord",
     "discord": "discord",
+    "title": "title",
+    "company": "company",
+    "city": "city",
+    "timezone": "timezone",
+    "time zone": "timezone",
+    "skills": "skills",
+    "interests": "interests",
 }
+PROFILE_COLUMNS = ("title", "company", "city", "timezone", "skills", "interests")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PLATFORM_IDS = {"slack": re.compile(r"^[UW][A-Z0-9]{2,20}$"), "discord": re.compile(r"^\d{15,21}$")}
 MAX_NAME = 120
@@ -148,6 +160,8 @@ async def _import_row(
                 raise RowError(f"{platform} id {value!r} is malformed")
             handles[platform] = value
 
+    profile = _profile_fields(row)
+
     matches: dict[int, Member] = {}
     if email:
         by_email = await session.scalar(select(Member).where(Member.email == email))
@@ -174,6 +188,7 @@ async def _import_row(
         await session.flush()
         _add_accounts(session, member, handles, now)
         await session.flush()
+        await _apply_profile(session, member, profile, now)
         return "created"
 
     member = next(iter(matches.values()))
@@ -201,6 +216,8 @@ async def _import_row(
         member.chapter_id = chapter.id
         changes = True
     await session.flush()
+    if await _apply_profile(session, member, profile, now):
+        changes = True
     return "updated" if changes else "already up to date"
 
 
@@ -221,3 +238,56 @@ def _add_accounts(
                 created_at=now,
             )
         )
+
+
+def _profile_fields(row: dict[str, str]) -> dict[str, str | list[str] | None]:
+    """The profile columns of a row, checked as `/member edit` checks them."""
+    fields: dict[str, str | list[str] | None] = {}
+    try:
+        for column in ("title", "company", "city"):
+            if row.get(column):
+                fields[column] = clean_line(row[column], column)
+        if row.get("timezone"):
+            fields["timezone"] = clean_zone(row["timezone"])
+        for column in ("skills", "interests"):
+            if row.get(column):
+                fields[column] = split_tags(row[column], column)
+    except BadArgument as error:
+        raise RowError(str(error).rstrip(".")) from error
+    return fields
+
+
+async def _apply_profile(
+    session: AsyncSession,
+    member: Member,
+    fields: dict[str, str | list[str] | None],
+    now: datetime,
+) -> bool:
+    """Write the row's profile columns; whether anything changed. Empty cells change nothing."""
+    if not fields:
+        return False
+    profile = await session.get(MemberProfile, member.id)
+    if profile is None:
+        profile = MemberProfile(
+            member_id=member.id, visibility=ProfileVisibility.CHAPTER, edited=[], updated_at=now
+        )
+        session.add(profile)
+    changed = False
+    for column in ("title", "company", "city"):
+        if column in fields and getattr(profile, column) != fields[column]:
+            setattr(profile, column, fields[column])
+            changed = True
+    if "timezone" in fields and member.timezone != fields["timezone"]:
+        member.timezone = str(fields["timezone"])
+        changed = True
+    for column, kind in (("skills", "skill"), ("interests", "interest")):
+        typed = fields.get(column)
+        if isinstance(typed, list):
+            tags = await resolve_tags(session, typed)
+            before = (await member_tags(session, member.id))[kind]
+            await set_member_tags(session, member.id, kind, tags)
+            changed = changed or sorted(before) != sorted(t.label for t in tags)
+    if changed:
+        profile.updated_at = now
+        await reindex(session, member, profile)
+    return changed

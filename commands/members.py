@@ -19,6 +19,7 @@ from bot.permissions import Role
 from bot.registry import Router
 from bot.reply import Fields, Header, Note, Reply, Section
 from commands.lookup import chapter_of_place, find_chapter
+from commands.profiles.view import data_pairs, profile_pairs, visible_profile
 from storage.models import (
     AuditEvent,
     Base,
@@ -94,8 +95,13 @@ async def member_profile(
     context: Context,
     member: Annotated[Member | None, Arg("whose profile; defaults to yours")] = None,
 ) -> Reply:
-    """Show a member's chapter, roles, linked platforms and when they joined."""
+    """Show a member's chapter, roles, linked platforms, when they joined, and their profile.
+
+    What another member says about themselves (title, skills…) shows only if they let
+    you see it (/member edit --visible).
+    """
     who = member or context.member
+    profile, withheld = await visible_profile(context, who)
     chapter = await context.session.get(Chapter, who.chapter_id) if who.chapter_id else None
     platforms = await context.session.scalars(
         select(Identity.platform).where(Identity.member_id == who.id).order_by(Identity.platform)
@@ -108,10 +114,14 @@ async def member_profile(
         ("Accounts", linked),
         ("Joined", who.joined_at.date().isoformat()),
     )
+    own = who.id == context.member.id
+    about = [] if withheld else await profile_pairs(context.session, who, profile, own=own)
     return Reply.private(
-        f"{mention(who.id)}: chapter {pairs[0][1]}; roles {roles}; on {linked}",
+        f"{mention(who.id)}: chapter {pairs[0][1]}; roles {roles}; on {linked}"
+        + "".join(f"; {k.lower()} {v}" for k, v in about),
         Header(who.name),
-        Fields(pairs),
+        Fields(pairs + tuple(about)),
+        *([Note(withheld)] if withheld else []),
     )
 
 
@@ -148,6 +158,7 @@ async def member_data(context: Context) -> Reply:
         ),
         ("Meetings you logged", str(meetings or 0)),
         ("Privileged actions in the audit log", str(actions or 0)),
+        *await data_pairs(context),
     )
     text = "; ".join(f"{k}: {v}" for k, v in pairs) + "\nAccounts:\n" + accounts
     return Reply.private(

@@ -948,3 +948,107 @@ class CalendarFeed(Base):
     chapter_hash: Mapped[str] = mapped_column(String(64), unique=True)
     personal_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
+
+
+class ProfileVisibility(enum.StrEnum):
+    """Who may see a member in the directory: everyone, their chapter, or only HQ."""
+
+    SOCIETY = "society"
+    CHAPTER = "chapter"
+    HIDDEN = "hidden"
+
+
+class MemberProfile(Base):
+    """What a member tells the society about themselves, beyond name and chapter.
+
+    Name and time zone stay on `members` (other features read them there). `edited`
+    names the fields the member set themselves, which a platform fill never
+    overwrites; `filled_at` is the last time the platform was asked, so it is asked
+    at most daily.
+    """
+
+    __tablename__ = "member_profiles"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str | None] = mapped_column(String(120))
+    company: Mapped[str | None] = mapped_column(String(120))
+    city: Mapped[str | None] = mapped_column(String(120))
+    bio: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[ProfileVisibility] = mapped_column(
+        _enum(ProfileVisibility), default=ProfileVisibility.CHAPTER
+    )
+    edited: Mapped[list[str]] = mapped_column(JSON, default=list)
+    filled_at: Mapped[datetime | None]
+    welcomed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class Tag(Base):
+    """A skill or interest as the society spells it; `key` is its singular, lower-case form."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(40))
+
+
+class MemberTag(Base):
+    """A member's skill or interest; looked up by tag first, so finds read one index range."""
+
+    __tablename__ = "member_tags"
+    __table_args__ = (
+        CheckConstraint("kind IN ('skill', 'interest')", name="kind_known"),
+        Index("ix_member_tags_tag_kind_member", "tag_id", "kind", "member_id"),
+    )
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+
+
+class WorkgroupTag(Base):
+    """What a workgroup works on, matched against members' tags."""
+
+    __tablename__ = "workgroup_tags"
+
+    workgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class MemberTerm(Base):
+    """One lower-cased word of a member's profile, for free-text finds by word prefix."""
+
+    __tablename__ = "member_terms"
+    __table_args__ = (Index("ix_member_terms_term_member", "term", "member_id"),)
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class RecruitAsk(Base):
+    """A workgroup's direct call to one member, and their answer (`in`, `not-now`)."""
+
+    __tablename__ = "recruit_asks"
+    __table_args__ = (
+        Index("ix_recruit_asks_workgroup_member_at", "workgroup_id", "member_id", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workgroup_id: Mapped[int] = mapped_column(ForeignKey("workgroups.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    call: Mapped[str] = mapped_column(String(64), index=True)
+    """The call it belongs to (`<workgroup id>:<timestamp>`), counted for the lead."""
+    asked_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(String(8))
+    answered_at: Mapped[datetime | None]

@@ -12,6 +12,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 
 from adapters.console.adapter import ConsolePoster, ConsoleSession
 from adapters.console.complete import RegistryCompleter
+from adapters.console.forms import fill_form, form_for
 from adapters.console.render import render
 from bot.app import App
 
@@ -67,6 +68,13 @@ async def run_repl(app: App, user: str, channel: str | None) -> None:
             if word == "/channel":
                 session = ConsoleSession(app, session.user, rest.strip() or None)
                 continue
+            spec = form_for(app.registry, line)
+            if spec is not None:
+                filled = await fill_form(spec, prompt.prompt_async)
+                if filled is None:
+                    print("Cancelled: a required field was left empty.")
+                    continue
+                line = filled
             reply = await session.send(line)
             if reply.ok and reply.form is not None:
                 print(render(reply, save_in=Path.cwd()))

@@ -39,6 +39,7 @@ from bot.inbound import RETENTION, first_delivery
 from bot.metrics import DROPPED_PAYLOADS, DUPLICATES, INBOUND, RESTARTS
 from bot.notifier import DeliveryFailed
 from bot.parser import BadArgument, find_spec, tokenize
+from bot.profilefill import PlatformProfile
 from bot.reply import Ask, Reply
 from storage.models import Delivery
 from storage.uow import UnitOfWork
@@ -231,6 +232,8 @@ class DiscordAdapter:
             text=text,
             path=(spec.group, spec.name) if spec is not None else None,
             values=values or {},
+            # The global name is the person's; a guild nick is what this server calls them.
+            profile=PlatformProfile(name=user.global_name or getattr(user, "nick", None)),
         )
 
     async def run_command(

@@ -41,6 +41,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack import forms
 from adapters.slack.escapes import from_slack
 from adapters.slack.poster import SlackPoster, error_code
+from adapters.slack.profiles import SlackProfiles
 from adapters.slack.render import (
     ask_from_value,
     render_message,
@@ -93,6 +94,8 @@ class SlackAdapter:
             ],
         )
         self.poster = SlackPoster(self.client, confirm=self.confirm_prompt)
+        if core.profiles is not None:
+            core.profiles.add_source(SlackProfiles(self.client))
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,

@@ -19,8 +19,9 @@ PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
 """Shown when no URL is known, so the operator sees what to replace."""
 DESCRIPTION = "Run a volunteer professional society from inside Slack and Discord."
 BACKGROUND_COLOR = "#2c3e50"
-BOT_SCOPES = ("commands", "chat:write", "im:write", "files:write")
-"""Slash commands, posting replies, opening DMs (conversations.open), CSV exports."""
+BOT_SCOPES = ("commands", "chat:write", "im:write", "files:write", "users:read")
+"""Slash commands, posting replies, opening DMs (conversations.open), CSV exports,
+and members' names, time zones and titles for their profiles (users.info)."""
 BOT_EVENTS = ("app_home_opened",)
 
 MAX_APP_DESCRIPTION = 140

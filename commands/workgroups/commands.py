@@ -31,7 +31,7 @@ from commands.charters.group import of_workgroup
 from commands.charters.info import charter_blocks
 from commands.lookup import name_key
 from commands.text import plural
-from commands.workgroups import cards
+from commands.workgroups import cards, targeted
 from commands.workgroups.charter import (
     MAX_CHARTER,
     MAX_NEED,
@@ -227,13 +227,18 @@ async def workgroup_leave(context: Context, name: WorkgroupName) -> Reply:
 @router.command(
     "workgroup",
     "list",
-    examples=["/workgroup list", "/workgroup list --status active"],
+    examples=["/workgroup list", "/workgroup list --status active", "/workgroup list --for-me"],
 )
 async def workgroup_list(
     context: Context,
     status: Annotated[StatusName | None, Opt("only workgroups in this state")] = None,
+    for_me: Annotated[
+        bool, Opt("active ones that share your skills and interests, best first")
+    ] = False,
 ) -> Reply:
     """List workgroups: by default the proposals and the active ones, with their sizes."""
+    if for_me:
+        return await targeted.for_me(context)
     settings, now = context.settings, context.now
     cutoff = now - timedelta(days=settings.workgroup_expiry_days)
     wanted = (
@@ -360,14 +365,27 @@ async def workgroup_output(
     "workgroup",
     "recruit",
     access=lead_of("name"),
-    examples=['/workgroup recruit Mentoring "Two mentors for new members in Boston"'],
+    examples=[
+        '/workgroup recruit Mentoring "Two mentors for new members in Boston"',
+        '/workgroup recruit Mentoring "A data person" --skills "python, sql" --max 30',
+    ],
 )
 async def workgroup_recruit(
     context: Context,
     name: WorkgroupName,
     need: Annotated[str, Arg("who or what the workgroup needs, in quotes")],
+    skills: Annotated[str | None, Opt("ask members with these skills", metavar="a,b")] = None,
+    interests: Annotated[str | None, Opt("ask members with these interests", metavar="a,b")] = None,
+    max_: Annotated[
+        int | None, Opt("ask at most N members directly (default 20, at most 200)", metavar="N")
+    ] = None,
 ) -> Reply:
-    """Call for volunteers in every chapter channel, with how to join."""
+    """Call for volunteers in every chapter channel, and ask matching members directly.
+
+    Members whose skills or interests match (the workgroup's tags if none are given)
+    get a direct message with I'm in / Not now buttons, at most once a month.
+    """
+    most = targeted.check_most(max_)
     workgroup = await find_workgroup(context.session, name)
     require_active(context, workgroup, "recruit")
     clean = clean_text(need, "NEED", MAX_NEED)
@@ -376,9 +394,10 @@ async def workgroup_recruit(
         "workgroup.recruit", workgroup_id=workgroup.id, need=clean, by=context.member.id
     )
     channels = await bound_channels(context.session, None)
+    asked = await targeted.ask_matching(context, workgroup, clean, skills, interests, most)
     return Reply.private(
         f"Your call for volunteers for {workgroup.name} goes to "
-        f"{plural(len(channels), 'chapter channel')}: {clean}"
+        f"{plural(len(channels), 'chapter channel')}: {clean}" + (f"\n{asked}" if asked else "")
     )
 
 

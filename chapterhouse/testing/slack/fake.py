@@ -73,6 +73,8 @@ class FakeSlack:
         """Socket Mode: envelopes to push to the connected app."""
         self.acks: list[dict[str, Any]] = []
         """Socket Mode: what the app sent back (each envelope's acknowledgement)."""
+        self.users: dict[str, dict[str, Any]] = {}
+        """`users.info` answers by user id, in Slack's documented `user` shape."""
 
     # -- control --------------------------------------------------------------
 
@@ -114,7 +116,8 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
-        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads history with GET
+        # slack_sdk reads history and users.info with GET
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{token}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
@@ -171,6 +174,11 @@ class FakeSlack:
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method in ("views.open", "views.publish"):
             return {"ok": True, "view": {"id": f"V{next(self._ts):05d}"}}
+        if method == "users.info":
+            found = self.users.get(str(params.get("user")))
+            return (
+                {"ok": True, "user": found} if found else {"ok": False, "error": "user_not_found"}
+            )
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", ""))}}
         if method == "files.getUploadURLExternal":

@@ -51,6 +51,7 @@ def test_scopes_and_shape() -> None:
         "chat:write",
         "im:write",
         "files:write",
+        "users:read",
     ]
     info = data["display_information"]
     assert info["name"] == "Chapterhouse"
