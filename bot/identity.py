@@ -175,3 +175,20 @@ def touch(member: Member, now: datetime) -> None:
     """Mark activity, at most every few minutes so busy members cost no extra writes."""
     if member.last_active_at is None or (now - member.last_active_at).total_seconds() > 600:
         member.last_active_at = now
+
+
+async def society_has_hq(uow: UnitOfWork, settings: Settings) -> bool:
+    """Whether anyone can act as HQ: a configured admin, or a member granted HQ."""
+    if settings.chapterhouse_admins:
+        return True
+    granted = await uow.session.scalar(
+        select(RoleGrant.id).where(RoleGrant.role == GrantedRole.HQ).limit(1)
+    )
+    return granted is not None
+
+
+NO_HQ_HINT = (
+    "This society has no HQ yet: appoint the first admin with "
+    "`chapterhouse init --admin console:NAME` (or slack:USER_ID, discord:USER_ID), "
+    "or list them in CHAPTERHOUSE_ADMINS."
+)

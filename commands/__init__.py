@@ -9,12 +9,14 @@ from commands.deliveries import router as deliveries_router
 from commands.goals import router as goals_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
+from commands.roster import router as roster_router
 
 ROUTERS = (
     help.router,
     announce_router,
     deliveries_router,
     members.router,
+    roster_router,
     chapters.router,
     polls.router,
     workgroups.router,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY, president_of
 from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
+from bot.zones import zone as parse_zone
 from commands.cadence import Cadence, cadence
 from commands.lookup import chapter_presidents, find_chapter, name_key
 from commands.text import plural
@@ -222,12 +223,7 @@ async def chapter_create(
     clean_region = " ".join(region.split())
     if not clean_region or len(clean_region) > MAX_NAME:
         raise BadArgument(f"--region must be 1–{MAX_NAME} characters; got {len(clean_region)}.")
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadArgument(
-            f"--tz {tz!r} is not a time zone; use an IANA name like America/New_York."
-        ) from None
+    zone = parse_zone(tz)
     existing = await context.session.scalar(
         select(Chapter.name).where(Chapter.name_key == name_key(clean))
     )

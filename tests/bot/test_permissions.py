@@ -28,6 +28,7 @@ PEOPLE = {
 OWNERS = {
     ("chapter", "boston"): "bob",
     ("chapter", "washington dc"): "carol",
+    ("chapter-or-any", "boston"): "bob",
     ("audience", "chapter:boston"): "bob",
     ("poll", "1"): "dan",  # the demo's society poll
     ("workgroup", "mentoring"): "grace",  # the demo's active workgroup

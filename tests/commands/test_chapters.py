@@ -19,7 +19,13 @@ async def test_create_chapter_and_refusals(bot: TestBot) -> None:
         "A chapter named Los Angeles already exists."
     )
     assert await bot.refused("/chapter create Oslo --region Europe --tz Europe/Olso") == (
-        "--tz 'Europe/Olso' is not a time zone; use an IANA name like America/New_York."
+        "--tz 'Europe/Olso' is not a time zone; did you mean Europe/Oslo?"
+    )
+    assert await bot.refused("/chapter create Tokyo --region Asia --tz Tokyo") == (
+        "--tz 'Tokyo' is not a time zone; did you mean Asia/Tokyo?"
+    )
+    assert await bot.refused("/chapter create Oslo --region Europe --tz Nowhere/Qqq") == (
+        "--tz 'Nowhere/Qqq' is not a time zone; use an IANA name like America/New_York."
     )
     assert "Missing --tz ZONE" in await bot.refused("/chapter create Oslo --region Europe")
     assert await bot.count(Chapter) == 1

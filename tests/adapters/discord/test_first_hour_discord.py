@@ -1,0 +1,42 @@
+"""On Discord, appointing someone who never used the bot: the member option creates them."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from storage.models import Chapter, Identity, Member
+from tests.adapters.discord.harness import DORA, DiscordHarness
+
+NEWCOMER = 1_300_000_000_000_009_001
+
+
+async def test_a_member_option_for_a_newcomer_creates_them_named_from_discord(
+    discord_app: DiscordHarness,
+) -> None:
+    made = await discord_app.reply(
+        DORA, "/chapter create", {"name": "Berlin", "region": "Europe", "tz": "Europe/Berlin"}
+    )
+    assert "Created chapter Berlin" in json.dumps(made.json), made.json
+    user = discord_app.fake.user(NEWCOMER)
+    appointed = await discord_app.reply(
+        DORA,
+        "/chapter president",
+        [
+            {"type": 3, "name": "chapter", "value": "Berlin"},
+            {"type": 6, "name": "member", "value": str(NEWCOMER)},
+        ],
+        resolved={"users": {str(NEWCOMER): user}},
+    )
+    assert f"<@{NEWCOMER}> is now president of Berlin" in json.dumps(appointed.json)
+    async with discord_app.bot.uow() as uow:
+        member = await uow.session.scalar(
+            select(Member)
+            .join(Identity, Identity.member_id == Member.id)
+            .where(Identity.platform == "discord", Identity.external_id == str(NEWCOMER))
+        )
+        assert member is not None
+        assert member.name == (user.get("global_name") or user["username"])
+        berlin = await uow.session.scalar(select(Chapter).where(Chapter.name == "Berlin"))
+        assert berlin is not None and berlin.president_id == member.id

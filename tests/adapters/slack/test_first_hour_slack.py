@@ -1,0 +1,41 @@
+"""On Slack, appointing someone who never used the bot: the mention creates the member."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Chapter, Identity, Member, RoleGrant
+from tests.adapters.slack.harness import SlackHarness
+
+ALICE = "U0ALICE"  # HQ by configuration
+
+
+async def test_a_mention_of_a_newcomer_creates_them_named_from_slack(slack: SlackHarness) -> None:
+    made = await slack.command(
+        ALICE, '/chapter create Berlin --region Europe --tz "Europe/Berlin"', user_name="alice"
+    )
+    assert "Created chapter Berlin" in made.params["text"], made.params
+    reply = await slack.command(ALICE, "/chapter president Berlin <@U0NEW|klaus>")
+    assert "is now president of Berlin" in reply.params["text"], reply.params
+    assert "<@U0NEW>" in reply.params["text"]
+    async with slack.bot.uow() as uow:
+        member = await uow.session.scalar(
+            select(Member)
+            .join(Identity, Identity.member_id == Member.id)
+            .where(Identity.platform == "slack", Identity.external_id == "U0NEW")
+        )
+        assert member is not None and member.name == "klaus"
+        berlin = await uow.session.scalar(select(Chapter).where(Chapter.name == "Berlin"))
+        assert berlin is not None and berlin.president_id == member.id
+        assert berlin.id == member.chapter_id
+
+    granted = await slack.command(ALICE, "/role grant <@U0MOD|mo> moderator")
+    assert "is now a moderator" in granted.params["text"], granted.params
+    async with slack.bot.uow() as uow:
+        moderator = await uow.session.scalar(
+            select(Member.name)
+            .join(Identity, Identity.member_id == Member.id)
+            .join(RoleGrant, RoleGrant.member_id == Member.id)
+            .where(Identity.external_id == "U0MOD")
+        )
+    assert moderator == "mo"
