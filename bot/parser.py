@@ -142,6 +142,11 @@ def find_spec(registry: Registry, tokens: list[Token]) -> tuple[CommandSpec, lis
     if top is not None:
         return top, tokens[1:]
     name = tokens[1].text.lower() if len(tokens) > 1 else ""
+    if len(tokens) > 2 and not tokens[2].quoted:
+        # Two-word subcommands (`/chapter meeting edit 12`) before their one-word parent.
+        longer = registry.get(group, f"{name} {tokens[2].text.lower()}")
+        if longer is not None:
+            return longer, tokens[3:]
     spec = registry.get(group, name) if not name.startswith("--") else None
     if spec is None:
         names = [s.name or "" for s in registry.subcommands(group)]

@@ -7,6 +7,7 @@ from commands import audit, chapters, digest, help, members, polls, roles, stats
 from commands.announce import router as announce_router
 from commands.deliveries import router as deliveries_router
 from commands.goals import router as goals_router
+from commands.meetings import router as meetings_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
 from commands.roster import router as roster_router
@@ -18,6 +19,7 @@ ROUTERS = (
     members.router,
     roster_router,
     chapters.router,
+    meetings_router,
     polls.router,
     workgroups.router,
     positions.router,

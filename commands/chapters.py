@@ -153,11 +153,12 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
     ]
     if recent:
         lines = [
-            f"• {m.held_on.isoformat()} {m.kind.value}: {m.topic}"
+            f"• #{m.id} {m.held_on.isoformat()} {m.kind.value}: {m.topic}"
             + (f" ({m.attendance} attended)" if m.attendance is not None else "")
             for m in recent
         ]
         blocks.append(Section("*Recent meetings*\n" + "\n".join(lines)))
+        blocks.append(Note("Fix one with /chapter meeting edit ID, or /chapter meeting delete ID."))
     text = f"{found.name}: {found.status.value}, {found.region}, president {president}"
     return Reply.private(text, *blocks)
 
@@ -175,10 +176,7 @@ async def home_chapter(context: Context) -> list[Block]:
         ]
     today = _local_today(context, chapter)
     result = await chapter_cadence(context.session, chapter, today, _targets(context))
-    lines = [
-        f"• {kind.value.title()}: {c.held} held, {c.due} of {c.per_year} due by now — {c.verdict}"
-        for kind, c in result.items()
-    ]
+    lines = [f"• {kind.value.title()}: {c.summary()}" for kind, c in result.items()]
     return [
         Header(f"Your chapter: {chapter.name}"),
         Section(f"*{chapter.status.value.title()}* · {chapter.region}\n" + "\n".join(lines)),
@@ -193,9 +191,7 @@ async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
     result = await chapter_cadence(context.session, found, today, _targets(context))
     lines = []
     for kind, c in result.items():
-        lines.append(
-            f"{kind.value.title()}: {c.held} held, {c.due} of {c.per_year} due by now — {c.verdict}"
-        )
+        lines.append(f"{kind.value.title()}: {c.summary()}")
     return Reply.private(
         f"{found.name} cadence for {today.year}: " + "; ".join(lines),
         Header(f"{found.name} · cadence {today.year}"),
@@ -379,12 +375,29 @@ async def chapter_meeting(
         )
     )
     await context.session.flush()
-    status = await chapter_cadence(context.session, found, today, _targets(context))
-    c = status[meeting_kind]
+    counted = await counts_toward(context, found, meeting_kind, day)
     return Reply.public(
-        f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. "
-        f"{c.held} of {c.per_year} {kind} meetings this year ({c.verdict})."
+        f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. {counted}"
     )
+
+
+async def counts_toward(context: Context, chapter: Chapter, kind: MeetingKind, day: date) -> str:
+    """Which year a meeting counted toward, and how that year stands for its kind."""
+    return f"It counts toward {day.year}: {await year_standing(context, chapter, kind, day)}."
+
+
+async def year_standing(context: Context, chapter: Chapter, kind: MeetingKind, day: date) -> str:
+    """How the year of `day` stands for meetings of `kind`: pro rata now, or as it ended."""
+    today = _local_today(context, chapter)
+    until = today if day.year == today.year else date(day.year, 12, 31)
+    c = (await chapter_cadence(context.session, chapter, until, _targets(context)))[kind]
+    if day.year == today.year:
+        return c.summary()
+    owed = c.owed_this_year
+    if owed == 0:
+        return f"{plural(c.held, kind.value + ' meeting')} held; none were owed that year"
+    verdict = "met" if c.held >= owed else f"{owed - c.held} short"
+    return f"{c.held} of {owed} {kind.value} meetings that year ({verdict})"
 
 
 @router.announcer("chapter.activated")

@@ -237,11 +237,7 @@ async def nudge_cadence(run: DueRun) -> None:
             continue
         today = due.astimezone(ZoneInfo(chapter.timezone)).date()
         result = await chapter_cadence(run.session, chapter, today, per_kind)
-        lines = [
-            f"{kind.value}: {c.held} held, {c.due} of {c.per_year} due by now"
-            for kind, c in result.items()
-            if c.behind
-        ]
+        lines = [f"{kind.value}: {c.summary()}" for kind, c in result.items() if c.behind]
         president = await _wants_nudges(run.session, chapter.president_id)
         if not lines or president is None:
             why = "on track" if not lines else "the president turned nudges off"

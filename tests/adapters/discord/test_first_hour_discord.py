@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from storage.models import Chapter, Identity, Member
+from storage.models import Chapter, Identity, Meeting, Member
 from tests.adapters.discord.harness import DORA, DiscordHarness
 
 NEWCOMER = 1_300_000_000_000_009_001
@@ -40,3 +40,11 @@ async def test_a_member_option_for_a_newcomer_creates_them_named_from_discord(
         assert member.name == (user.get("global_name") or user["username"])
         berlin = await uow.session.scalar(select(Chapter).where(Chapter.name == "Berlin"))
         assert berlin is not None and berlin.president_id == member.id
+
+
+async def test_a_meeting_deleted_from_discord(discord_app: DiscordHarness) -> None:
+    async with discord_app.bot.uow() as uow:
+        meeting = await uow.session.scalar(select(Meeting.id).order_by(Meeting.id).limit(1))
+    deleted = await discord_app.reply(DORA, "/chapter meeting-delete", {"meeting": meeting})
+    assert f"meeting #{meeting} of" in json.dumps(deleted.json), deleted.json
+    assert await discord_app.bot.count(Meeting, Meeting.id == meeting) == 0

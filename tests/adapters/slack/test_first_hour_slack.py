@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
-from storage.models import Chapter, Identity, Member, RoleGrant
+from storage.models import Chapter, Identity, Meeting, Member, RoleGrant
 from tests.adapters.slack.harness import SlackHarness
 
 ALICE = "U0ALICE"  # HQ by configuration
@@ -39,3 +41,14 @@ async def test_a_mention_of_a_newcomer_creates_them_named_from_slack(slack: Slac
             .where(Identity.external_id == "U0MOD")
         )
     assert moderator == "mo"
+
+
+async def test_a_president_corrects_a_meeting_from_slack(slack: SlackHarness) -> None:
+    logged = await slack.command(ALICE, '/chapter meeting Boston social 2026-06-01 "Picnc"')
+    assert "It counts toward 2026" in logged.params["text"], logged.params
+    async with slack.bot.uow() as uow:
+        meeting = await uow.session.scalar(select(Meeting.id).where(Meeting.topic == "Picnc"))
+    fixed = await slack.command(ALICE, f'/chapter meeting edit {meeting} --topic "Picnic"')
+    assert f"Corrected Boston's meeting #{meeting}" in fixed.params["text"], fixed.params
+    info = await slack.command(ALICE, "/chapter info Boston")
+    assert f"#{meeting} 2026-06-01 social: Picnic" in json.dumps(info.params)
