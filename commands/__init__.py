@@ -11,6 +11,7 @@ from commands.meetings import router as meetings_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
 from commands.roster import router as roster_router
+from commands.workgroups.channels import router as workgroup_channels_router
 
 ROUTERS = (
     help.router,
@@ -22,6 +23,7 @@ ROUTERS = (
     meetings_router,
     polls.router,
     workgroups.router,
+    workgroup_channels_router,
     positions.router,
     goals_router,
     digest.router,

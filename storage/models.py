@@ -685,3 +685,16 @@ class WorkgroupChannel(Base):
         ForeignKey("members.id", ondelete="SET NULL"), index=True
     )
     bound_at: Mapped[datetime]
+
+
+class PollWorkgroup(Base):
+    """The workgroup a `workgroup:NAME` poll is for: its members vote."""
+
+    __tablename__ = "poll_workgroups"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    workgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
+    )

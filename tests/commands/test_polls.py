@@ -106,7 +106,8 @@ async def test_who_may_create_which_poll(demo: TestBot) -> None:
     assert (await demo.send(chapter_poll, as_="dan")).ok  # moderator
     refused = await demo.refused(chapter_poll, as_="carol")  # another chapter's president
     assert refused == (
-        "Only the president of the chapter polled, a moderator or HQ may use /poll create."
+        "Only the president of the chapter (or lead of the workgroup) polled, "
+        "a moderator or HQ may use /poll create."
     )
     assert (await demo.send('/poll create "Q?" "A" "B"', as_="bob", channel="boston")).ok
     await demo.refused('/poll create "Q?" "A" "B" --audience society', as_="bob")

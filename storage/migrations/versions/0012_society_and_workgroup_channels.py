@@ -1,4 +1,5 @@
-"""The society's own row (written by `chapterhouse init`) and workgroups' bound channels.
+"""The society's own row (written by `chapterhouse init`), workgroups' bound channels,
+and which workgroup a workgroup poll is for.
 
 Revision ID: 0012
 Revises: 0006
@@ -56,7 +57,31 @@ def upgrade() -> None:
             batch_op.f("ix_workgroup_channels_bound_by"), ["bound_by"], unique=False
         )
 
+    op.create_table(
+        "poll_workgroups",
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("workgroup_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["poll_id"],
+            ["polls.id"],
+            name=op.f("fk_poll_workgroups_poll_id_polls"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workgroup_id"],
+            ["workgroups.id"],
+            name=op.f("fk_poll_workgroups_workgroup_id_workgroups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("poll_id", name=op.f("pk_poll_workgroups")),
+    )
+    with op.batch_alter_table("poll_workgroups", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_poll_workgroups_workgroup_id"), ["workgroup_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    op.drop_table("poll_workgroups")
     op.drop_table("workgroup_channels")
     op.drop_table("society")

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from storage.models import Chapter, Identity, Meeting, Member
-from tests.adapters.discord.harness import DORA, DiscordHarness
+from tests.adapters.discord.harness import DORA, GENERAL_ID, DiscordHarness
 
 NEWCOMER = 1_300_000_000_000_009_001
 
@@ -48,3 +48,23 @@ async def test_a_meeting_deleted_from_discord(discord_app: DiscordHarness) -> No
     deleted = await discord_app.reply(DORA, "/chapter meeting-delete", {"meeting": meeting})
     assert f"meeting #{meeting} of" in json.dumps(deleted.json), deleted.json
     assert await discord_app.bot.count(Meeting, Meeting.id == meeting) == 0
+
+
+async def test_a_workgroup_poll_goes_to_the_workgroups_discord_channel(
+    discord_app: DiscordHarness,
+) -> None:
+    bound = await discord_app.reply(
+        DORA, "/workgroup bind", {"name": "Mentoring"}, channel=GENERAL_ID
+    )
+    assert "now receives Mentoring's polls" in json.dumps(bound.json), bound.json
+    before = len(discord_app.fake.calls_to("POST", rf"/channels/{GENERAL_ID}/messages"))
+    made = await discord_app.reply(
+        DORA,
+        "/poll create",
+        {"question": "Meet monthly?", "options": '"Yes" "No"', "audience": "workgroup:Mentoring"},
+    )
+    assert "Posted to 1 channel" in json.dumps(made.json), made.json
+    posted = await discord_app.fake.wait_for_call(
+        "POST", rf"/channels/{GENERAL_ID}/messages", count=before + 1
+    )
+    assert "Meet monthly?" in json.dumps(posted.json)

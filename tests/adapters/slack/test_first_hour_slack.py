@@ -52,3 +52,14 @@ async def test_a_president_corrects_a_meeting_from_slack(slack: SlackHarness) ->
     assert f"Corrected Boston's meeting #{meeting}" in fixed.params["text"], fixed.params
     info = await slack.command(ALICE, "/chapter info Boston")
     assert f"#{meeting} 2026-06-01 social: Picnic" in json.dumps(info.params)
+
+
+async def test_a_workgroup_poll_goes_to_the_workgroups_slack_channel(slack: SlackHarness) -> None:
+    bound = await slack.command(ALICE, "/workgroup bind Mentoring", channel="C0MENTOR")
+    assert "now receives Mentoring's polls" in bound.params["text"], bound.params
+    made = await slack.command(
+        ALICE, '/poll create "Meet monthly?" "Yes" "No" --audience workgroup:Mentoring'
+    )
+    assert "Posted to 1 channel" in json.dumps(made.params), made.params
+    posted = await slack.posted_to("C0MENTOR")
+    assert "Meet monthly?" in json.dumps(posted.params)
