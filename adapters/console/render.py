@@ -6,6 +6,7 @@ from pathlib import Path
 
 from adapters.console.files import save
 from adapters.text import progress_bar
+from bot.formatting import of_target, percentage
 from bot.mentions import Person, render_mentions
 from bot.reply import Actions, Fields, File, Header, Image, Note, Progress, Reply, Section
 
@@ -40,10 +41,10 @@ def render(reply: Reply, *, save_in: Path | None = None) -> str:
                 width = max(len(k) for k, _ in pairs) if pairs else 0
                 lines += [f"{k.ljust(width)}  {v}" for k, v in pairs]
             case Progress():
-                pct = round(block.fraction * 100)
                 lines.append(
                     f"{block.label}: {progress_bar(block.fraction)} "
-                    f"{block.value:g}/{block.target:g} ({pct}%) {block.note}".rstrip()
+                    f"{of_target(block.value, block.target, block.unit)} "
+                    f"({percentage(block.fraction * 100)}) {block.note}".rstrip()
                 )
             case Actions(buttons=buttons):
                 lines.append("  ".join(f"[{b.label}: {b.action}]" for b in buttons))
