@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from adapters.console.files import save
@@ -9,6 +10,15 @@ from adapters.text import progress_bar
 from bot.formatting import of_target, percentage
 from bot.mentions import Person, render_mentions
 from bot.reply import Actions, Fields, File, Header, Image, Note, Progress, Reply, Section
+
+
+ITALIC = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
+"""Section text's neutral _emphasis_: Slack and Discord show it, a terminal drops the marks."""
+
+
+def plain(text: str) -> str:
+    """Section markup as terminal text: no *bold*, _italic_ or `code` marks."""
+    return ITALIC.sub(r"\1", text.replace("*", ""))
 
 
 def write_person(person: Person) -> str:
@@ -36,7 +46,7 @@ def render(reply: Reply, *, save_in: Path | None = None) -> str:
             case Header(text=text):
                 lines += [text, "─" * min(len(text), 60)]
             case Section(text=text):
-                lines.append(text.replace("*", ""))
+                lines.append(plain(text))
             case Fields(pairs=pairs):
                 width = max(len(k) for k, _ in pairs) if pairs else 0
                 lines += [f"{k.ljust(width)}  {v}" for k, v in pairs]
