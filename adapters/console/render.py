@@ -11,7 +11,6 @@ from bot.formatting import of_target, percentage
 from bot.mentions import Person, render_mentions
 from bot.reply import Actions, Fields, File, Header, Image, Note, Progress, Reply, Section
 
-
 ITALIC = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
 """Section text's neutral _emphasis_: Slack and Discord show it, a terminal drops the marks."""
 
