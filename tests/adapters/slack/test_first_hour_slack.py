@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from storage.models import Chapter, Identity, Meeting, Member, RoleGrant
-from tests.adapters.slack.harness import SlackHarness
+from tests.adapters.slack.harness import SlackHarness, button
 
 ALICE = "U0ALICE"  # HQ by configuration
 
@@ -63,3 +63,20 @@ async def test_a_workgroup_poll_goes_to_the_workgroups_slack_channel(slack: Slac
     assert "Posted to 1 channel" in json.dumps(made.params), made.params
     posted = await slack.posted_to("C0MENTOR")
     assert "Meet monthly?" in json.dumps(posted.params)
+
+
+async def test_joining_another_chapter_asks_first_with_a_button(slack: SlackHarness) -> None:
+    await slack.command("U0BEA", "/member join Boston", user_name="bea")
+    asked = await slack.command("U0BEA", "/member join London")
+    assert "You are a member of Boston. Leave it for London?" in asked.params["text"]
+    move = button(asked, "Move to London")
+    moved = await slack.click("U0BEA", move, channel="C0GENERAL", message_ts="1.000")
+    assert "Welcome to London!" in json.dumps(moved.params), moved.params
+    async with slack.bot.uow() as uow:
+        chapter = await uow.session.scalar(
+            select(Chapter.name)
+            .join(Member, Member.chapter_id == Chapter.id)
+            .join(Identity, Identity.member_id == Member.id)
+            .where(Identity.external_id == "U0BEA")
+        )
+    assert chapter == "London"
