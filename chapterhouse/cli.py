@@ -109,7 +109,7 @@ def main_callback(ctx: typer.Context) -> None:
     if settings.slack_enabled or settings.discord_enabled:
         serve()
         return
-    _interactive(DEFAULT_USER, None, seed=True)
+    _interactive(None, None, seed=True)
 
 
 @cli.command()
@@ -157,24 +157,25 @@ def slack_manifest(
 
 @cli.command()
 def console(
-    user: Annotated[str, typer.Option("--as", help="who you are in the console")] = DEFAULT_USER,
+    user: Annotated[
+        str | None,
+        typer.Option("--as", help="who you are in the console (default: the society's admin)"),
+    ] = None,
     channel: Annotated[str | None, typer.Option(help="the channel you type in")] = None,
 ) -> None:
     """Interactive console with history and /help."""
     _interactive(user, channel, seed=False)
 
 
-def _interactive(user: str, channel: str | None, *, seed: bool) -> None:
+def _interactive(user: str | None, channel: str | None, *, seed: bool) -> None:
     from adapters.console.repl import run_repl
 
     async def work(app: App) -> None:
-        who = user
         if seed:
             message = await _ensure_demo(app)
             if message:
                 typer.echo(message)
-            else:
-                who = await _set_up_admin(app) or user
+        who = user or await _set_up_admin(app) or DEFAULT_USER
         settle_heap()
         await run_repl(app, who, channel)
 

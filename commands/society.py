@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import parse_admins
 from bot.errors import BadArgument, Conflict
+from bot.formatting import plural
 from bot.identity import register
 from bot.zones import zone
 from commands.lookup import name_key
-from storage.models import Chapter, ChapterStatus, GrantedRole, Identity, RoleGrant, Society
+from storage.models import (
+    Chapter,
+    ChapterStatus,
+    GrantedRole,
+    Identity,
+    Member,
+    RoleGrant,
+    Society,
+)
 from storage.uow import UnitOfWork
 
 MAX_NAME = 80
@@ -66,6 +75,14 @@ async def initialise(
         raise Conflict(
             f"This database is already set up as {existing.name}; "
             "HQ grants more admins with /role grant @member hq."
+        )
+    members = await session.scalar(select(func.count()).select_from(Member))
+    chapters_held = await session.scalar(select(func.count()).select_from(Chapter))
+    if members or chapters_held:
+        raise Conflict(
+            f"This database already holds {plural(chapters_held or 0, 'chapter')} and "
+            f"{plural(members or 0, 'member')} (the demo's?); set up a real society in a new "
+            "one, e.g. export DATABASE_URL=sqlite+aiosqlite:///society.db, then init again."
         )
     clean = " ".join(name.split())
     if not clean or len(clean) > 120:

@@ -62,3 +62,15 @@ def test_init_asks_for_what_is_missing_and_suggests_a_zone(tmp_path: Path) -> No
     # The chosen zone is the society's default from now on.
     made = program.run("exec", "--as", "ada", "/chapter create Osaka --region Asia --tz Asia/Tokyo")
     assert made.returncode == 0, made.stderr
+
+
+def test_init_refuses_the_demo_database(tmp_path: Path) -> None:
+    program = Cli(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'chapterhouse.db'}")
+    assert program.run("demo").returncode == 0
+    refused = program.run("init", "--admin", "console:ada", "--name", "S", "--tz", "UTC")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "This database already holds 6 chapters and 7 members (the demo's?); set up a real "
+        "society in a new one, e.g. export DATABASE_URL=sqlite+aiosqlite:///society.db, "
+        "then init again."
+    )
