@@ -45,6 +45,8 @@ class Cadence:
         if self.behind:
             return f"{self.held} held; {self.due} due by now — behind by {self.behind}"
         upcoming = self.next_due
+        if upcoming is None and self.owed_this_year == 0:
+            return f"{self.held} held; none due before next year"
         if upcoming is None:
             owed = self.owed_this_year
             return f"{self.held} held; {owed} due this year — done"
