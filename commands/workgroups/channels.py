@@ -22,8 +22,8 @@ from bot.reply import Header, Reply, Section
 from commands.text import plural
 from commands.workgroups.charter import MAX_CHARTER, clean_text
 from commands.workgroups.lookup import find_workgroup
-from commands.workgroups.membership import locked, members_of
-from commands.workgroups.status import CLOSED
+from commands.workgroups.membership import backers_of, locked, members_of
+from commands.workgroups.status import CLOSED, PROPOSALS
 from storage.models import WorkgroupChannel
 
 router = Router("workgroup-channels")
@@ -119,9 +119,11 @@ async def workgroup_charter(
     news = Reply.public(
         line, Header(f"{workgroup.name}: new charter"), Section(line + "\n" + "\n".join(changes))
     )
+    # A proposal has backers, not members yet: they backed the charter as it was.
+    people = backers_of if workgroup.status in PROPOSALS else members_of
     told = {
         member_id: f"charter:{workgroup.id}:{stamp}:member:{member_id}"
-        for member_id in await members_of(context.session, workgroup.id)
+        for member_id in await people(context.session, workgroup.id)
         if member_id != context.member.id
     }
     heard = await queue_direct(context.uow, news, told, settings=context.settings)
@@ -136,5 +138,6 @@ async def workgroup_charter(
         f"charter:{workgroup.id}:{stamp}",
         [(platform, channel) for platform, channel in channels],
     )
-    summary = f"{workgroup.name}'s charter is changed; {plural(heard, 'member')} told."
+    who = "backer" if workgroup.status in PROPOSALS else "member"
+    summary = f"{workgroup.name}'s charter is changed; {plural(heard, who)} told."
     return Reply.public(summary, Section(summary + "\n" + "\n".join(changes)))

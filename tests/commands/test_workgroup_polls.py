@@ -79,3 +79,11 @@ async def test_the_lead_edits_the_charter_and_members_are_told(demo: TestBot) ->
     assert await demo.refused('/workgroup charter Mentoring --not "X"', as_="bob") == (
         "Only the lead of that workgroup or HQ may use /workgroup charter."
     )
+
+
+async def test_a_proposals_backers_hear_of_its_new_charter(demo: TestBot) -> None:
+    await demo.ok('/workgroup propose "Open Data" --purpose "Publish datasets"', as_="frank")
+    await demo.ok('/workgroup back "Open Data"', as_="erin")
+    changed = await demo.ok('/workgroup charter "Open Data" --not "Private data"', as_="frank")
+    assert changed.startswith("Open Data's charter is changed; 1 backer told.")
+    assert [who for who, text in demo.posts if "changed Open Data's charter" in text] == ["@erin"]
