@@ -28,7 +28,16 @@ from bot.config import Settings
 from bot.context import Context, Request
 from bot.declarations import CommandSpec, Kind, MemberRef
 from bot.errors import BadArgument, Forbidden, UserError
-from bot.identity import Account, known_many, register_many, renamed, resolve, roles_many
+from bot.identity import (
+    NO_HQ_HINT,
+    Account,
+    known_many,
+    register_many,
+    renamed,
+    resolve,
+    roles_many,
+    society_has_hq,
+)
 from bot.mentions import mention
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
@@ -403,7 +412,10 @@ class Dispatcher:
             owners = await resolver(context, args[access.owner.param])
             if context.member.id in owners:
                 return
-        raise Forbidden(access.describe(), f"use /{spec.path}")
+        refusal = Forbidden(access.describe(), f"use /{spec.path}")
+        if not await society_has_hq(context.uow, self.settings):
+            refusal.args = (f"{refusal} {NO_HQ_HINT}",)
+        raise refusal
 
     def _crash(self, spec: CommandSpec | str, error: BaseException) -> Reply:
         error_id = secrets.token_hex(4)

@@ -200,3 +200,20 @@ async def resolve(uow: UnitOfWork, ref: MemberRef) -> Member:
     suggestion = closest(name, list(nearby))
     hint = f" Did you mean @{suggestion}?" if suggestion else ""
     raise NotFound(f"No member @{name}.{hint}")
+
+
+async def society_has_hq(uow: UnitOfWork, settings: Settings) -> bool:
+    """Whether anyone can act as HQ: a configured admin, or a member granted HQ."""
+    if settings.chapterhouse_admins:
+        return True
+    granted = await uow.session.scalar(
+        select(RoleGrant.id).where(RoleGrant.role == GrantedRole.HQ).limit(1)
+    )
+    return granted is not None
+
+
+NO_HQ_HINT = (
+    "This society has no HQ yet: appoint the first admin with "
+    "`chapterhouse init --admin console:NAME` (or slack:USER_ID, discord:USER_ID), "
+    "or list them in CHAPTERHOUSE_ADMINS."
+)

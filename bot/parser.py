@@ -40,7 +40,8 @@ _INLINE_OPTION = re.compile(r"[^\s=]+=")
 MAX_TEXT = 4000
 _SLACK_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 _SLACK_CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>$")
-_DISCORD_USER = re.compile(r"^<@!?(\d{5,25})>$")
+_DISCORD_USER = re.compile(r"^<@!?(\d{5,25})(?:\|([^>]*))?>$")
+"""Discord's `<@123>`; its adapter adds `|name` from the option's user, as Slack does."""
 _DISCORD_CHANNEL = re.compile(r"^<#(\d{5,25})>$")
 _AT_NAME = re.compile(r"^@([\w.\-]{1,64})$")
 
@@ -141,6 +142,11 @@ def find_spec(registry: Registry, tokens: list[Token]) -> tuple[CommandSpec, lis
     if top is not None:
         return top, tokens[1:]
     name = tokens[1].text.lower() if len(tokens) > 1 else ""
+    if len(tokens) > 2 and not tokens[2].quoted:
+        # Two-word subcommands (`/chapter meeting edit 12`) before their one-word parent.
+        longer = registry.get(group, f"{name} {tokens[2].text.lower()}")
+        if longer is not None:
+            return longer, tokens[3:]
     spec = registry.get(group, name) if not name.startswith("--") else None
     if spec is None:
         names = [s.name or "" for s in registry.subcommands(group)]
@@ -344,7 +350,7 @@ def parse_member(text: str, platform: str, label: str = "@member") -> MemberRef:
     if m := _SLACK_USER.match(text):
         return MemberRef("slack", m.group(1), m.group(2) or "")
     if m := _DISCORD_USER.match(text):
-        return MemberRef("discord", m.group(1))
+        return MemberRef("discord", m.group(1), m.group(2) or "")
     if m := _AT_NAME.match(text):
         return MemberRef(platform if platform == "console" else "name", m.group(1).lower())
     raise BadArgument(f"{label} expects a mention like @alice, got {text[:40]!r}.")

@@ -51,6 +51,8 @@ class Progress:
     target: float
     note: str = ""
     type: Literal["progress"] = "progress"
+    unit: str = ""
+    """What is counted, in the plural (`chapters`); shown after the target."""
 
     @property
     def fraction(self) -> float:

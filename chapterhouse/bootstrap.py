@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.activity import EVERY, Activity
 from bot.app import App, quiet_libraries
@@ -21,6 +22,21 @@ from bot.profilefill import ProfileFiller
 from commands import build_registry
 from storage.engine import create_engine, safe_url, session_factory, settle_driver_threads
 from storage.migrate import upgrade
+from storage.models import Society
+
+
+async def with_society_zone(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> Settings:
+    """The zone `chapterhouse init` chose, unless DEFAULT_TIMEZONE is set explicitly."""
+    if "default_timezone" in settings.model_fields_set:
+        return settings
+    try:
+        async with sessions() as session:
+            zone = await session.scalar(select(Society.timezone).limit(1))
+    except (OperationalError, DBAPIError):  # not migrated yet: nothing chosen
+        return settings
+    return settings.model_copy(update={"default_timezone": zone}) if zone else settings
 
 
 async def bootstrap(
@@ -59,6 +75,7 @@ async def bootstrap(
         raise
     registry = build_registry()
     sessions = session_factory(engine)
+    settings = await with_society_zone(settings, sessions)
     notifier = Notifier(
         sessions, clock, registry.announcers, renderers=registry.live, live_interval=live_interval
     )

@@ -94,6 +94,15 @@ async def _ensure_demo(app: App) -> str | None:
         return message
 
 
+async def _set_up_admin(app: App) -> str | None:
+    """After `chapterhouse init`, the bare console opens as that society's admin."""
+    from commands.society import console_admin
+    from storage.uow import UnitOfWork
+
+    async with UnitOfWork(app.sessions, app.clock.now()) as uow:
+        return await console_admin(uow.session)
+
+
 @cli.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context) -> None:
     """With no subcommand: the console on the demo society (no tokens set)."""
@@ -103,12 +112,12 @@ def main_callback(ctx: typer.Context) -> None:
     if settings.slack_enabled or settings.discord_enabled:
         serve()
         return
-    _interactive(DEFAULT_USER, None, seed=True)
+    _interactive(None, None, seed=True)
 
 
 @cli.command()
 def serve() -> None:
-    """Serve Slack (and the HTTP endpoints) with the tokens in the environment."""
+    """Serve Slack and/or Discord, whichever tokens are set, with the scheduler and HTTP."""
     from chapterhouse.serve import check_settings
     from chapterhouse.serve import serve as run
 
@@ -151,14 +160,17 @@ def slack_manifest(
 
 @cli.command()
 def console(
-    user: Annotated[str, typer.Option("--as", help="who you are in the console")] = DEFAULT_USER,
+    user: Annotated[
+        str | None,
+        typer.Option("--as", help="who you are in the console (default: the society's admin)"),
+    ] = None,
     channel: Annotated[str | None, typer.Option(help="the channel you type in")] = None,
 ) -> None:
     """Interactive console with history and /help."""
     _interactive(user, channel, seed=False)
 
 
-def _interactive(user: str, channel: str | None, *, seed: bool) -> None:
+def _interactive(user: str | None, channel: str | None, *, seed: bool) -> None:
     from adapters.console.repl import run_repl
 
     async def work(app: App) -> None:
@@ -166,8 +178,9 @@ def _interactive(user: str, channel: str | None, *, seed: bool) -> None:
             message = await _ensure_demo(app)
             if message:
                 typer.echo(message)
+        who = user or await _set_up_admin(app) or DEFAULT_USER
         settle_heap()
-        await run_repl(app, user, channel)
+        await run_repl(app, who, channel)
 
     _with_app(work)
 
@@ -190,6 +203,59 @@ def exec_command(
 
     if not _with_app(work):
         raise typer.Exit(1)
+
+
+@cli.command()
+def init(
+    admin: Annotated[
+        str,
+        typer.Option(
+            prompt="First HQ admin (console:NAME, slack:USER_ID or discord:USER_ID)",
+            help="the first HQ admin: console:NAME, slack:USER_ID or discord:USER_ID",
+        ),
+    ],
+    name: Annotated[str, typer.Option(prompt="The society's name", help="the society's name")],
+    tz: Annotated[
+        str,
+        typer.Option(
+            "--tz",
+            prompt="Its default time zone (e.g. Europe/Berlin)",
+            help="its default time zone, an IANA name such as Europe/Berlin",
+        ),
+    ],
+    admin_name: Annotated[
+        str, typer.Option(help="the admin's display name (default: the NAME or id)")
+    ] = "",
+    chapter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chapter",
+            metavar="NAME[,REGION[,ZONE]]",
+            help="a first chapter (repeat for more); zone defaults to --tz",
+        ),
+    ] = None,
+) -> None:
+    """Set up a real society on an empty database: its name, zone, HQ admin, chapters."""
+    from bot.errors import UserError
+    from commands.society import initialise, next_steps
+    from storage.uow import UnitOfWork
+
+    chapters = list(chapter or [])
+
+    async def work(app: App) -> list[str]:
+        async with UnitOfWork(app.sessions, app.clock.now()) as uow:
+            lines = await initialise(
+                uow, admin=admin, admin_name=admin_name, name=name, timezone=tz, chapters=chapters
+            )
+            await uow.commit()
+        return lines
+
+    try:
+        lines = _with_app(work)
+    except UserError as error:
+        _fail(str(error))
+        return
+    typer.echo("\n".join([*lines, *next_steps(admin, chapters)]))
 
 
 @cli.command()

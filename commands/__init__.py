@@ -9,13 +9,16 @@ from commands.charters.commands import router as charters_router
 from commands.deliveries import router as deliveries_router
 from commands.events import router as events_router
 from commands.goals import router as goals_router
+from commands.meetings import router as meetings_router
 from commands.nudges import router as nudges_router
 from commands.positions import commands as positions
 from commands.profiles import directory_router
 from commands.profiles import router as profiles_router
+from commands.roster import router as roster_router
 from commands.updates.commands import router as updates_router
 from commands.upkeep import router as upkeep_router
 from commands.welcome import router as welcome_router
+from commands.workgroups.channels import router as workgroup_channels_router
 
 ROUTERS = (
     help.router,
@@ -25,12 +28,15 @@ ROUTERS = (
     profiles_router,
     directory_router,
     welcome_router,
+    roster_router,
     chapters.router,
+    meetings_router,
     polls.router,
     workgroups.router,
     charters_router,
     updates_router,
     workgroups.calls_router,
+    workgroup_channels_router,
     positions.router,
     goals_router,
     events_router,

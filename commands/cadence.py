@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,42 @@ class Cadence:
     held: int
     due: int
     per_year: int
+    today: date | None = None
+    since: date | None = None
+
+    @property
+    def owed_this_year(self) -> int:
+        """Meetings owed by 31 December: fewer than `per_year` for a chapter activated late."""
+        if self.today is None:
+            return self.per_year
+        return due_by(date(self.today.year, 12, 31), self.per_year, self.since)
+
+    @property
+    def next_due(self) -> tuple[int, date] | None:
+        """The next count that falls due this year, and the day it does, if any."""
+        if self.today is None or self.held >= self.owed_this_year:
+            return None
+        wanted = max(self.held, self.due) + 1
+        day = self.today
+        end = date(self.today.year, 12, 31)
+        while day < end and due_by(day, self.per_year, self.since) < wanted:
+            day += timedelta(days=1)
+        return wanted, day
+
+    def summary(self) -> str:
+        """How the year stands, as people say it: `0 held; 1 due by March 31`."""
+        if self.per_year == 0:
+            return f"{self.held} held; no target"
+        if self.behind:
+            return f"{self.held} held; {self.due} due by now — behind by {self.behind}"
+        upcoming = self.next_due
+        if upcoming is None and self.owed_this_year == 0:
+            return f"{self.held} held; none due before next year"
+        if upcoming is None:
+            owed = self.owed_this_year
+            return f"{self.held} held; {owed} due this year — done"
+        count, day = upcoming
+        return f"{self.held} held; {count} due by {day:%B} {day.day} — on track"
 
     @property
     def behind(self) -> int:
@@ -46,4 +82,6 @@ def due_by(today: date, per_year: int, since: date | None = None) -> int:
 
 
 def cadence(held: int, per_year: int, today: date, since: date | None = None) -> Cadence:
-    return Cadence(held=held, due=due_by(today, per_year, since), per_year=per_year)
+    return Cadence(
+        held=held, due=due_by(today, per_year, since), per_year=per_year, today=today, since=since
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY, Role, president_of
 from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
+from bot.zones import zone as parse_zone
 from commands.cadence import Cadence, cadence
 from commands.charters.group import of_chapter
 from commands.charters.info import charter_blocks
@@ -159,11 +160,12 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
     ]
     if recent:
         lines = [
-            f"• {m.held_on.isoformat()} {m.kind.value}: {m.topic}"
+            f"• #{m.id} {m.held_on.isoformat()} {m.kind.value}: {m.topic}"
             + (f" ({m.attendance} attended)" if m.attendance is not None else "")
             for m in recent
         ]
         blocks.append(Section("*Recent meetings*\n" + "\n".join(lines)))
+        blocks.append(Note("Fix one with /chapter meeting edit ID, or /chapter meeting delete ID."))
     blocks += await charter_blocks(context, of_chapter(found))
     if context.has(Role.HQ) or found.president_id == context.member.id:
         new = list(  # the president greets them; the welcome (commands.profiles) told them
@@ -193,10 +195,7 @@ async def home_chapter(context: Context) -> list[Block]:
         ]
     today = _local_today(context, chapter)
     result = await chapter_cadence(context.session, chapter, today, _targets(context))
-    lines = [
-        f"• {kind.value.title()}: {c.held} held, {c.due} of {c.per_year} due by now — {c.verdict}"
-        for kind, c in result.items()
-    ]
+    lines = [f"• {kind.value.title()}: {c.summary()}" for kind, c in result.items()]
     return [
         Header(f"Your chapter: {chapter.name}"),
         Section(f"*{chapter.status.value.title()}* · {chapter.region}\n" + "\n".join(lines)),
@@ -212,10 +211,7 @@ async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
     planned = await planned_this_year(context.session, found, context.now)
     lines = []
     for kind, c in result.items():
-        lines.append(
-            f"{kind.value.title()}: {c.held} held, {c.due} of {c.per_year} due by now — {c.verdict}"
-            f" · {planned[kind]} planned"
-        )
+        lines.append(f"{kind.value.title()}: {c.summary()} · {planned[kind]} planned")
     return Reply.private(
         f"{found.name} cadence for {today.year}: " + "; ".join(lines),
         Header(f"{found.name} · cadence {today.year}"),
@@ -243,12 +239,7 @@ async def chapter_create(
     clean_region = " ".join(region.split())
     if not clean_region or len(clean_region) > MAX_NAME:
         raise BadArgument(f"--region must be 1–{MAX_NAME} characters; got {len(clean_region)}.")
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadArgument(
-            f"--tz {tz!r} is not a time zone; use an IANA name like America/New_York."
-        ) from None
+    zone = parse_zone(tz)
     existing = await context.session.scalar(
         select(Chapter.name).where(Chapter.name_key == name_key(clean))
     )
@@ -404,12 +395,29 @@ async def chapter_meeting(
         )
     )
     await context.session.flush()
-    status = await chapter_cadence(context.session, found, today, _targets(context))
-    c = status[meeting_kind]
+    counted = await counts_toward(context, found, meeting_kind, day)
     return Reply.public(
-        f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. "
-        f"{c.held} of {c.per_year} {kind} meetings this year ({c.verdict})."
+        f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. {counted}"
     )
+
+
+async def counts_toward(context: Context, chapter: Chapter, kind: MeetingKind, day: date) -> str:
+    """Which year a meeting counted toward, and how that year stands for its kind."""
+    return f"It counts toward {day.year}: {await year_standing(context, chapter, kind, day)}."
+
+
+async def year_standing(context: Context, chapter: Chapter, kind: MeetingKind, day: date) -> str:
+    """How the year of `day` stands for meetings of `kind`: pro rata now, or as it ended."""
+    today = _local_today(context, chapter)
+    until = today if day.year == today.year else date(day.year, 12, 31)
+    c = (await chapter_cadence(context.session, chapter, until, _targets(context)))[kind]
+    if day.year == today.year:
+        return c.summary()
+    owed = c.owed_this_year
+    if owed == 0:
+        return f"{plural(c.held, kind.value + ' meeting')} held; none were owed that year"
+    verdict = "met" if c.held >= owed else f"{owed - c.held} short"
+    return f"{c.held} of {owed} {kind.value} meetings that year ({verdict})"
 
 
 @router.announcer("chapter.activated")

@@ -83,10 +83,7 @@ async def _cadence_section(
         line = f"{chapter.name} is {chapter.status.value}: meetings fall due once it is active."
         return Section(f"{title}\n{line}"), 0
     result = await chapter_cadence(session, chapter, today, per_kind)
-    lines = [
-        f"• {kind.value.title()}: {c.held} held, {c.due} of {c.per_year} due by now — {c.verdict}"
-        for kind, c in result.items()
-    ]
+    lines = [f"• {kind.value.title()}: {c.summary()}" for kind, c in result.items()]
     behind = sum(c.behind for c in result.values())
     return Section(title + "\n" + "\n".join(lines)), behind
 

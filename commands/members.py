@@ -17,7 +17,7 @@ from bot.identity import roles_of
 from bot.mentions import mention
 from bot.permissions import Role
 from bot.registry import Router
-from bot.reply import Fields, Header, Note, Reply, Section
+from bot.reply import Actions, Button, Fields, Header, Note, Reply, Section
 from commands.lookup import chapter_of_place, find_chapter
 from commands.profiles.view import data_pairs, profile_pairs, visible_profile
 from storage.models import (
@@ -49,14 +49,20 @@ def _normalise_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
-@router.command("member", "join", examples=["/member join Boston", "/member join"])
+@router.command(
+    "member", "join", examples=["/member join Boston", "/member join", "/member join Lagos --move"]
+)
 async def member_join(
     context: Context,
     chapter: Annotated[
         str | None, Arg("the chapter to join; defaults to this channel's", complete="chapters")
     ] = None,
+    move: Annotated[bool, Opt("leave your current chapter for this one")] = False,
 ) -> Reply:
-    """Join a chapter (one at a time). In a chapter's channel, the chapter can be left out."""
+    """Join a chapter (one at a time). In a chapter's channel, the chapter can be left out.
+
+    A member of another chapter is asked first; --move (or the button) confirms.
+    """
     found = await find_chapter(context.session, chapter) if chapter else None
     if found is None:
         found = await chapter_of_place(context.session, context.place)
@@ -70,6 +76,17 @@ async def member_join(
     if member.chapter_id == found.id:
         raise Conflict(f"You are already a member of {found.name}.")
     previous = await context.session.get(Chapter, member.chapter_id) if member.chapter_id else None
+    if previous is not None and not move:
+        typed = f'"{found.name}"' if " " in found.name else found.name
+        question = (
+            f"You are a member of {previous.name}. Leave it for {found.name}? "
+            f"Type /member join {typed} --move, or use the button."
+        )
+        return Reply.private(
+            question,
+            Section(question),
+            Actions((Button(f"Move to {found.name}", f"/member join {typed} --move", "primary"),)),
+        )
     member.chapter_id = found.id
     moved = f" (you left {previous.name})" if previous else ""
     return Reply.private(f"Welcome to {found.name}!{moved}")

@@ -33,7 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.due import DueRun
+from bot.identity import roles_many
 from bot.notifier import bound_channels, queue_direct, queue_posts
+from bot.permissions import Role
 from bot.registry import Router
 from bot.reply import Header, Note, Reply, Section
 from commands.chapters import chapter_cadence
@@ -241,7 +243,7 @@ async def nudge_cadence(run: DueRun) -> None:
         result = await chapter_cadence(run.session, chapter, today, per_kind)
         planned = await planned_this_year(run.session, chapter, run.now)
         lines = [
-            f"{kind.value}: {c.held} held, {c.due} of {c.per_year} due by now, "
+            f"{kind.value}: {c.summary()}; "
             + (f"{planned[kind]} planned" if planned[kind] else "nothing planned")
             for kind, c in result.items()
             if c.behind
@@ -433,8 +435,14 @@ async def onboard_members(run: DueRun) -> None:
         return
     workgroups = await recruiting(run.session)
     chapters = await nearby_chapters(run.session)
+    roles = await roles_many(run.uow, [m.id for m in members], settings)
     for member in members:
         claim = f"onboarding:member-{member.id}"
+        if Role.HQ in roles[member.id]:
+            # HQ set the society up; a welcome telling them where to start is noise.
+            if await run.claim(claim, "skipped", "HQ"):
+                run.note(f"no welcome for {member.name}: HQ")
+            continue
         if not await run.claim(claim):
             continue
         zone = zone_of(member.timezone, settings)

@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.formatting import percent, plural
 
-def plural(count: int, noun: str, plural_form: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else (plural_form or noun + 's')}"
+__all__ = ["moment", "percent", "plural"]
 
 
 def moment(at: datetime, tz: ZoneInfo) -> str:
     """A point in time as people read it in chat: `Thu 18 Jun 16:00 UTC`."""
     local = at.astimezone(tz)
     return f"{local:%a %d %b %H:%M} {local.tzname() or tz.key}"
-
-
-def percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "0%"

@@ -1052,3 +1052,53 @@ class RecruitAsk(Base):
     asked_at: Mapped[datetime]
     answer: Mapped[str | None] = mapped_column(String(8))
     answered_at: Mapped[datetime | None]
+
+
+class Society(Base):
+    """The society itself, written once by `chapterhouse init`: its name and home zone.
+
+    At most one row. A database without one is the demo's or predates `init`.
+    """
+
+    __tablename__ = "society"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class WorkgroupChannel(Base):
+    """A chat channel bound to a workgroup: where its polls and news are posted."""
+
+    __tablename__ = "workgroup_channels"
+    __table_args__ = (
+        UniqueConstraint(
+            "workgroup_id", "platform", "channel_id", name="uq_workgroup_channels_channel"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    channel_name: Mapped[str] = mapped_column(String(120))
+    bound_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    bound_at: Mapped[datetime]
+
+
+class PollWorkgroup(Base):
+    """The workgroup a `workgroup:NAME` poll is for: its members vote."""
+
+    __tablename__ = "poll_workgroups"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    workgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from adapters.console.files import save
 from adapters.text import progress_bar
+from bot.formatting import of_target, percentage
 from bot.mentions import Person, render_mentions
 from bot.reply import (
     Actions,
@@ -19,6 +21,14 @@ from bot.reply import (
     Section,
     render_stamps,
 )
+
+ITALIC = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
+"""Section text's neutral _emphasis_: Slack and Discord show it, a terminal drops the marks."""
+
+
+def plain(text: str) -> str:
+    """Section markup as terminal text: no *bold*, _italic_ or `code` marks."""
+    return ITALIC.sub(r"\1", text.replace("*", ""))
 
 
 def write_person(person: Person) -> str:
@@ -46,15 +56,15 @@ def render(reply: Reply, *, save_in: Path | None = None) -> str:
             case Header(text=text):
                 lines += [text, "─" * min(len(text), 60)]
             case Section(text=text):
-                lines.append(text.replace("*", ""))
+                lines.append(plain(text))
             case Fields(pairs=pairs):
                 width = max(len(k) for k, _ in pairs) if pairs else 0
                 lines += [f"{k.ljust(width)}  {v}" for k, v in pairs]
             case Progress():
-                pct = round(block.fraction * 100)
                 lines.append(
                     f"{block.label}: {progress_bar(block.fraction)} "
-                    f"{block.value:g}/{block.target:g} ({pct}%) {block.note}".rstrip()
+                    f"{of_target(block.value, block.target, block.unit)} "
+                    f"({percentage(block.fraction * 100)}) {block.note}".rstrip()
                 )
             case Actions(buttons=buttons):
                 lines.append("  ".join(f"[{b.label}: {b.action}]" for b in buttons))

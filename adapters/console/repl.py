@@ -18,8 +18,29 @@ from bot.app import App
 
 BANNER = (
     "Chapterhouse console. You are @{user}{where}. Type /help for commands, "
-    "/as NAME to switch member, /channel NAME to move, /quit to leave."
+    "/as NAME to switch member, /channel NAME to move, /console for these, /quit to leave."
 )
+
+
+CONSOLE_HELP = """The console's own commands (every other /command is the bot's; /help lists them):
+  /as NAME        be member NAME from now on, e.g. /as bob
+  /channel NAME   type in channel NAME (/channel alone: no channel)
+  /quit           leave (or Ctrl-D)"""
+
+
+def meta(session: ConsoleSession, line: str) -> tuple[ConsoleSession, str | None] | None:
+    """A console command: the session it leaves and what to print; None for the bot's."""
+    word, _, rest = line.partition(" ")
+    if word == "/as":
+        name = rest.strip().lstrip("@")
+        if not name:
+            return session, "/as needs a member's name.\n" + CONSOLE_HELP
+        return ConsoleSession(session.app, name, session.channel), None
+    if word == "/channel":
+        return ConsoleSession(session.app, session.user, rest.strip() or None), None
+    if word == "/console":
+        return session, CONSOLE_HELP
+    return None
 
 
 class BestEffortFileHistory(FileHistory):
@@ -61,12 +82,11 @@ async def run_repl(app: App, user: str, channel: str | None) -> None:
                 continue
             if line in ("/quit", "/exit"):
                 return
-            word, _, rest = line.partition(" ")
-            if word == "/as" and rest.strip():
-                session = ConsoleSession(app, rest.strip().lstrip("@"), session.channel)
-                continue
-            if word == "/channel":
-                session = ConsoleSession(app, session.user, rest.strip() or None)
+            handled = meta(session, line)
+            if handled is not None:
+                session, shown = handled
+                if shown:
+                    print(shown)
                 continue
             spec = form_for(app.registry, line)
             if spec is not None:

@@ -10,6 +10,7 @@ each callback is given the signature its declaration implies.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
@@ -73,7 +74,9 @@ def as_text(param: Param, value: Any) -> str | tuple[str, ...]:
     if isinstance(value, bool):
         return "true" if value else ""
     if isinstance(value, discord.abc.User):
-        return f"<@{value.id}>"
+        # The name travels with the id, so a member first met here is named, not numbered.
+        name = re.sub(r"[<>|\n]", "", value.display_name)[:120]
+        return f"<@{value.id}|{name}>" if name else f"<@{value.id}>"
     if isinstance(value, discord.abc.GuildChannel | app_commands.AppCommandChannel):
         return f"<#{value.id}>"
     return str(value)

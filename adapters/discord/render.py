@@ -18,6 +18,7 @@ from typing import Literal
 import discord
 
 from adapters.text import progress_bar, split_lines
+from bot.formatting import of_target, percentage
 from bot.mentions import TOKEN, Person, render_mentions, strip_tokens
 from bot.reply import (
     Actions,
@@ -436,8 +437,9 @@ class _Renderer:
         label = _one_line(markdown(progress.label, self.reply))
         note = markdown(progress.note, self.reply)
         line = (
-            f"`{progress_bar(fraction)}` {progress.value:g}/{progress.target:g} "
-            f"({round(fraction * 100)}%) {note}"
+            f"`{progress_bar(fraction)}` "
+            f"{of_target(progress.value, progress.target, progress.unit)} "
+            f"({percentage(fraction * 100)}) {note}"
         ).rstrip()
         self.paragraph(f"**{label}**\n{line}" if label else line)
 

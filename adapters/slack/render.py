@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.text import progress_bar, split_lines
+from bot.formatting import of_target, percentage
 from bot.mentions import Person, render_mentions, strip_tokens
 from bot.reply import (
     Actions,
@@ -270,8 +271,9 @@ class _Renderer:
         label = mrkdwn(progress.label, self.reply).strip()
         note = mrkdwn(progress.note, self.reply)
         line = (
-            f"`{progress_bar(fraction)}` {progress.value:g}/{progress.target:g} "
-            f"({round(fraction * 100)}%) {note}"
+            f"`{progress_bar(fraction)}` "
+            f"{of_target(progress.value, progress.target, progress.unit)} "
+            f"({percentage(fraction * 100)}) {note}"
         ).rstrip()
         return _sections(f"*{label}*\n{line}" if label else line)
 

@@ -287,7 +287,7 @@ async def goal_update(
     context.uow.audit(
         context.member.id, "goal.update", f"updated goal {goal.key} to {number(new_value)}"
     )
-    extra = f" It passed {passed} %; the chapters will hear." if passed else ""
+    extra = f" It passed {passed}%; the chapters will hear." if passed else ""
     return Reply.private(
         f"Goal {goal.key} is now {standing.summary}.{extra}",
         Section(f"Goal *{goal.key}* updated.{extra}"),
@@ -357,7 +357,7 @@ async def announce_goal_milestone(
         if percent > 100:
             line = f"🚀 *{goal.title}* is at {percent} % of its target"
     else:
-        line = f"📈 *{goal.title}* passed {percent} %"
+        line = f"📈 *{goal.title}* passed {percent}%"
     detail = f"{number(value)} of {number(goal.target)}{unit}, deadline {goal.deadline}."
     return Announcement(
         Reply.public(

@@ -18,6 +18,6 @@ async def daily_snapshot(run: DueRun) -> None:
     for standing, passed in await snapshot_goals(run.uow, today):
         if passed:
             run.note(
-                f"goal milestone → every chapter channel: {standing.goal.key} passed {passed} %"
+                f"goal milestone → every chapter channel: {standing.goal.key} passed {passed}%"
             )
     run.note(f"goal snapshots → history: {today} for every goal")

@@ -12,6 +12,10 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from bot.formatting import number, quantity, whole
+
+__all__ = ["number"]
+
 ON_TRACK_SLACK = 0.5
 """How far from the line still counts as on track: goals count whole things, so
 being half a thing off the fractional line is being on it."""
@@ -67,37 +71,34 @@ class Pace:
     """On track, ahead or reached: what the chart and digest colour as good."""
 
 
-def number(value: float) -> str:
-    """12, 1,400, 2.5: whole numbers without a decimal point, others with one."""
-    if math.isclose(value, round(value), abs_tol=1e-9):
-        return f"{round(value):,}"
-    return f"{value:,.1f}"
-
-
-def _weekly(amount: float) -> str:
+def _weekly(amount: float) -> float:
     """A weekly rate to show: whole things when it is one or more, else one decimal."""
     if amount >= 1:
-        return f"{math.ceil(amount - 1e-9):,}"
-    return f"{math.ceil(amount * 10 - 1e-9) / 10:.1f}"
+        return float(math.ceil(amount - 1e-9))
+    return math.ceil(amount * 10 - 1e-9) / 10
 
 
 def pace(line: Line, value: float, today: date, unit: str = "") -> Pace:
-    suffix = f" {unit}" if unit else ""
+    counted = all(math.isclose(v, round(v)) for v in (value, line.target, line.baseline))
+    """Things counted one by one (chapters, members): a lead is whole, never 0.6 chapters."""
     expected = line.expected(today)
     sign = 1 if line.rising else -1
     lead = sign * (value - expected)
     if line.reached(value):
         return Pace(expected, "reached", True)
     if today >= line.deadline:
-        return Pace(expected, f"missed by {number(abs(line.target - value))}{suffix}", False)
+        return Pace(expected, f"missed by {quantity(abs(line.target - value), unit)}", False)
     if lead >= ON_TRACK_SLACK:
-        return Pace(expected, f"ahead by {number(lead)}{suffix}", True)
+        shown = whole(lead) if counted else lead
+        return Pace(expected, f"ahead by {quantity(shown, unit)}", True)
     if lead > -ON_TRACK_SLACK:
         return Pace(expected, "on track", True)
     weeks_left = max((line.deadline - today).days, 1) / 7
     needed = abs(line.target - value) / weeks_left
     direction = "" if line.rising else "to drop by "
-    return Pace(expected, f"behind: needs {direction}{_weekly(needed)}{suffix} a week", False)
+    return Pace(
+        expected, f"behind: needs {direction}{quantity(_weekly(needed), unit)} a week", False
+    )
 
 
 def milestone(percent: float) -> int:

@@ -9,9 +9,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.formatting import of_target, percentage
 from bot.reply import Progress
 from commands.goals.metrics import current_values
-from commands.goals.pace import Line, Pace, number, pace
+from commands.goals.pace import Line, Pace, pace
 from storage.models import Goal
 
 
@@ -39,20 +40,21 @@ class Standing:
 
     @property
     def of_target(self) -> str:
-        unit = f" {self.goal.unit}" if self.goal.unit else ""
-        return f"{number(self.value)}/{number(self.goal.target)}{unit}"
+        return of_target(self.value, self.goal.target, self.goal.unit)
 
     @property
     def summary(self) -> str:
-        """`3/20 chapters · 15 % · behind: needs 1 chapters a week · by 31 Dec 2026`"""
+        """`3/20 chapters · 15% · behind: needs 1 chapter a week · by 31 Dec 2026`"""
         return (
-            f"{self.of_target} · {self.percent:.0f} % · {self.pace.verdict}"
+            f"{self.of_target} · {percentage(self.percent)} · {self.pace.verdict}"
             f" · by {self.goal.deadline.day} {self.goal.deadline:%b %Y}"
         )
 
     @property
     def brief(self) -> str:
-        return f"{self.goal.title}: {self.of_target} ({self.percent:.0f} %), {self.pace.verdict}"
+        return (
+            f"{self.goal.title}: {self.of_target} ({percentage(self.percent)}), {self.pace.verdict}"
+        )
 
     @property
     def outlook(self) -> str:
@@ -62,7 +64,9 @@ class Standing:
     def progress(self) -> Progress:
         line = self.line
         if line.rising:
-            return Progress(self.goal.title, self.value, self.goal.target, self.outlook)
+            return Progress(
+                self.goal.title, self.value, self.goal.target, self.outlook, unit=self.goal.unit
+            )
         # A shrinking goal fills its bar as the value falls toward the target.
         gone = line.baseline - self.value
         note = f"now {self.of_target} · {self.outlook}"

@@ -28,7 +28,7 @@ async def announce_milestone(uow: UnitOfWork, standing: Standing) -> int | None:
     """Raise the goal's milestone if it passed a new one; returns the one announced.
 
     A goal that jumps past several milestones at once is announced once, at the
-    highest: one post saying "passed 75 %" rather than three in a row.
+    highest: one post saying "passed 75%" rather than three in a row.
     """
     reached = milestone(standing.percent)
     goal = standing.goal

@@ -4,24 +4,36 @@
 chapter's, only that chapter's members vote, otherwise anyone who uses the channel
 does (Chapterhouse cannot see a channel's membership, so such a poll has no
 eligible count and no reminders). `chapter:NAME` posts to the chapter's bound
-channels and lets its members vote; `society` posts to every bound chapter channel
-on every platform, and everyone votes, all in one count.
+channels and lets its members vote; `workgroup:NAME` posts to the workgroup's
+bound channels (`/workgroup bind`) and lets its members vote; `society` posts to
+every bound chapter channel on every platform, and everyone votes, all in one count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
-from bot.errors import BadArgument, Forbidden
+from bot.errors import BadArgument, Forbidden, UserError
 from bot.notifier import Target, bound_channels
 from commands.lookup import chapter_of_place, find_chapter
-from storage.models import Chapter, Member, Poll
+from commands.workgroups.lookup import find_workgroup
+from storage.models import (
+    Chapter,
+    Member,
+    Poll,
+    PollWorkgroup,
+    Workgroup,
+    WorkgroupChannel,
+    WorkgroupMember,
+    WorkgroupStatus,
+)
 
-HERE, CHAPTER, SOCIETY = "here", "chapter", "society"
+HERE, CHAPTER, SOCIETY, WORKGROUP = "here", "chapter", "society", "workgroup"
 AUDIENCES = "here, society, chapter:NAME or workgroup:NAME"
 
 
@@ -29,6 +41,7 @@ AUDIENCES = "here, society, chapter:NAME or workgroup:NAME"
 class Audience:
     kind: str
     chapter: Chapter | None = None
+    workgroup: Workgroup | None = None
 
 
 async def parse_audience(context: Context, text: str) -> Audience:
@@ -51,16 +64,29 @@ async def parse_audience(context: Context, text: str) -> Audience:
     kind, sep, name = raw.partition(":")
     if sep and kind.strip().lower() == CHAPTER and name.strip():
         return Audience(CHAPTER, await find_chapter(context.session, name.strip()))
-    if sep and kind.strip().lower() == "workgroup" and name.strip():
-        raise BadArgument(
-            "Workgroup polls arrive with workgroups; for now use here, society or chapter:NAME."
-        )
+    if sep and kind.strip().lower() == WORKGROUP and name.strip():
+        workgroup = await find_workgroup(context.session, name.strip())
+        if workgroup.status is not WorkgroupStatus.ACTIVE:
+            raise BadArgument(
+                f"{workgroup.name} is {workgroup.status.value}; only an active workgroup's "
+                "members can be polled."
+            )
+        return Audience(WORKGROUP, workgroup=workgroup)
     raise BadArgument(f"--audience {raw[:60]!r} is not an audience; use {AUDIENCES}.")
 
 
 async def audience_owners(context: Context, text: str) -> set[int]:
-    """A chapter's president may poll the chapter (or its channel); HQ and moderators any."""
-    audience = await parse_audience(context, text)
+    """A chapter's president may poll the chapter (or its channel), a workgroup's lead the
+    workgroup; HQ and moderators any."""
+    try:
+        audience = await parse_audience(context, text)
+    except UserError:
+        # Who may poll is answered first: a member with no right to poll hears that,
+        # not what is wrong with the audience. The handler reports the audience.
+        return set()
+    if audience.workgroup is not None:
+        lead = audience.workgroup.lead_id
+        return {lead} if lead is not None else set()
     chapter = audience.chapter
     if chapter is not None and chapter.president_id is not None:
         return {chapter.president_id}
@@ -73,6 +99,14 @@ async def targets(session: AsyncSession, poll: Poll) -> list[Target]:
         return [(poll.origin_platform, poll.origin_channel_id)]
     if poll.audience == SOCIETY:
         return await bound_channels(session, None)
+    if poll.audience == WORKGROUP:
+        rows = await session.execute(
+            select(WorkgroupChannel.platform, WorkgroupChannel.channel_id)
+            .join(PollWorkgroup, PollWorkgroup.workgroup_id == WorkgroupChannel.workgroup_id)
+            .where(PollWorkgroup.poll_id == poll.id)
+            .order_by(WorkgroupChannel.id)
+        )
+        return [(platform, channel_id) for platform, channel_id in rows]
     return await bound_channels(session, [poll.chapter_id] if poll.chapter_id else [])
 
 
@@ -85,6 +119,8 @@ def describe(poll: Poll, chapter: Chapter | None) -> str:
     """Who votes, in words: for cards and refusals."""
     if poll.audience == SOCIETY:
         return "the whole society"
+    if poll.audience == WORKGROUP:
+        return "the workgroup's members"
     if chapter is not None:
         return f"members of {chapter.name}"
     if is_open_channel(poll):
@@ -93,15 +129,45 @@ def describe(poll: Poll, chapter: Chapter | None) -> str:
 
 
 def may_vote(poll: Poll, member: Member) -> bool:
+    """Without a query; a workgroup poll's members are known only to `in_audience`."""
     if poll.audience == SOCIETY or is_open_channel(poll):
         return True
+    if poll.audience == WORKGROUP:
+        return False
     return member.chapter_id == poll.chapter_id
+
+
+def _workgroup_members(poll: Poll) -> Any:
+    return (
+        select(WorkgroupMember.member_id)
+        .join(PollWorkgroup, PollWorkgroup.workgroup_id == WorkgroupMember.workgroup_id)
+        .where(PollWorkgroup.poll_id == poll.id)
+    )
+
+
+async def in_audience(session: AsyncSession, poll: Poll, member: Member) -> bool:
+    if poll.audience != WORKGROUP:
+        return may_vote(poll, member)
+    found = await session.scalar(
+        _workgroup_members(poll).where(WorkgroupMember.member_id == member.id)
+    )
+    return found is not None
 
 
 async def refuse_ineligible(session: AsyncSession, poll: Poll, member: Member, doing: str) -> None:
     """Raise the one-line refusal for a member outside the poll's audience."""
-    if may_vote(poll, member):
+    if await in_audience(session, poll, member):
         return
+    if poll.audience == WORKGROUP:
+        name = await session.scalar(
+            select(Workgroup.name)
+            .join(PollWorkgroup, PollWorkgroup.workgroup_id == Workgroup.id)
+            .where(PollWorkgroup.poll_id == poll.id)
+        )
+        raise Forbidden(
+            f"members of the {name or 'former'} workgroup",
+            f"{doing} poll {poll.id}; /workgroup join {name} if you belong there",
+        )
     chapter = await session.get(Chapter, poll.chapter_id) if poll.chapter_id else None
     hint = f"; /member join {chapter.name} if you belong there" if chapter else ""
     raise Forbidden(describe(poll, chapter), f"{doing} poll {poll.id}{hint}")
@@ -112,7 +178,9 @@ async def eligible_count(session: AsyncSession, poll: Poll) -> int | None:
     if is_open_channel(poll):
         return None
     query = select(func.count()).select_from(Member)
-    if poll.audience != SOCIETY:
+    if poll.audience == WORKGROUP:
+        query = query.where(Member.id.in_(_workgroup_members(poll)))
+    elif poll.audience != SOCIETY:
         query = query.where(Member.chapter_id == poll.chapter_id)
     return int(await session.scalar(query) or 0)
 
@@ -122,6 +190,8 @@ async def eligible_ids(session: AsyncSession, poll: Poll) -> list[tuple[int, boo
     if is_open_channel(poll):
         return []
     query = select(Member.id, Member.nudges).order_by(Member.id)
-    if poll.audience != SOCIETY:
+    if poll.audience == WORKGROUP:
+        query = query.where(Member.id.in_(_workgroup_members(poll)))
+    elif poll.audience != SOCIETY:
         query = query.where(Member.chapter_id == poll.chapter_id)
     return [(member_id, nudges) for member_id, nudges in await session.execute(query)]

@@ -38,7 +38,7 @@ from commands.polls.tally import count, is_closed, results_visible
 from commands.polls.voting import VoteArgs, vote_batch, vote_requests
 from commands.text import moment, plural
 from storage.claims import claim
-from storage.models import Ballot, Chapter, Member, Poll
+from storage.models import Ballot, Chapter, Member, Poll, PollWorkgroup
 
 router = Router("polls")
 router.owner("audience")(audiences.audience_owners)
@@ -56,7 +56,12 @@ LIST_LIMIT = 15
 
 POLL_CREATORS = Access(
     frozenset({Role.MODERATOR, Role.HQ}),
-    Owner("audience", "audience", "president", wording="the president of the chapter polled"),
+    Owner(
+        "audience",
+        "audience",
+        "president",
+        wording="the president of the chapter (or lead of the workgroup) polled",
+    ),
 )
 POLL_KEEPERS = Access(frozenset({Role.MODERATOR, Role.HQ}), Owner("poll", "poll_id", "creator"))
 PollId = Annotated[int, Arg("the poll's number, as shown on it", complete="polls", metavar="ID")]
@@ -150,7 +155,7 @@ async def poll_create(
     Members vote with the buttons or /poll vote, and may change their vote until it
     closes. A society poll is posted to every chapter channel on every platform and
     counted as one poll. Moderators and HQ may poll anyone; a chapter's president
-    may poll their chapter.
+    may poll their chapter, a workgroup's lead their workgroup.
     """
     text = " ".join(question.split())
     if len(text) > MAX_QUESTION:
@@ -194,6 +199,9 @@ async def poll_create(
     )
     context.session.add(poll)
     await context.session.flush()
+    if target.workgroup is not None:
+        context.session.add(PollWorkgroup(poll_id=poll.id, workgroup_id=target.workgroup.id))
+        await context.session.flush()
     where = await audiences.targets(context.session, poll)
     context.uow.record("poll.opened", poll_id=poll.id, targets=[list(t) for t in where])
     tally = await count(context.session, poll)

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.identity import roles_many
 from bot.notifier import queue_direct
+from bot.permissions import Role
 from bot.reply import Reply, Section
 from commands.polls import audience as audiences
 from commands.polls import ballots
@@ -36,7 +38,10 @@ async def remind_non_voters(
     voted = set(
         await uow.session.scalars(select(Ballot.voter_key).where(Ballot.poll_id == poll.id))
     )
-    waiting = [(m, nudges) for m, nudges in eligible if keys[m] not in voted]
+    roles = await roles_many(uow, [m for m, _ in eligible], settings)
+    # Whoever created the poll, and HQ who run the society, know it is open.
+    running = {m for m, held in roles.items() if Role.HQ in held} | {poll.creator_id}
+    waiting = [(m, nudges) for m, nudges in eligible if keys[m] not in voted and m not in running]
     wanting = {m: f"remind:poll:{poll.id}:{label}:member:{m}" for m, nudges in waiting if nudges}
     card = await render_card(uow.session, str(poll.id), uow.now)
     assert card is not None  # the caller holds the poll

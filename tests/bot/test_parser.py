@@ -283,8 +283,8 @@ def test_last_text_parameter_takes_the_rest_of_the_line() -> None:
 
 
 def test_optional_positional_left_out_gets_its_default() -> None:
-    assert values("/member join") == {"chapter": None}
-    assert values("/member join Boston") == {"chapter": "Boston"}
+    assert values("/member join") == {"chapter": None, "move": False}
+    assert values("/member join Boston") == {"chapter": "Boston", "move": False}
     assert values("/member profile") == {"member": None}
 
 

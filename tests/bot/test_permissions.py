@@ -29,6 +29,8 @@ PEOPLE = {
 OWNERS = {
     ("chapter", "boston"): "bob",
     ("chapter", "washington dc"): "carol",
+    ("chapter-or-any", "boston"): "bob",
+    ("meeting", "1"): "bob",  # the demo's first meeting is Boston's
     ("audience", "chapter:boston"): "bob",
     ("poll", "1"): "dan",  # the demo's society poll
     ("workgroup", "mentoring"): "grace",  # the demo's active workgroup

@@ -60,3 +60,12 @@ def test_forgotten_member_is_shown_anonymously() -> None:
 def test_progress_bar_is_clamped() -> None:
     assert progress_bar(1.7, width=10) == "█" * 10
     assert progress_bar(0.0, width=4) == "░" * 4
+
+
+def test_one_formatting_for_counts_percents_and_units() -> None:
+    from bot.formatting import of_target, percent, plural, quantity
+
+    assert plural(1, "chapter") == "1 chapter" and plural(1400, "member") == "1,400 members"
+    assert quantity(1, "chapters") == "1 chapter" and quantity(2.5, "km") == "2.5 km"
+    assert of_target(7, 5000, "members") == "7/5,000 members"
+    assert percent(0, 12) == "0%" and percent(1, 3) == "33%" and percent(3, 0) == "0%"

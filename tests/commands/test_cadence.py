@@ -56,3 +56,16 @@ def test_due_never_decreases_within_a_year_and_ends_at_target(day: date, per_yea
         assert due_by(day, per_year) <= due_by(later, per_year)
     assert 0 <= due_by(day, per_year) <= per_year
     assert due_by(date(day.year, 12, 31), per_year) == per_year
+
+
+def test_summaries_read_naturally() -> None:
+    from commands.cadence import cadence as make
+
+    assert make(0, 4, date(2026, 6, 15), date(2026, 6, 15)).summary() == (
+        "0 held; 1 due by September 14 — on track"
+    )
+    assert make(1, 4, date(2026, 12, 7), date(2026, 12, 7)).summary() == (
+        "1 held; none due before next year"
+    )
+    assert make(1, 4, date(2026, 7, 2)).summary() == "1 held; 2 due by now — behind by 1"
+    assert make(4, 4, date(2026, 7, 2)).summary() == "4 held; 4 due this year — done"

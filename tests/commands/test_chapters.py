@@ -19,7 +19,13 @@ async def test_create_chapter_and_refusals(bot: TestBot) -> None:
         "A chapter named Los Angeles already exists."
     )
     assert await bot.refused("/chapter create Oslo --region Europe --tz Europe/Olso") == (
-        "--tz 'Europe/Olso' is not a time zone; use an IANA name like America/New_York."
+        "--tz 'Europe/Olso' is not a time zone; did you mean Europe/Oslo?"
+    )
+    assert await bot.refused("/chapter create Tokyo --region Asia --tz Tokyo") == (
+        "--tz 'Tokyo' is not a time zone; did you mean Asia/Tokyo?"
+    )
+    assert await bot.refused("/chapter create Oslo --region Europe --tz Nowhere/Qqq") == (
+        "--tz 'Nowhere/Qqq' is not a time zone; use an IANA name like America/New_York."
     )
     assert "Missing --tz ZONE" in await bot.refused("/chapter create Oslo --region Europe")
     assert await bot.count(Chapter) == 1
@@ -118,16 +124,17 @@ async def test_weekday_names_mean_the_last_one_for_meetings(demo: TestBot) -> No
 async def test_status_shows_cadence_pro_rata(bot: TestBot) -> None:
     await bot.ok("/chapter create Oslo --region Europe --tz Europe/Oslo")
     await bot.ok("/chapter activate Oslo")
-    # Activated on 2026-06-15: nothing is due yet.
-    assert "Working: 0 held, 0 of 4 due by now — on track" in await bot.ok("/chapter status Oslo")
+    # Activated on 2026-06-15: nothing is due yet; the first falls due pro rata.
+    status = await bot.ok("/chapter status Oslo")
+    assert "Working: 0 held; 1 due by September 14 — on track" in status
     bot.clock.advance(timedelta(days=200))  # 2027-01-01: a new year, still nothing due
-    assert "0 of 4 due by now — on track" in await bot.ok("/chapter status Oslo")
+    assert "0 held; 1 due by April 2 — on track" in await bot.ok("/chapter status Oslo")
     bot.clock.advance(timedelta(days=190))  # 2027-07-10: half the year gone
     status = await bot.ok("/chapter status Oslo")
-    assert "Working: 0 held, 2 of 4 due by now — behind by 2" in status
+    assert "Working: 0 held; 2 due by now — behind by 2" in status
     await bot.ok('/chapter meeting Oslo working 2027-02-01 "One"')
     await bot.ok('/chapter meeting Oslo working 2027-05-01 "Two"')
-    assert "Working: 2 held, 2 of 4 due by now — on track" in await bot.ok("/chapter status Oslo")
+    assert "Working: 2 held; 3 due by October 1 — on track" in await bot.ok("/chapter status Oslo")
 
 
 async def test_unknown_and_ambiguous_chapter_names(demo: TestBot) -> None:

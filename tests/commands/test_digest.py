@@ -81,8 +81,8 @@ async def test_cadence_is_this_chapter_s(demo: TestBot) -> None:
         '/chapter meeting "Washington DC" working 2026-06-10 "Budget review"', as_="carol"
     )
     after = section(await digest_of(demo, "Washington DC"), "Meetings in 2026")
-    assert "Working: 2 held, 1 of 4 due by now — on track" in after
-    assert "Social: 0 held, 1 of 4 due by now — behind by 1" in after
+    assert "Working: 2 held; 3 due by October 1 — on track" in after
+    assert "Social: 0 held; 1 due by now — behind by 1" in after
     boston = section(await digest_of(demo, "Boston"), "Meetings in 2026")
     assert "Working: 2 held" in boston and "Social: 1 held" in boston
 

@@ -152,7 +152,7 @@ async def test_members_with_nudges_off_get_no_poll_reminder(demo: TestBot) -> No
         await demo.ok("/member nudges off", as_=handle)
     await tick(demo.app, poll.closes_at - timedelta(hours=20))
     reminded = {d.channel_id for d in await deliveries(demo, f"remind:poll:{poll.id}:auto:")}
-    assert reminded == {"bob", "dan", "frank", "grace"}
+    assert reminded == {"bob", "frank", "grace"}  # dan created the poll: not reminded
 
 
 async def test_a_poll_open_for_less_than_a_day_is_not_reminded(demo: TestBot) -> None:
@@ -442,3 +442,12 @@ async def test_direct_messages_wait_for_the_end_of_quiet_hours(demo: TestBot) ->
     assert posted(demo, "@grace", "Reminder") == 1
     await tick(demo.app, utc(2026, 6, 17, 23, 15))
     assert posted(demo, "@grace", "Reminder") == 1
+
+
+async def test_the_hq_admin_is_not_welcomed_as_a_newcomer(bot: TestBot) -> None:
+    await bot.ok("/chapter list", as_="alice")  # HQ by configuration, no chapter
+    await bot.ok("/chapter list", as_="henry")
+    notes = await tick(bot.app, START + timedelta(days=3))
+    welcomed = {d.channel_id for d in await deliveries(bot, "onboarding:")}
+    assert welcomed == {"henry"}
+    assert "no welcome for alice: HQ" in notes

@@ -26,7 +26,7 @@ def test_on_track_ahead_and_behind() -> None:
     assert pace(YEAR, 11.5, halfway).verdict == "on track"
     assert pace(YEAR, 11.8, halfway).verdict == "on track"  # within half a chapter
     assert pace(YEAR, 11.1, halfway).verdict == "on track"
-    assert pace(YEAR, 14, halfway, "chapters").verdict == "ahead by 2.5 chapters"
+    assert pace(YEAR, 14, halfway, "chapters").verdict == "ahead by 3 chapters"
     behind = pace(YEAR, 6, halfway, "chapters")
     # 14 to go in 182 days (26 weeks): 0.54 a week, shown rounded up.
     assert behind.verdict == "behind: needs 0.6 chapters a week"
@@ -115,3 +115,18 @@ def test_numbers_read_naturally() -> None:
     assert number(5000) == "5,000"
     assert number(12.5) == "12.5"
     assert number(3.0) == "3"
+
+
+def test_counted_leads_are_whole_and_agree_in_number() -> None:
+    halfway = date(2026, 1, 1) + timedelta(days=182)  # expects 11.5
+    assert pace(YEAR, 12, halfway, "chapters").verdict == "ahead by 1 chapter"
+    assert pace(YEAR, 13, halfway, "chapters").verdict == "ahead by 2 chapters"
+    # A goal of amounts, not counts, keeps its decimal.
+    money = Line(date(2026, 1, 1), 0.5, date(2026, 12, 31), 20.5)
+    assert pace(money, 12.7, halfway, "kEUR").verdict == "ahead by 2.2 kEUR"
+    short = Line(date(2026, 1, 1), 0, date(2026, 1, 29), 4)
+    assert pace(short, 0, date(2026, 1, 22), "chapters").verdict == (
+        "behind: needs 4 chapters a week"
+    )
+    slow = Line(date(2026, 1, 1), 0, date(2026, 12, 31), 30)
+    assert pace(slow, 4, halfway, "chapters").verdict == "behind: needs 1 chapter a week"

@@ -34,10 +34,10 @@ async def test_goals_show_every_goal_with_progress_and_pace(demo: TestBot) -> No
     assert "Society goals (4)" in text
     # 3 of 20 chapters by mid-June against a line from 1 on 1 January: behind.
     assert "20 active chapters" in text
-    assert "3/20 (15%) behind: needs 0.6 chapters a week · by 31 Dec 2026" in text
-    assert "7/5000 (0%)" in text
-    assert "An international conference" in text and "0/1 (0%)" in text
-    assert "1/20 (5%)" in text
+    assert "3/20 chapters (15%) behind: needs 0.6 chapters a week · by 31 Dec 2026" in text
+    assert "7/5,000 members (0%)" in text
+    assert "An international conference" in text and "0/1 conference (0%)" in text
+    assert "1/20 workgroups (5%)" in text
 
 
 async def test_setting_a_goal_records_its_baseline(demo: TestBot) -> None:
@@ -101,7 +101,7 @@ async def test_manual_update_with_note_is_kept_and_its_milestone_announced_once(
     demo: TestBot,
 ) -> None:
     reply = await demo.ok('/goal update conference 1 --note "Venue booked for October"')
-    assert "reached" in reply and "passed 100 %" in reply
+    assert "reached" in reply and "passed 100%" in reply
     reached = milestone_posts(demo, "Goal reached: An international conference")
     assert len(reached) == 3  # once in each bound chapter channel
     await demo.ok('/goal update conference 1 --note "Speakers confirmed"')
@@ -123,7 +123,7 @@ async def test_counted_metrics_follow_the_data_after_a_chapter_retires(demo: Tes
     await demo.ok("/chapter retire Boston")
     text = await demo.ok("/goals")
     assert "20 active chapters: " in text
-    assert " 2/20 (10%) " in text  # Boston no longer counts as active
+    assert " 2/20 chapters (10%) " in text  # Boston no longer counts as active
     assert f" {held}/30 " in text  # meetings Boston held still happened
 
 
@@ -139,7 +139,7 @@ async def test_milestones_are_announced_once_however_often_snapshots_run(demo: T
     assert await tick_snapshot(demo) == []  # today's snapshot is taken: once a day
     demo.clock.advance(timedelta(days=1))
     notes = await tick_snapshot(demo)
-    assert any("four passed 100 %" in note for note in notes)
+    assert any("four passed 100%" in note for note in notes)
     for _ in range(3):  # the same day again, a restart, a second process
         await tick_snapshot(demo)
     async with demo.uow() as uow:  # even without the day's claim, it is announced once

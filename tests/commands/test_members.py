@@ -40,7 +40,12 @@ async def _as_slack(bot: TestBot, user: str, text: str, name: str = "") -> str:
 
 async def test_join_by_name_and_by_channel(demo: TestBot) -> None:
     assert "Welcome to Chicago!" in await demo.ok("/member join chicago", as_="newbie")
-    moved = await demo.ok("/member join", as_="newbie", channel="boston")
+    asked = await demo.ok("/member join", as_="newbie", channel="boston")
+    assert asked.startswith("You are a member of Chicago. Leave it for Boston?")
+    assert "[Move to Boston: /member join Boston --move]" in asked
+    still = await _member(demo, "newbie")
+    assert still is not None and still.chapter_id is not None
+    moved = await demo.ok("/member join Boston --move", as_="newbie")
     assert "Welcome to Boston!" in moved and "you left Chicago" in moved
     member = await _member(demo, "newbie")
     assert member is not None

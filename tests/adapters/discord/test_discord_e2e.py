@@ -224,6 +224,7 @@ async def test_export_arrives_as_a_private_file_and_reminders_as_direct_messages
     discord_app: DiscordHarness,
 ) -> None:
     poll_id, message = await society_poll(discord_app)
+    await discord_app.reply(CARL, "/member profile")  # Carl is registered, and has not voted
     await discord_app.click(BEA, custom_id(message, "1."), message, channel=BOSTON_ID)
     exported = await discord_app.reply(DORA, "/poll export", {"poll_id": poll_id})
     assert exported.data["flags"] == EPHEMERAL
@@ -236,9 +237,12 @@ async def test_export_arrives_as_a_private_file_and_reminders_as_direct_messages
         lambda: bool(discord_app.fake.calls_to("POST", r"/users/@me/channels"))
     )
     opened = {
-        c.json["recipient_id"] for c in discord_app.fake.calls_to("POST", r"/users/@me/channels")
+        str(c.json["recipient_id"])
+        for c in discord_app.fake.calls_to("POST", r"/users/@me/channels")
     }
     assert str(BEA) not in opened  # Bea voted: no reminder for her
+    assert str(DORA) not in opened  # Dora created the poll (and is HQ)
+    assert str(CARL) in opened
     assert len(discord_app.fake.calls_to("POST", r"/channels/\d+/messages")) > before
 
 

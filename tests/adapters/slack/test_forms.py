@@ -359,7 +359,10 @@ def test_confirm_view() -> None:
             "Missing QUESTION. Usage: /poll create QUESTION OPTION… [--multi N] [--closes WHEN]",
             "question",
         ),
-        ("Only the president of the chapter polled may do that.", "question"),
+        (
+            "Only the president of the chapter (or lead of the workgroup) polled may do that.",
+            "question",
+        ),
     ],
 )
 def test_error_block_finds_the_parameter(message: str, block: str) -> None:

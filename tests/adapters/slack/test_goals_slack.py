@@ -18,7 +18,7 @@ async def test_goals_render_as_progress_with_pace(slack: SlackHarness) -> None:
     assert reply.params["response_type"] == "ephemeral"
     shown = json.dumps(reply.params, ensure_ascii=False)
     assert "20 active chapters" in shown
-    assert "3/20 chapters · 15 % · behind: needs" in shown
+    assert "3/20 chapters · 15% · behind: needs" in shown
     assert "█" in shown  # the progress bar
 
 
