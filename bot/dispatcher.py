@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.context import Context, Request
 from bot.declarations import CommandSpec, Kind, MemberRef
 from bot.errors import BadArgument, Forbidden, UserError
-from bot.identity import register_many, resolve, roles_many, touch
+from bot.identity import enter_many, resolve, touch
 from bot.mentions import mention
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
@@ -111,12 +111,11 @@ class Dispatcher:
         try:
             async with UnitOfWork(self.sessions, now) as uow:
                 account = request.platform, request.user_id, request.user_name
-                [found] = await register_many(uow, [account])
+                [found] = await enter_many(uow, [account], self.settings)
                 if isinstance(found, BadArgument):
                     raise found
-                member, identity = found
-                roles = await roles_many(uow, [member.id], self.settings)
-                context = self._context(uow, request, member, identity, roles[member.id])
+                member, identity, roles = found
+                context = self._context(uow, request, member, identity, roles)
                 reply = await with_people(uow.session, await page(context))
                 await uow.commit()
                 return reply
@@ -225,17 +224,15 @@ class Dispatcher:
         batch = self.registry.batch_for(spec)
         async with UnitOfWork(self.sessions, now) as uow:
             accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
-            found = await register_many(uow, accounts)
-            known = [f[0].id for f in found if not isinstance(f, BadArgument)]
-            roles = await roles_many(uow, known, self.settings)
+            found = await enter_many(uow, accounts, self.settings)
             replies: dict[int, Reply] = {}
             ready: list[tuple[int, Context, dict[str, Any]]] = []
             for index, ((request, values), account) in enumerate(zip(items, found, strict=True)):
                 try:
                     if isinstance(account, BadArgument):
                         raise account
-                    member, identity = account
-                    context = self._context(uow, request, member, identity, roles[member.id])
+                    member, identity, roles = account
+                    context = self._context(uow, request, member, identity, roles)
                     args = await self._resolve_members(uow, spec, values)
                     await self._authorize(context, spec, args)
                 except UserError as error:

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Executable, and_, func, literal, or_, select, tuple_, union, union_all
+from sqlalchemy import (
+    Executable,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from bot.config import Settings, normal_account_id
 from bot.declarations import MemberRef
@@ -52,6 +65,27 @@ async def register_many(
 
     An account id that cannot be stored gets its error in its place in the list.
     """
+    found = await _enter(uow, accounts, None)
+    return [f if isinstance(f, BadArgument) else (f[0], f[1]) for f in found]
+
+
+Entered = tuple[Member, Identity, frozenset[Role]]
+
+
+async def enter_many(
+    uow: UnitOfWork, accounts: Sequence[Account], settings: Settings
+) -> list[Entered | BadArgument]:
+    """`register_many` and `roles_many` in one statement: what every command starts with.
+
+    For known accounts (nearly every command) the identity, its member and the
+    member's roles come back in one round trip; only newcomers cost their inserts.
+    """
+    return await _enter(uow, accounts, settings)
+
+
+async def _enter(
+    uow: UnitOfWork, accounts: Sequence[Account], settings: Settings | None
+) -> list[Entered | BadArgument]:
     wanted: list[tuple[str, str] | BadArgument] = []
     for platform, external_id, _ in accounts:
         try:
@@ -60,14 +94,33 @@ async def register_many(
             wanted.append(error)
     keys = {w for w in wanted if not isinstance(w, BadArgument)}
     known: dict[tuple[str, str], tuple[Member, Identity]] = {}
+    roles: dict[int, set[Role]] = {}
+    admins = {(a.platform, a.user_id) for a in settings.chapterhouse_admins} if settings else set()
     if keys:
+        columns: list[Any] = [Identity, Member]
+        if settings is not None:
+            # One row per grant (or one with NULL): the grants' unique index serves the join.
+            columns.append(RoleGrant.role)
+            if admins:
+                columns.append(_named_admin(admins))
+        query = select(*columns).select_from(Identity).join(Member, Identity.member_id == Member.id)
+        if settings is not None:
+            query = query.outerjoin(RoleGrant, RoleGrant.member_id == Member.id)
         rows = await uow.session.execute(
-            select(Identity, Member)
-            .join(Member, Identity.member_id == Member.id)
-            .where(tuple_(Identity.platform, Identity.external_id).in_(list(keys)))
+            query.where(tuple_(Identity.platform, Identity.external_id).in_(list(keys)))
         )
-        known = {(i.platform, i.external_id): (m, i) for i, m in rows}
-    results: list[tuple[Member, Identity] | BadArgument] = []
+        for row in rows:
+            identity, member = row[0], row[1]
+            known[identity.platform, identity.external_id] = (member, identity)
+            held = roles.setdefault(member.id, {Role.MEMBER})
+            if settings is None:
+                continue
+            granted = row[2]
+            if granted is not None:
+                held.add(Role.HQ if granted is GrantedRole.HQ else Role.MODERATOR)
+            if admins and row[3]:
+                held.add(Role.HQ)
+    results: list[Entered | BadArgument] = []
     for key, (_, _, display) in zip(wanted, accounts, strict=True):
         if isinstance(key, BadArgument):
             results.append(key)
@@ -75,11 +128,26 @@ async def register_many(
         display_name = display[:MAX_DISPLAY_NAME]
         if key not in known:
             known[key] = await _create(uow, *key, display_name)
+            # A newcomer has no grants and this one account: HQ only if it is named.
+            roles[known[key][0].id] = {Role.MEMBER, Role.HQ} if key in admins else {Role.MEMBER}
         member, identity = known[key]
         if display_name and identity.display_name != display_name:
             identity.display_name = display_name
-        results.append((member, identity))
+        results.append((member, identity, frozenset(roles[member.id])))
     return results
+
+
+def _named_admin(admins: set[tuple[str, str]]) -> Any:
+    """Whether any account of the row's member is named in CHAPTERHOUSE_ADMINS."""
+    other = aliased(Identity)
+    return (
+        exists()
+        .where(
+            other.member_id == Member.id,
+            or_(*(and_(other.platform == p, other.external_id == u) for p, u in sorted(admins))),
+        )
+        .label("named_admin")
+    )
 
 
 async def _create(
