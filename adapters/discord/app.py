@@ -35,7 +35,7 @@ from bot.context import Place, Request
 from bot.declarations import CommandSpec
 from bot.metrics import INBOUND
 from bot.notifier import DeliveryFailed
-from bot.parser import BadArgument, find_spec, tokenize
+from bot.parser import BadArgument, locate
 from bot.reply import Ask, Reply
 from storage.models import Delivery
 from storage.uow import UnitOfWork
@@ -233,7 +233,7 @@ class DiscordAdapter:
 
     def spec_of(self, text: str) -> CommandSpec | None:
         try:
-            return find_spec(self.core.registry, tokenize(text))[0]
+            return locate(self.core.registry, text)[0]
         except BadArgument:
             return None
 
