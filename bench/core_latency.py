@@ -8,6 +8,13 @@ permission, handler, audit, commit — when the database holds a large society
 bindings, a few thousand meetings and audit entries). Platform adapters and
 rendering are left out: they are the same at any size, the database is not.
 
+Per command kind it also prints the SQL statements a command runs (and how many of
+them are the member's last-active stamp, and its BEGIN/COMMIT/ROLLBACK), and the
+overhead ratio: our median time over the median time of the very same statements,
+captured with their parameters during the sequential phase and replayed on a bare
+driver connection (aiosqlite, asyncpg) in this process, on this database (see
+bench/replay.py). The ratio is how far the core is from what its queries cost.
+
 Why
 ---
 Requirement: "p99 under 20 ms on SQLite at 100,000 members". A query that scans
@@ -51,6 +58,7 @@ Usage
 -----
     .venv/bin/python bench/core_latency.py [--members 100000] [--chapters 200]
         [--commands 3000] [--workers 8] [--postgres URL] [--cpu N] [--tracemalloc]
+        [--quick] [--no-floor]
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ import random
 import resource
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections import defaultdict
@@ -70,7 +79,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, make_url, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
@@ -85,6 +94,15 @@ from bench.common import (
     percentile,
     settle_after_bulk_load,
     start_run,
+)
+from bench.replay import (
+    Capture,
+    Counts,
+    attach,
+    counts,
+    replay_postgres,
+    replay_sqlite,
+    sqlite_snapshot,
 )
 from bot.app import App
 from bot.context import Place, Request
@@ -585,11 +603,16 @@ async def timed(app: App, command: Command) -> Sample:
     return Sample(command, seconds, reply.ok, reply.text.startswith(CRASH_MARK), reply.text)
 
 
-async def sequential(app: App, commands: list[Command]) -> Phase:
+async def sequential(app: App, commands: list[Command], capture: Capture | None = None) -> Phase:
+    """One command at a time; with `capture`, each command's statements are recorded."""
     phase = Phase()
     start = time.perf_counter()
     for command in commands:
+        if capture is not None:
+            capture.start()
         phase.samples.append(await timed(app, command))
+        if capture is not None:
+            capture.stop()
     phase.wall = time.perf_counter() - start
     return phase
 
@@ -663,7 +686,73 @@ def report(backend: str, seq: Phase, conc: Phase, workers: int) -> Result:
     return Result(backend, per_command, overall)
 
 
-async def run_backend(backend: str, url: str, args: argparse.Namespace, trace: bool) -> Result:
+def _snapshot(backend: str, url: str, tmp: str) -> str | None:
+    """SQLite: a copy of the database as the captured phase finds it, to replay on."""
+    if backend != "sqlite":
+        return None
+    copy = str(Path(tmp) / "floor.db")
+    sqlite_snapshot(str(make_url(url).database), copy)
+    return copy
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def overheads(
+    backend: str,
+    seq: Phase,
+    captured: list[list[Any]],
+    floor: list[float | None] | None,
+) -> None:
+    """Statements per command and our time over the raw driver's, per command kind.
+
+    Both times are medians over the kind's commands of the sequential phase; the
+    floor replays exactly the statements each command ran (see bench/replay.py).
+    """
+    width = max(len(label) for label in MIX)
+    by_label: dict[str, list[tuple[Sample, Counts, float | None]]] = defaultdict(list)
+    for index, (sample, steps) in enumerate(zip(seq.samples, captured, strict=True)):
+        raw = floor[index] if floor is not None else None
+        by_label[sample.command.label].append((sample, counts(steps), raw))
+    ours_all: list[float] = []
+    raw_all: list[float] = []
+    for label in MIX:
+        rows = by_label.get(label, [])
+        if not rows:
+            continue
+        n = len(rows)
+        sql = statistics.fmean(c.sql for _, c, _ in rows)
+        stamps = statistics.fmean(c.stamp for _, c, _ in rows)
+        commits = statistics.fmean(c.commit for _, c, _ in rows)
+        rollbacks = statistics.fmean(c.rollback for _, c, _ in rows)
+        begins = statistics.fmean(c.begin for _, c, _ in rows)
+        ours = percentile([s.seconds for s, _, _ in rows], 50)
+        line = (
+            f"{backend:<8}  {label:<{width}}  sql/cmd={sql:4.1f} (last-active {stamps:.1f})  "
+            f"begin={begins:.1f}  "
+            f"commit={commits:.1f}  rollback={rollbacks:.1f}  ours p50={ms(ours):>7}"
+        )
+        raws = [r for _, _, r in rows if r is not None]
+        if raws:
+            raw = percentile(raws, 50)
+            line += f"  raw p50={ms(raw):>7}  overhead={ours / raw:5.2f}x"
+            line += "" if len(raws) == n else f"  (floor from {len(raws)} of {n})"
+            ours_all += [s.seconds for s, _, r in rows if r is not None]
+            raw_all += raws
+        print(line)
+    if raw_all:
+        total = sum(ours_all) / sum(raw_all)
+        print(
+            f"{backend:<8}  overhead, all commands (sum of ours / sum of raw) = {total:.2f}x  "
+            f"[raw = the same statements on a bare "
+            f"{'aiosqlite' if backend == 'sqlite' else 'asyncpg'} connection]"
+        )
+
+
+async def run_backend(
+    backend: str, url: str, args: argparse.Namespace, trace: bool, tmp: str
+) -> Result:
     settings = bench_settings(url, f"{PLATFORM}:{ADMIN}")
     if backend == "postgres":
         await fresh_postgres_schema(url)
@@ -685,9 +774,11 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace, trace: b
         seq_commands = mix.draw(args.commands)
         conc_commands = mix.draw(args.commands)
         await sequential(app, warm)
+        capture = attach(app.engine)
+        snapshot = _snapshot(backend, url, tmp) if not args.no_floor else None
         if trace:
             tracemalloc.start()
-        seq = await sequential(app, seq_commands)
+        seq = await sequential(app, seq_commands, capture)
         conc = await concurrent(app, conc_commands, args.workers)
         if trace:
             _, peak = tracemalloc.get_traced_memory()
@@ -695,6 +786,14 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace, trace: b
             print(f"{backend:<8}  tracemalloc peak of the measured phases = {peak / 2**20:.1f} MiB")
         print(f"{backend:<8}  warm-up of {len(warm)} commands not measured")
         result = report(backend, seq, conc, args.workers)
+        floor: list[float | None] | None = None
+        if not args.no_floor:
+            if backend == "sqlite":
+                assert snapshot is not None
+                floor = await replay_sqlite(snapshot, capture.commands)
+            else:
+                floor = await replay_postgres(_asyncpg_dsn(url), capture.commands)
+        overheads(backend, seq, capture.commands, floor)
         print(f"{backend:<8}  peak memory (RSS) after commands = {peak_rss_mib():.0f} MiB")
         return result
     finally:
@@ -722,7 +821,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also print the Python heap peak (slows the measured phases down)",
     )
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the raw-driver replay (statements per command are still printed)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="10,000 members, 40 chapters, 600 commands per phase: about a minute",
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.members, args.chapters, args.commands = 10_000, 40, 600
     if args.members < 10 or args.chapters < 10 or args.commands < 1 or args.workers < 1:
         parser.error("need at least 10 members, 10 chapters, 1 command and 1 worker")
     return args
@@ -732,8 +843,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     start_run(args.cpu)
     results: list[Result] = []
-    for backend, url in databases("bench", args.postgres):
-        results.append(await run_backend(backend, url, args, args.tracemalloc))
+    with tempfile.TemporaryDirectory(prefix="chapterhouse-floor-") as tmp:
+        for backend, url in databases("bench", args.postgres):
+            results.append(await run_backend(backend, url, args, args.tracemalloc, tmp))
     print(host_line("at end"))
     print(f"peak memory (RSS) = {peak_rss_mib():.0f} MiB")
     sqlite = results[0]

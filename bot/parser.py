@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -159,10 +160,28 @@ def find_spec(registry: Registry, tokens: list[Token]) -> tuple[CommandSpec, lis
     return spec, tokens[2:]
 
 
-def parse(registry: Registry, text: str, env: ParseEnv) -> tuple[CommandSpec, dict[str, Any]]:
+@lru_cache(maxsize=1024)
+def _located(registry: Registry, text: str) -> tuple[CommandSpec, tuple[Token, ...]]:
+    spec, rest = find_spec(registry, tokenize(strip_tokens(text)))
+    return spec, tuple(rest)
+
+
+def locate(registry: Registry, text: str) -> tuple[CommandSpec, list[Token]]:
+    """The command a text names and the words after it; raises `BadArgument`.
+
+    Adapters look a command up before they hand it over (to open a form or a
+    confirmation), and the dispatcher reads the same text again: the tokens and the
+    spec are pure functions of the text, so the second reading is a cache hit.
+    Only the binding, which depends on the clock, runs again.
+    """
     if len(text) > MAX_TEXT:
         raise BadArgument(f"That command is {len(text)} characters long; at most {MAX_TEXT}.")
-    spec, rest = find_spec(registry, tokenize(strip_tokens(text)))
+    spec, rest = _located(registry, text)
+    return spec, list(rest)
+
+
+def parse(registry: Registry, text: str, env: ParseEnv) -> tuple[CommandSpec, dict[str, Any]]:
+    spec, rest = locate(registry, text)
     return spec, bind(spec, rest, env)
 
 

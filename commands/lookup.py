@@ -15,10 +15,30 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
+_FOUND = "chapterhouse.chapters_by_key"
+"""Session.info key: chapters found by name in this unit of work."""
+
+
 async def find_chapter(session: AsyncSession, name: str) -> Chapter:
+    """The chapter a typed name means; found once per unit of work.
+
+    A command's permission check (is this its president?) and its handler both look
+    the chapter up: the second time it comes from this request's own session, never
+    from a cache another request or instance could leave stale.
+    """
     key = name_key(name)
+    found_here: dict[str, Chapter] = session.info.setdefault(_FOUND, {})
+    chapter = found_here.get(key)
+    if (
+        chapter is not None
+        and chapter.name_key == key
+        and chapter in session
+        and chapter not in session.deleted
+    ):
+        return chapter
     chapter = await session.scalar(select(Chapter).where(Chapter.name_key == key))
     if chapter is not None:
+        found_here[key] = chapter
         return chapter
     names = list(await session.scalars(select(Chapter.name_key).order_by(Chapter.name_key)))
     starts = [n for n in names if n.startswith(key)] if key else []

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_hop import use_one_hop
+
 BUSY_TIMEOUT_MS = 10_000
 Gate = asyncio.Lock | asyncio.Semaphore
 _GATES: WeakKeyDictionary[Engine, Gate] = WeakKeyDictionary()
@@ -79,6 +81,7 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        use_one_hop(dbapi_connection)
         # Turn off the driver's own implicit BEGIN so ours is the only one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

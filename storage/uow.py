@@ -15,7 +15,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.engine import Gate, transaction_gate
 from storage.models import AuditEvent, Delivery, OutboxEvent
@@ -23,6 +25,21 @@ from storage.models import AuditEvent, Delivery, OutboxEvent
 FollowUp = Callable[[datetime], Awaitable[object]]
 """Runs after commit and delivery, given the time then; what it returns (a `Reply`)
 replaces the command's reply. Typed loosely so that storage need not know about replies."""
+
+
+_WROTE = "chapterhouse.wrote"
+"""Session.info key: the transaction has sent a write (a flush, or an UPDATE/INSERT/DELETE)."""
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if not state.is_select:  # conservative: anything but a SELECT may have written
+        state.session.info[_WROTE] = True
 
 
 @dataclass
@@ -72,7 +89,16 @@ class UnitOfWork:
             self._release()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        """Commit what was written; a transaction that wrote nothing is not committed.
+
+        A read-only command then costs no COMMIT: its transaction ends when the unit
+        of work closes (a rollback, which for a reader changes nothing), and the
+        objects it read stay readable as after a commit.
+        """
+        session = self.session
+        if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+            await session.commit()
+            session.info.pop(_WROTE, None)
 
     async def rollback(self) -> None:
         await self.session.rollback()

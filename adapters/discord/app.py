@@ -38,7 +38,7 @@ from bot.declarations import CommandSpec
 from bot.inbound import RETENTION, first_delivery
 from bot.metrics import DROPPED_PAYLOADS, DUPLICATES, INBOUND, RESTARTS
 from bot.notifier import DeliveryFailed
-from bot.parser import BadArgument, find_spec, tokenize
+from bot.parser import BadArgument, locate
 from bot.profilefill import PlatformProfile
 from bot.reply import Ask, Reply
 from storage.models import Delivery
@@ -315,7 +315,7 @@ class DiscordAdapter:
 
     def spec_of(self, text: str) -> CommandSpec | None:
         try:
-            return find_spec(self.core.registry, tokenize(text))[0]
+            return locate(self.core.registry, text)[0]
         except BadArgument:
             return None
 

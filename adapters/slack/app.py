@@ -53,7 +53,7 @@ from bot.declarations import CommandSpec
 from bot.home import dashboard
 from bot.inbound import RETENTION, Claim, first_delivery
 from bot.metrics import DUPLICATES, INBOUND
-from bot.parser import BadArgument, ParseEnv, find_spec, parse, tokenize
+from bot.parser import BadArgument, ParseEnv, locate, parse
 from bot.reply import Ask, Reply, Visibility
 
 log = logging.getLogger("chapterhouse.slack")
@@ -226,7 +226,7 @@ class SlackAdapter:
 
     def _spec(self, text: str) -> CommandSpec | None:
         try:
-            return find_spec(self.core.registry, tokenize(text))[0]
+            return locate(self.core.registry, text)[0]
         except BadArgument:
             return None
 

@@ -1,0 +1,97 @@
+"""One trip to aiosqlite's worker thread per statement, instead of four.
+
+aiosqlite runs every sqlite3 call on its own thread; SQLAlchemy's adapter makes a
+separate call for the cursor, the execute, the fetch and the close, and each is a
+hand-over to that thread and back. On a small, busy machine those hand-overs, not
+SQLite, are most of what a command costs (see bench/core_latency.py's overhead
+ratio). This cursor does all four in one function on the worker thread: the same
+statements, the same results, one hand-over.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+
+class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]  # no aiosqlite cursor: each statement gets its own sqlite3 one
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    async def _async_soft_close(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def _run(self, work: Callable[[Any], Any]) -> Any:
+        raw = self._connection._conn  # the sqlite3 connection, used only on its thread
+
+        def on_thread() -> tuple[Any, int, int | None, list[Any]]:
+            cursor = raw.cursor()
+            try:
+                work(cursor)
+                description = cursor.description
+                rows = cursor.fetchall() if description else []
+                return description, cursor.rowcount, cursor.lastrowid, rows
+            finally:
+                cursor.close()
+
+        async def hop() -> None:
+            async with self._adapt_connection._execute_mutex:
+                result = await self._connection._execute(on_thread)
+            self._description, self._rowcount, self._lastrowid, rows = result
+            self._rows = collections.deque(rows)
+
+        try:
+            return await_(hop())
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        if parameters is None:
+            return self._run(lambda cursor: cursor.execute(operation))
+        return self._run(lambda cursor: cursor.execute(operation, parameters))
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return self._run(lambda cursor: cursor.executemany(operation, seq_of_parameters))
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneHopCursor
+
+
+def use_one_hop(dbapi_connection: Any) -> None:
+    """Called when the engine opens a connection: its cursors become one-hop cursors."""
+    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
+        dbapi_connection.__class__ = OneHopConnection
