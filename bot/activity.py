@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +27,15 @@ STALE = timedelta(minutes=10)
 """A member stamped more recently than this is not stamped again: busy members cost no writes."""
 EVERY = 60.0
 """Seconds between stamps in a running server."""
+
+
+def stale(member: Member, now: datetime) -> bool:
+    """Whether a member's "last active" is old enough to stamp again.
+
+    Busy members cost no write at all: a command by someone active a few minutes ago
+    leaves nothing to stamp, so a read-only command stays read-only end to end.
+    """
+    return member.last_active_at is None or member.last_active_at < now - STALE
 
 
 class Activity:

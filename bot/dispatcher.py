@@ -22,7 +22,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.activity import Activity
+from bot.activity import Activity, stale
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, Request
@@ -355,7 +355,7 @@ class Dispatcher:
                 results = [await spec.handler(context, **args)]
             active: list[int] = []
             for (index, context, _), reply in zip(ready, results, strict=True):
-                if reply.ok:  # a refusal changes nothing, not even "last active"
+                if reply.ok and stale(context.member, now):  # a refusal changes nothing
                     active.append(context.member.id)
                 replies[index] = await with_people(uow.session, reply)
             deliver = bool(uow.events or uow.queued)
