@@ -61,6 +61,13 @@ class Access:
         parts.append(ROLE_TITLES[Role.HQ])
         return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
 
+    def label(self) -> str:
+        """Who may, in a word or two (`HQ`, `moderator`, `president`), for overviews
+        that list many commands on one line; `describe` says it in full."""
+        words = [self.owner.title] if self.owner is not None else []
+        words += [ROLE_TITLES[r] for r in (Role.MODERATOR,) if r in self.roles]
+        return ", ".join(words) if words else ROLE_TITLES[Role.HQ]
+
 
 ANYONE = Access(frozenset({Role.MEMBER}))
 HQ_ONLY = Access(frozenset({Role.HQ}))

@@ -18,6 +18,22 @@ def _who(spec: CommandSpec) -> str:
     return "" if not spec.access.privileged else f" _({spec.access.describe()})_"
 
 
+def _overview(group: str, specs: list[CommandSpec]) -> str:
+    """One line per group: what anyone may type, then what needs a role, by role.
+
+    A line per command no longer fits one message on every platform (Discord's
+    4,096 characters) once a society has events, updates and a directory.
+    """
+    open_to_all = [s.name or group for s in specs if not s.access.privileged]
+    by_role: dict[str, list[str]] = {}
+    for spec in specs:
+        if spec.access.privileged:
+            by_role.setdefault(spec.access.label(), []).append(spec.name or group)
+    parts = [", ".join(open_to_all)] if open_to_all else []
+    parts += [f"{', '.join(names)} _({who})_" for who, names in by_role.items()]
+    return f"• `/{group}`: " + "; ".join(parts)
+
+
 def describe(spec: CommandSpec) -> Reply:
     lines = [f"`{spec.usage()}`", "", spec.summary]
     if spec.description:
@@ -45,16 +61,13 @@ async def help_command(
     registry = context.registry
     groups = registry.groups()
     if not command:
-        sections = []
-        for specs in groups.values():
-            lines = [f"• `/{s.path}`: {s.summary}{_who(s)}" for s in specs]
-            sections.append(Section("\n".join(lines)))
-        text = "\n".join(f"/{s.path}: {s.summary}" for s in registry)
+        lines = [_overview(group, specs) for group, specs in groups.items()]
+        text = "\n".join(lines)
         return Reply.private(
             text,
             Header("Chapterhouse commands"),
-            *sections,
-            Note("Type /help COMMAND for details, e.g. /help chapter meeting."),
+            Section(text),
+            Note("Type /help GROUP for each command, /help COMMAND for its details."),
         )
     words = [w.lstrip("/").lower() for w in command]
     group = words[0]
