@@ -208,8 +208,8 @@ async def test_console_session(
     banner = capsys.readouterr().out
     assert banner.startswith("Chapterhouse console. You are @bob. Type /help for commands")
     # /help lists the commands.
-    assert "/chapter status: Show a chapter's meeting cadence" in screen
-    assert "Type /help COMMAND for details" in screen
+    assert "/chapter: info, list, status; " in screen  # /help: a line per group
+    assert "/help COMMAND for its details" in screen
     # bob's status of his chapter, on the demo clock (a Monday in June 2026).
     assert "Boston · cadence 2026" in screen
     assert "As of 2026-06-15 in America/New_York." in screen
