@@ -158,10 +158,10 @@ async def test_two_run_due_loops_racing_post_everything_exactly_once(
             await bot.app.notifier.send_all()
         posted = sorted(first.posts + second.posts)
         assert posted == sorted((f"room{n % ROOMS}", f"item {n}") for n in range(items))
-        # Each item claimed by exactly one of them, and both really took part. (Which
-        # notifier sends a post is not theirs to choose: the ledger is shared.)
-        assert sum(claims) == items
-        assert all(claims), claims
+        # Each item claimed by exactly one of them, however the race went: on a loaded
+        # machine one loop may win every claim. (Which notifier sends a post is not
+        # theirs to choose either: the ledger is shared.)
+        assert sum(claims) == items, claims
         assert await first.count(DueClaim) == items
         assert await first.count(Delivery, Delivery.status == DeliveryStatus.SENT) == items
 

@@ -67,7 +67,7 @@ async def test_an_influenced_metric_shows_its_goals_progress(demo: TestBot) -> N
     info = await demo.ok("/workgroup info Mentoring")
     assert "Influences" in info
     line = next(line for line in info.splitlines() if "society members (influenced)" in line)
-    assert "/5000" in line
+    assert "/5,000" in line
     refused = await demo.refused('/workgroup metric set Mentoring "society members" 9', as_="grace")
     assert "influenced" in refused
 
