@@ -469,6 +469,8 @@ async def test_two_schedulers_send_each_reminder_once(demo: TestBot) -> None:
         await asyncio.gather(run_due(demo.app, at), run_due(other.app, at))
         await demo.app.notifier.flush()
         await other.app.notifier.flush()
+        # Either instance's notifier may send a post: the ledger is shared.
+        to_grace = [t for w, t in demo.posts + other.posts if w == "@grace"]
     async with demo.uow() as uow:
         keys = list(
             await uow.session.scalars(
@@ -476,7 +478,7 @@ async def test_two_schedulers_send_each_reminder_once(demo: TestBot) -> None:
             )
         )
     assert len(keys) == 3 and len(set(keys)) == 3
-    assert sum("Reminder: Summer picnic is tomorrow" in t for t in dms(demo, "grace")) == 1
+    assert sum("Reminder: Summer picnic is tomorrow" in t for t in to_grace) == 1
 
 
 async def test_a_series_dates_are_announced_a_week_ahead_each_once(demo: TestBot) -> None:
