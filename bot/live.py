@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -41,6 +41,10 @@ log = logging.getLogger("chapterhouse.live")
 LEASE = timedelta(seconds=60)
 """How long a card's edit stream is held without renewal; a crashed holder's card is
 taken over by the next change after this."""
+
+FORGET_AFTER = timedelta(hours=1)
+"""A card's row (`live_claims`) is kept this long after its lease ended (released, or
+lapsed with a crashed holder), then forgotten by the `upkeep.live` due job."""
 
 LiveRenderer = Callable[[AsyncSession, str, datetime], Awaitable[Reply | None]]
 """Given the id part of a subject (`12` of `poll:12`) and the time, the post as it is now."""
@@ -97,16 +101,22 @@ class LiveMessages:
             await uow.commit()
 
     async def _take(self, subject: str) -> bool:
-        """The card's lease, if nobody holds it (or its holder let it lapse)."""
+        """The card's lease, if nobody holds it (or its holder let it lapse).
+
+        The row is written again if it is gone (`prune` may forget a free card's row
+        between our bump and this), so a change is drawn however the two interleave.
+        """
         async with UnitOfWork(self.sessions, self.clock.now()) as uow:
-            taken = await uow.session.execute(
-                update(LiveClaim)
-                .where(
-                    LiveClaim.subject == subject,
-                    or_(LiveClaim.holder.is_(None), LiveClaim.lease_until < uow.now),
-                )
-                .values(holder=self.holder, lease_until=uow.now + LEASE)
-                .returning(LiveClaim.subject)
+            session = uow.session
+            insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+            lease = {"holder": self.holder, "lease_until": uow.now + LEASE}
+            row = insert(LiveClaim).values(subject=subject, version=1, rendered=0, **lease)
+            taken = await session.execute(
+                row.on_conflict_do_update(
+                    index_elements=[LiveClaim.subject],
+                    set_=lease,
+                    where=or_(LiveClaim.holder.is_(None), LiveClaim.lease_until < uow.now),
+                ).returning(LiveClaim.subject)
             )
             ours = taken.first() is not None
             await uow.commit()
@@ -125,14 +135,14 @@ class LiveMessages:
             mine = (LiveClaim.subject == subject) & (LiveClaim.holder == self.holder)
             if version is None:  # drawing failed: let go; the next change draws again
                 await uow.session.execute(
-                    update(LiveClaim).where(mine).values(holder=None, lease_until=None)
+                    update(LiveClaim).where(mine).values(holder=None, lease_until=uow.now)
                 )
                 await uow.commit()
                 return True
             released = await uow.session.execute(
                 update(LiveClaim)
                 .where(mine, LiveClaim.version == version)
-                .values(rendered=version, holder=None, lease_until=None)
+                .values(rendered=version, holder=None, lease_until=uow.now)
                 .returning(LiveClaim.subject)
             )
             if released.first() is not None:
@@ -232,6 +242,28 @@ class LiveMessages:
             except Exception:
                 log.exception("editing %s in %s:%s failed", subject, platform, channel_id)
         return edited
+
+
+async def prune(session: AsyncSession, now: datetime) -> int:
+    """Forget cards nobody has drawn for `FORGET_AFTER`; how many.
+
+    A free card's row says nothing the next change needs: that change writes it
+    again (`_bump`, `_take`) and draws the card as it is then. A lease that lapsed
+    that long ago was its crashed holder's. A lease still running is never touched.
+    Rows released before releases were dated (no `lease_until`, nobody holding)
+    are forgotten too.
+    """
+    result = await session.execute(
+        delete(LiveClaim)
+        .where(
+            or_(
+                LiveClaim.lease_until < now - FORGET_AFTER,
+                LiveClaim.holder.is_(None) & LiveClaim.lease_until.is_(None),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _dialect(session: AsyncSession) -> str:

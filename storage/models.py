@@ -804,7 +804,8 @@ class LiveClaim(Base):
     A change bumps `version`; the instance holding the lease (`holder` until
     `lease_until`) renders and edits, then records the version it rendered. An
     instance that finds the lease held leaves the work to its holder, which sees
-    the newer version before it lets go, so the last state is always drawn.
+    the newer version before it lets go, so the last state is always drawn. A
+    released lease keeps `lease_until` as when it ended, so old rows can be pruned.
     """
 
     __tablename__ = "live_claims"

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,20 +98,89 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+Sent = list[tuple[str, str]]
+"""(where, text) of each post: a channel's name, or `@name` for a direct message."""
+
+
+class LedgerPoster(ConsolePoster):
+    """A console poster that also writes what it sends into a ledger other instances share."""
+
+    def __init__(self, ledger: Sent) -> None:
+        super().__init__()
+        self.ledger = ledger
+
+    async def post(self, channel_id: str, reply: Reply) -> str:
+        message = await super().post(channel_id, reply)
+        self.ledger.append(self.posts[-1])
+        return message
+
+    async def direct(self, user_id: str, reply: Reply) -> str:
+        message = await super().direct(user_id, reply)
+        self.ledger.append(self.posts[-1])
+        return message
+
+
 class TestBot:
     """The whole application, driven as a console user would drive it."""
 
     __test__ = False  # not a test class, despite the name
 
-    def __init__(self, app: App, clock: FrozenClock) -> None:
+    def __init__(
+        self,
+        app: App,
+        clock: FrozenClock,
+        *,
+        ledger: Sent | None = None,
+        due: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.clock = clock
-        self.poster = ConsolePoster()
+        self.ledger: Sent = [] if ledger is None else ledger
+        self.poster = LedgerPoster(self.ledger)
         app.notifier.add_poster(self.poster)
+        self.due: tuple[str, ...] = ()
+        if due:
+            self.only_due(*due)
 
     @property
-    def posts(self) -> list[tuple[str, str]]:
+    def posts(self) -> Sent:
+        """What this instance's notifier sent."""
         return self.poster.posts
+
+    @property
+    def sent(self) -> Sent:
+        """What every instance of the society sent (see `another_instance`), in order.
+
+        Instances share the deliveries ledger: which one's notifier sends a post is
+        not for a test to predict, only that it is sent once.
+        """
+        return list(self.ledger)
+
+    def only_due(self, *names: str) -> None:
+        """Run only the due jobs named, or whose names start with one given (`"events."`).
+
+        Other features fall due in the same simulated weeks; a test counting what
+        one feature sends leaves the rest out (and names `"upkeep."` if it wants
+        the upkeep every tick does). A name that matches no job is a mistake.
+        """
+        assert names, "name the due jobs to run"
+        jobs = self.app.registry.due_jobs
+        for name in names:
+            assert any(job.startswith(name) for job in jobs), f"no due job is named {name!r}"
+        for job in [job for job in jobs if not job.startswith(names)]:
+            del jobs[job]
+        self.due = names
+
+    @asynccontextmanager
+    async def another_instance(self) -> AsyncIterator[TestBot]:
+        """The same society in a freshly built app (its own engine and pool, nothing in
+        memory shared), on the same clock, running the same due jobs, and writing to
+        the same ledger of what was sent: a restart, or a second process."""
+        app = await bootstrap(self.app.settings, clock=self.clock, migrate=False, live_interval=0)
+        try:
+            yield TestBot(app, self.clock, ledger=self.ledger, due=self.due)
+        finally:
+            await app.close()
 
     async def send(self, command: str, *, as_: str = "alice", channel: str | None = None) -> Reply:
         return await ConsoleSession(self.app, as_, channel).send(command)

@@ -181,7 +181,12 @@ class SlackAdapter:
         headers change), so Slack's identity of the request in it (`_delivery_key`)
         recognises it, whichever instance it reaches. A double click is two
         payloads, so it is recognised by who clicked which button on which message.
+        Only a payload routed to us is claimed: one we ignore leaves no trace, and its
+        re-deliveries are ignored just the same.
         """
+        if not self._ours(req.body):
+            await next()
+            return None
         claims: list[Claim] = [(_delivery_key(req.body, req.raw_body), RETENTION)]
         click = _click_key(req.body)
         if click is not None:
@@ -193,6 +198,24 @@ class SlackAdapter:
             return BoltResponse(status=200, body="")
         await next()
         return None
+
+    def _ours(self, body: Mapping[str, Any]) -> bool:
+        """Whether a listener of ours acts on the payload (as `_register` routes it)."""
+        if body.get("command"):
+            return str(body["command"]).lstrip("/") in self.core.registry.group_names()
+        kind = body.get("type")
+        if kind == "block_actions":
+            action = (body.get("actions") or [{}])[0]
+            action_id = str(action.get("action_id", ""))
+            if action_id.startswith("ask:"):
+                return True
+            button = action.get("type", "button") == "button" and bool(action.get("value"))
+            return action_id.startswith("run:") and button
+        if kind == "view_submission":
+            return _our_metadata(body) is not None
+        if kind == "event_callback":
+            return _kind(body) in _OUR_EVENTS
+        return False
 
     # -- slash commands -------------------------------------------------------
 
@@ -385,7 +408,10 @@ class SlackAdapter:
 
     async def _on_prefilled(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         INBOUND.labels(PLATFORM, "view").inc()
-        meta = json.loads(body["view"]["private_metadata"])
+        meta = _our_metadata(body)
+        if meta is None:
+            await self._ignore(ack, body)
+            return
         form = Reply.from_json({"text": "", "blocks": [meta["form"]]}).form
         assert form is not None
         filled = forms.prefilled_values(form, body["view"]["state"]["values"])
@@ -490,7 +516,8 @@ class SlackAdapter:
             log.warning("views.publish for %s failed: %s", user_id, error_code(error))
 
 
-_METADATA_KEYS = {"form": "path", "ask": "command", "confirm": "command"}
+_METADATA_KEYS = {"form": "path", "ask": "command", "confirm": "command", "prefilled": "form"}
+_OUR_EVENTS = {"app_home_opened", "app_uninstalled", "tokens_revoked"}
 
 
 def _our_metadata(body: Mapping[str, Any]) -> dict[str, Any] | None:

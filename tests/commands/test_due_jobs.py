@@ -14,8 +14,7 @@ scheduler does; a restart is a second app built on the same database.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +22,6 @@ from sqlalchemy import select, update
 
 from bot.app import App
 from bot.scheduler import run_due
-from chapterhouse.bootstrap import bootstrap
 from storage.models import (
     Delivery,
     DueClaim,
@@ -50,14 +48,9 @@ async def tick(app: App, at: datetime) -> list[str]:
     return [note for job in report.jobs for note in job.notes]
 
 
-@asynccontextmanager
-async def restarted(bot: TestBot) -> AsyncIterator[TestBot]:
+def restarted(bot: TestBot) -> AbstractAsyncContextManager[TestBot]:
     """The same society in a freshly built app: nothing in memory survives."""
-    app = await bootstrap(bot.app.settings, clock=bot.clock, migrate=False, live_interval=0)
-    try:
-        yield TestBot(app, bot.clock)
-    finally:
-        await app.close()
+    return bot.another_instance()
 
 
 async def deliveries(bot: TestBot, prefix: str) -> list[Delivery]:

@@ -68,9 +68,7 @@ def events_only(demo: TestBot) -> None:
     Other features fall due in the same simulated weeks (a lead's monthly update
     prompt, a newcomer's welcome); these tests count what events send.
     """
-    jobs = demo.app.registry.due_jobs
-    for name in [n for n in jobs if not n.startswith(("events.", "upkeep."))]:
-        del jobs[name]
+    demo.only_due("events.", "upkeep.")
 
 
 async def tick(demo: TestBot, at: datetime) -> list[str]:
@@ -469,8 +467,7 @@ async def test_two_schedulers_send_each_reminder_once(demo: TestBot) -> None:
         await asyncio.gather(run_due(demo.app, at), run_due(other.app, at))
         await demo.app.notifier.flush()
         await other.app.notifier.flush()
-        # Either instance's notifier may send a post: the ledger is shared.
-        to_grace = [t for w, t in demo.posts + other.posts if w == "@grace"]
+        to_grace = [t for w, t in demo.sent if w == "@grace"]  # sent by either instance
     async with demo.uow() as uow:
         keys = list(
             await uow.session.scalars(

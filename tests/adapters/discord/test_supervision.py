@@ -3,14 +3,14 @@
 Served by `chapterhouse.serve.serve` with the real discord.py client against the
 fake gateway and REST. Before: one INTERACTION_CREATE missing a field raised out of
 discord.py's gateway loop and ended the client task, which nothing watched; the
-next command got no answer and `/healthz` still said ok.
+next command got no answer and `/healthz` still said ok. How long a restart takes is
+a figure, printed by `bench/discord_restart.py`, not something a test asserts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import time
 from typing import Any
 
 import aiohttp
@@ -92,13 +92,11 @@ async def test_a_bad_payload_is_dropped_and_a_stopped_client_is_restarted(
                         assert (await health(http, base))[0] == 200
 
                         before = await restarts(http, base)
-                        closed = time.perf_counter()
                         await fake.close_gateway(CLOSE_NOT_RETRIED)
                         down = await until_health(http, base, 503)
                         assert down["status"] == "unhealthy"
                         assert down["connections"]["discord"] in ("restarting", "disconnected")
                         await until_health(http, base, 200)
-                        print(f"supervised Discord restart: {time.perf_counter() - closed:.2f}s")
                         assert await restarts(http, base) == before + 1
                         assert "Boston" in await answer(fake)
                 finally:
