@@ -417,7 +417,7 @@ async def year_standing(context: Context, chapter: Chapter, kind: MeetingKind, d
     if owed == 0:
         return f"{plural(c.held, kind.value + ' meeting')} held; none were owed that year"
     verdict = "met" if c.held >= owed else f"{owed - c.held} short"
-    return f"{c.held} of {owed} {kind.value} meetings that year ({verdict})"
+    return f"{c.held} of {plural(owed, kind.value + ' meeting')} that year ({verdict})"
 
 
 @router.announcer("chapter.activated")
