@@ -214,6 +214,8 @@ async def poll_create(
         else "No channel is bound to that audience, so it was posted nowhere; "
         f"members vote with /poll vote {poll.id}."
     )
+    if not where and workgroup is not None:
+        posted += f" Its lead binds a channel with /workgroup bind {workgroup} typed in it."
     return Reply.private(f"Poll {poll.id} is open. {posted}", *card.blocks, Note(posted))
 
 
