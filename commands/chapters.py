@@ -72,7 +72,11 @@ async def chapter_cadence(
         ).all()
     )
     since = chapter.activated_at.date() if chapter.activated_at else None
-    return {kind: cadence(held.get(kind, 0), per_kind[kind], today, since) for kind in MeetingKind}
+    waiting = chapter.status is ChapterStatus.INCUBATING and since is None
+    return {
+        kind: cadence(held.get(kind, 0), per_kind[kind], today, since, waiting)
+        for kind in MeetingKind
+    }
 
 
 def _targets(context: Context) -> dict[MeetingKind, int]:

@@ -22,3 +22,13 @@ async def test_a_workgroup_poll_with_no_channel_says_how_to_bind_one(demo: TestB
         "it was posted nowhere; members vote with /poll vote 2. "
         "Its lead binds a channel with /workgroup bind Mentoring typed in it."
     ) in made
+
+
+async def test_an_incubating_chapter_owes_no_meetings_until_it_is_active(demo: TestBot) -> None:
+    await demo.ok("/chapter create Lagos --region Africa --tz Africa/Lagos")
+    status = await demo.ok("/chapter status Lagos")
+    assert "Working: 0 held; none due until it is active" in status
+    assert "behind" not in status
+    await demo.ok("/chapter activate Lagos")
+    # Activated mid-June: the year's remainder is owed from today, pro rata.
+    assert "none due until it is active" not in await demo.ok("/chapter status Lagos")
