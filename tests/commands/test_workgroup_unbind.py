@@ -36,9 +36,10 @@ async def test_the_lead_unbinds_a_channel_and_polls_stop_going_there(demo: TestB
 async def test_bad_unbinds_say_what_is_bound_and_change_nothing(demo: TestBot) -> None:
     await demo.ok("/workgroup bind Mentoring", as_="grace", channel="mentoring")
     before = await demo.snapshot()
-    assert await demo.refused(
-        "/workgroup unbind Mentoring", as_="grace", channel="general"
-    ) == "This channel is not bound to Mentoring; it is bound to #mentoring."
+    assert (
+        await demo.refused("/workgroup unbind Mentoring", as_="grace", channel="general")
+        == "This channel is not bound to Mentoring; it is bound to #mentoring."
+    )
     assert await demo.refused("/workgroup unbind Mentoring #random", as_="grace") == (
         "#random is not bound to Mentoring; it is bound to #mentoring."
     )
