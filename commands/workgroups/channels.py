@@ -109,7 +109,13 @@ async def workgroup_unbind(
     if found is None:
         where = "This channel" if channel is None else f"#{channel.name or channel.channel_id}"
         others = ", ".join(f"#{b.channel_name}" for b in bound if b.platform == platform)
-        hint = f"; it is bound to {others}" if others else "; it has no bound channel here"
+        hint = (
+            f"; it is bound to {others}"
+            if others
+            else "; its channels are on another platform"
+            if bound
+            else "; it has no bound channel"
+        )
         raise BadArgument(f"{where} is not bound to {workgroup.name}{hint}.")
     await context.session.delete(found)
     workgroup.last_activity_at = context.now

@@ -53,3 +53,9 @@ async def test_bad_unbinds_say_what_is_bound_and_change_nothing(demo: TestBot) -
         "#CHANNEL expects a channel like #boston, got 'mentoring'."
     )
     assert await demo.snapshot() == before
+
+
+async def test_unbinding_a_workgroup_with_no_channel_says_so(demo: TestBot) -> None:
+    assert await demo.refused("/workgroup unbind Mentoring #mentoring", as_="alice") == (
+        "#mentoring is not bound to Mentoring; it has no bound channel."
+    )
