@@ -39,7 +39,15 @@ from commands.polls.voting import VoteArgs, vote_batch, vote_requests
 from commands.text import moment, plural
 from commands.workgroups.lookup import find_workgroup
 from storage.claims import claim
-from storage.models import Ballot, Chapter, Member, Poll, PollWorkgroup, Workgroup
+from storage.models import (
+    Ballot,
+    Chapter,
+    Member,
+    Poll,
+    PollWorkgroup,
+    Workgroup,
+    WorkgroupStatus,
+)
 
 router = Router("polls")
 router.owner("audience")(audiences.audience_owners)
@@ -86,6 +94,8 @@ async def complete_polls(session: AsyncSession, typed: str) -> list[str]:
 @router.completer("audiences")
 async def complete_audiences(session: AsyncSession, typed: str) -> list[str]:
     names = [f"chapter:{name}" for name in await session.scalars(select(Chapter.name))]
+    active = select(Workgroup.name).where(Workgroup.status == WorkgroupStatus.ACTIVE)
+    names += [f"workgroup:{name}" for name in await session.scalars(active)]
     return rank_choices(typed, [audiences.HERE, audiences.SOCIETY, *names])
 
 

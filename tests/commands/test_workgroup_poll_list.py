@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from adapters.console.adapter import ConsoleSession
+from adapters.console.complete import RegistryCompleter
 from adapters.console.render import render
 from bot.home import dashboard
 from storage.models import Poll
@@ -68,3 +69,8 @@ async def test_the_dashboard_shows_a_members_workgroup_poll(demo: TestBot) -> No
     assert "Meet monthly? (Workgroup: Mentoring)" in await _dashboard(demo, "bob")
     await demo.ok("/member join Boston", as_="zoe")
     assert "Meet monthly?" not in await _dashboard(demo, "zoe")
+
+
+async def test_the_audience_completer_offers_active_workgroups(demo: TestBot) -> None:
+    offered = await RegistryCompleter(demo.app).complete("/poll create Q A B --audience work")
+    assert "workgroup:Mentoring" in [c.text for c in offered]
