@@ -68,6 +68,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.formatting import plural
 from bot.live import LiveMessages, LiveRenderer
 from bot.people import with_people
 from bot.reply import Reply
@@ -438,7 +439,8 @@ class Notifier:
             uow.audit(
                 None,
                 "delivery.abandoned",
-                f"{len(keys)} post(s) were left mid-send by a sender that stopped and may "
+                f"{plural(len(keys), 'post')} {'was' if len(keys) == 1 else 'were'} left mid-send "
+                "by a sender that stopped and may "
                 f"or may not have arrived; they were not resent: {shown}",
             )
             await uow.commit()

@@ -44,6 +44,7 @@ _SLACK_CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>$")
 _DISCORD_USER = re.compile(r"^<@!?(\d{5,25})(?:\|([^>]*))?>$")
 """Discord's `<@123>`; its adapter adds `|name` from the option's user, as Slack does."""
 _DISCORD_CHANNEL = re.compile(r"^<#(\d{5,25})>$")
+_NAMED_MENTION = re.compile(r"<[@#]!?[A-Za-z0-9]+\|[^<>\n]*>")
 _AT_NAME = re.compile(r"^@([\w.\-]{1,64})$")
 
 
@@ -84,6 +85,8 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(f"--{inline.group()}{value}"))
             continue
         j = i
+        if named := _NAMED_MENTION.match(text, i):
+            j = named.end()  # a mention's name may hold spaces: `<@U123|Klaus Becker>`
         while j < n and not text[j].isspace():
             j += 1
         tokens.append(Token("--" + text[name:j] if name > i else text[i:j]))

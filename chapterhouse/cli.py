@@ -18,6 +18,7 @@ import typer
 
 from bot.app import App
 from bot.config import ConfigError, Settings, load_settings
+from bot.formatting import plural
 from chapterhouse.bootstrap import bootstrap
 
 T = TypeVar("T")
@@ -234,6 +235,14 @@ def init(
             help="a first chapter (repeat for more); zone defaults to --tz",
         ),
     ] = None,
+    interactive: Annotated[
+        bool | None,
+        typer.Option(
+            "--interactive/--no-interactive",
+            help="ask for the first chapters when no --chapter is given "
+            "(default: when typing at a terminal)",
+        ),
+    ] = None,
 ) -> None:
     """Set up a real society on an empty database: its name, zone, HQ admin, chapters."""
     from bot.errors import UserError
@@ -241,6 +250,15 @@ def init(
     from storage.uow import UnitOfWork
 
     chapters = list(chapter or [])
+    if not chapters and (sys.stdin.isatty() if interactive is None else interactive):
+        from bot.zones import zone
+
+        try:
+            home_zone = zone(tz).key  # a wrong zone is said before the chapters are asked
+        except UserError as error:
+            _fail(str(error))
+            return
+        chapters = _ask_chapters(home_zone)
 
     async def work(app: App) -> list[str]:
         async with UnitOfWork(app.sessions, app.clock.now()) as uow:
@@ -256,6 +274,34 @@ def init(
         _fail(str(error))
         return
     typer.echo("\n".join([*lines, *next_steps(admin, chapters)]))
+
+
+def _ask_chapters(home_zone: str) -> list[str]:
+    """The first chapters, asked one by one (name, then zone); a blank name stops."""
+    from bot.errors import UserError
+    from commands.society import read_chapter
+
+    typer.echo("The first chapters: a name and a time zone each; leave the name blank to stop.")
+    chapters: list[str] = []
+    while True:
+        name = " ".join(typer.prompt("Chapter name", default="", show_default=False).split())
+        if not name:
+            return chapters
+        if "," in name:
+            typer.echo("A chapter's name has no commas; try again.", err=True)
+            continue
+        if any(c.split(",")[0].casefold() == name.casefold() for c in chapters):
+            typer.echo(f"{name} is already on the list; give another name.", err=True)
+            continue
+        while True:
+            zone = typer.prompt(f"{name}'s time zone", default=home_zone).strip()
+            try:
+                read_chapter(f"{name},,{zone}", home_zone)
+            except UserError as error:
+                typer.echo(str(error).replace("--chapter ", "", 1), err=True)
+                continue
+            chapters.append(f"{name},,{zone}")
+            break
 
 
 @cli.command()
@@ -397,7 +443,7 @@ def members_export(
         typer.echo(text, nl=False)
         return
     file.write_text(text, encoding="utf-8")
-    typer.echo(f"Wrote {max(text.count(chr(10)) - 1, 0)} members to {file}.")
+    typer.echo(f"Wrote {plural(max(text.count(chr(10)) - 1, 0), 'member')} to {file}.")
 
 
 @discord_cli.command("sync")

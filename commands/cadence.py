@@ -18,12 +18,16 @@ class Cadence:
     per_year: int
     today: date | None = None
     since: date | None = None
+    incubating: bool = False
+    """Not yet activated: it owes no meetings until it is."""
 
     @property
     def owed_this_year(self) -> int:
         """Meetings owed by 31 December: fewer than `per_year` for a chapter activated late."""
         if self.today is None:
             return self.per_year
+        if self.incubating:
+            return 0
         return due_by(date(self.today.year, 12, 31), self.per_year, self.since)
 
     @property
@@ -42,6 +46,8 @@ class Cadence:
         """How the year stands, as people say it: `0 held; 1 due by March 31`."""
         if self.per_year == 0:
             return f"{self.held} held; no target"
+        if self.incubating:
+            return f"{self.held} held; none due until it is active"
         if self.behind:
             return f"{self.held} held; {self.due} due by now — behind by {self.behind}"
         upcoming = self.next_due
@@ -61,6 +67,8 @@ class Cadence:
     def verdict(self) -> str:
         if self.per_year == 0:
             return "no target"
+        if self.incubating:
+            return "not active yet"
         if self.behind:
             return f"behind by {self.behind}"
         return "on track"
@@ -81,7 +89,10 @@ def due_by(today: date, per_year: int, since: date | None = None) -> int:
     return min(per_year, math.floor(per_year * elapsed / days_in_year(today.year) + 1e-9))
 
 
-def cadence(held: int, per_year: int, today: date, since: date | None = None) -> Cadence:
+def cadence(
+    held: int, per_year: int, today: date, since: date | None = None, incubating: bool = False
+) -> Cadence:
+    due = 0 if incubating else due_by(today, per_year, since)
     return Cadence(
-        held=held, due=due_by(today, per_year, since), per_year=per_year, today=today, since=since
+        held=held, due=due, per_year=per_year, today=today, since=since, incubating=incubating
     )

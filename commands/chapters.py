@@ -72,7 +72,11 @@ async def chapter_cadence(
         ).all()
     )
     since = chapter.activated_at.date() if chapter.activated_at else None
-    return {kind: cadence(held.get(kind, 0), per_kind[kind], today, since) for kind in MeetingKind}
+    waiting = chapter.status is ChapterStatus.INCUBATING and since is None
+    return {
+        kind: cadence(held.get(kind, 0), per_kind[kind], today, since, waiting)
+        for kind in MeetingKind
+    }
 
 
 def _targets(context: Context) -> dict[MeetingKind, int]:
@@ -417,7 +421,7 @@ async def year_standing(context: Context, chapter: Chapter, kind: MeetingKind, d
     if owed == 0:
         return f"{plural(c.held, kind.value + ' meeting')} held; none were owed that year"
     verdict = "met" if c.held >= owed else f"{owed - c.held} short"
-    return f"{c.held} of {owed} {kind.value} meetings that year ({verdict})"
+    return f"{c.held} of {plural(owed, kind.value + ' meeting')} that year ({verdict})"
 
 
 @router.announcer("chapter.activated")

@@ -76,7 +76,9 @@ async def help_command(
         raise NotFound(
             f"No command /{group}." + (f" Did you mean /{hint}?" if hint else " Type /help.")
         )
-    spec = registry.get(group, words[1] if len(words) > 1 else None)
+    # Two-word subcommands (`/help chapter meeting edit`) before one-word ones.
+    spec = registry.get(group, " ".join(words[1:3])) if len(words) > 2 else None
+    spec = spec or registry.get(group, words[1] if len(words) > 1 else None)
     if spec is None and len(words) > 1:
         names = [s.name or "" for s in registry.subcommands(group)]
         hint = closest(words[1], names)

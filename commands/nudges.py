@@ -41,7 +41,7 @@ from bot.reply import Header, Note, Reply, Section
 from commands.chapters import chapter_cadence
 from commands.digest import SocietyParts, chapter_digest
 from commands.events.planned import planned_this_year
-from commands.text import moment
+from commands.text import moment, plural
 from commands.workgroups.lookup import as_typed
 from commands.workgroups.status import expire
 from storage.models import (
@@ -320,7 +320,7 @@ async def nudge_idle_workgroups(run: DueRun) -> None:
         how = "by direct message" if sent else "who has no chat account to reach"
         run.note(
             f"nudge {workgroup.name}'s lead {lead.name} {how} → "
-            f"no output or update for {days} days "
+            f"no output or update for {plural(days, 'day')} "
             f"(since {moment(workgroup.last_activity_at, zone)})"
         )
 
@@ -340,8 +340,8 @@ async def expire_proposals(run: DueRun) -> None:
     for workgroup_id in expired:
         run.note(
             f"expire proposal {names.get(workgroup_id, workgroup_id)} → its status: short of "
-            f"{run.settings.workgroup_threshold} backers after "
-            f"{run.settings.workgroup_expiry_days} days"
+            f"{plural(run.settings.workgroup_threshold, 'backer')} after "
+            f"{plural(run.settings.workgroup_expiry_days, 'day')}"
         )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.context import Context
+from bot.formatting import number, percentage
 from bot.permissions import HQ_ONLY
 from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
@@ -143,7 +144,7 @@ def _ratio(share: float | None) -> str:
 
 
 def _shown(share: float | None) -> str:
-    return "—" if share is None else f"{round(100 * share)}%"
+    return "—" if share is None else percentage(100 * share)
 
 
 async def _member_figures(
@@ -343,7 +344,7 @@ def stats_reply(stats: Stats, settings: Settings) -> Reply:
     p = stats.polls
     if p.counted:
         participation = (
-            f"{p.ballots} ballots of {p.eligible} eligible ({_shown(p.share)}); "
+            f"{plural(p.ballots, 'ballot')} of {number(p.eligible)} eligible ({_shown(p.share)}); "
             f"{_shown(p.mean_share)} per poll on average"
         )
     else:
@@ -360,9 +361,10 @@ def stats_reply(stats: Stats, settings: Settings) -> Reply:
     local = stats.as_of.astimezone(settings.tz)
     blocks.append(Note(f"As of {local:%a %d %b %Y %H:%M} {local.tzname() or settings.tz.key}."))
     text = (
-        f"Society stats: {stats.members} members, {stats.new_this_month} new in {month}, "
-        f"{stats.active} active in the last {ACTIVE_DAYS} days; "
-        f"{by_status[ChapterStatus.ACTIVE]} active chapters; "
+        f"Society stats: {plural(stats.members, 'member')}, "
+        f"{number(stats.new_this_month)} new in {month}, "
+        f"{number(stats.active)} active in the last {ACTIVE_DAYS} days; "
+        f"{plural(by_status[ChapterStatus.ACTIVE], 'active chapter')}; "
         f"poll participation {_shown(p.share)}."
     )
     return Reply.private(text, *blocks)

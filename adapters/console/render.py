@@ -7,7 +7,7 @@ from pathlib import Path
 
 from adapters.console.files import save
 from adapters.text import progress_bar
-from bot.formatting import of_target, percentage
+from bot.formatting import of_target, percentage, plural
 from bot.mentions import Person, render_mentions
 from bot.reply import (
     Actions,
@@ -76,7 +76,7 @@ def render(reply: Reply, *, save_in: Path | None = None) -> str:
                 lines += [f"── {name} ──", content.rstrip("\n"), "── end of file ──"]
             case File(name=name, media_type=media_type):
                 if save_in is None:
-                    kept.append(f"[file: {name}, {media_type}, {len(block.data):,} bytes]")
+                    kept.append(f"[file: {name}, {media_type}, {plural(len(block.data), 'byte')}]")
                 else:
                     kept.append(_saved(block, save_in))
     body = render_stamps("\n".join(lines) if lines else reply.text)

@@ -40,6 +40,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import forms
 from adapters.slack.escapes import from_slack
+from adapters.slack.mentions import COMMAND_BUDGET, VIEW_BUDGET, name_mentions
 from adapters.slack.poster import SlackPoster, error_code
 from adapters.slack.profiles import SlackProfiles
 from adapters.slack.render import (
@@ -94,8 +95,9 @@ class SlackAdapter:
             ],
         )
         self.poster = SlackPoster(self.client, confirm=self.confirm_prompt)
+        self.profiles = SlackProfiles(self.client)
         if core.profiles is not None:
-            core.profiles.add_source(SlackProfiles(self.client))
+            core.profiles.add_source(self.profiles)
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
@@ -238,6 +240,7 @@ class SlackAdapter:
             )
             await self._open(command["trigger_id"], view, respond)
             return
+        text = str((await self._named({"text": text}))["text"])
         request = Request(
             PLATFORM, command["user_id"], command.get("user_name", ""), place, text=text
         )
@@ -246,6 +249,12 @@ class SlackAdapter:
             await self._open_form(command["trigger_id"], reply, place, respond)
             return
         await self._respond(respond, reply, place.channel_id, command["user_id"])
+
+    async def _named(
+        self, texts: Mapping[str, str | tuple[str, ...]], budget: float = COMMAND_BUDGET
+    ) -> dict[str, str | tuple[str, ...]]:
+        """Mentions of accounts new to Chapterhouse, named from Slack (`mentions.py`)."""
+        return await name_mentions(texts, self.core.sessions, self.profiles, budget)
 
     def _spec(self, text: str) -> CommandSpec | None:
         try:
@@ -379,7 +388,9 @@ class SlackAdapter:
                 Reply.error("That form is out of date; type the command again."),
             )
             return
-        values = forms.form_values(spec, body["view"]["state"]["values"])
+        values = await self._named(
+            forms.form_values(spec, body["view"]["state"]["values"]), VIEW_BUDGET
+        )
         request = Request(
             PLATFORM,
             body["user"]["id"],
@@ -452,8 +463,9 @@ class SlackAdapter:
             body["user"]["id"],
             _user_name(body),
             _meta_place(meta),
-            text=self._confirmed(meta["command"]),
+            text=str((await self._named({"text": meta["command"]}, VIEW_BUDGET))["text"]),
         )
+        request = replace(request, text=self._confirmed(request.text or ""))
         reply = await self.core.dispatcher.handle(request)
         await ack()
         await self._after_view(body, request, reply)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.due import DueJob, DueRun
+from bot.formatting import plural
 from bot.notifier import Notifier
 from bot.reply import Reply
 from storage.models import ChannelBinding, Delivery, Identity
@@ -119,19 +120,17 @@ class DueReport:
                 lines.append(f"  failed, rolled back, retried on the next tick: {job.error}")
         if self.leftover:
             count = self.leftover
-            lines.append(
-                f"Sent {count} post{'' if count == 1 else 's'} an earlier run left pending."
-            )
+            lines.append(f"Sent {plural(count, 'post')} an earlier run left pending.")
         if self.quiet:
             lines.append("Nothing is due.")
         else:
             waiting = sum(1 for post in self.posts if post.not_before is not None)
             count = len(self.posts)
-            summary = f"{count} post{'' if count == 1 else 's'} {verb} queued"
+            summary = f"{plural(count, 'post')} {verb} queued"
             if waiting:
                 summary += f", {waiting} held for quiet hours"
             if self.failed:
-                summary += f"; {len(self.failed)} job(s) failed"
+                summary += f"; {plural(len(self.failed), 'job')} failed"
             lines.append(summary + ".")
         return lines
 

@@ -17,6 +17,7 @@ from bot.complete import rank_choices
 from bot.context import Context
 from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict, NotFound
+from bot.formatting import percentage, plural
 from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY
 from bot.registry import Router
@@ -287,7 +288,7 @@ async def goal_update(
     context.uow.audit(
         context.member.id, "goal.update", f"updated goal {goal.key} to {number(new_value)}"
     )
-    extra = f" It passed {passed}%; the chapters will hear." if passed else ""
+    extra = f" It passed {percentage(passed)}; the chapters will hear." if passed else ""
     return Reply.private(
         f"Goal {goal.key} is now {standing.summary}.{extra}",
         Section(f"Goal *{goal.key}* updated.{extra}"),
@@ -334,7 +335,7 @@ async def goal_chart(
     # Drawing takes a fifth of a second or so: keep it off the event loop.
     png = await asyncio.to_thread(render_chart, panels)
     name = f"goal-{found[0].goal.key}-{today}.png" if key else f"goals-{today}.png"
-    what = found[0].goal.title if key else f"{len(found)} goals"
+    what = found[0].goal.title if key else plural(len(found), "goal")
     return Reply.private(
         f"Chart of {what} ({today})",
         Section(f"Chart of {what}: value over time against the straight line to the target."),
@@ -357,7 +358,7 @@ async def announce_goal_milestone(
         if percent > 100:
             line = f"🚀 *{goal.title}* is at {percent} % of its target"
     else:
-        line = f"📈 *{goal.title}* passed {percent}%"
+        line = f"📈 *{goal.title}* passed {percentage(percent)}"
     detail = f"{number(value)} of {number(goal.target)}{unit}, deadline {goal.deadline}."
     return Announcement(
         Reply.public(

@@ -7,6 +7,7 @@ A plain function; the goals router registers it where it is built
 from __future__ import annotations
 
 from bot.due import DueRun
+from bot.formatting import percentage
 from commands.goals.snapshots import snapshot_goals
 
 
@@ -18,6 +19,7 @@ async def daily_snapshot(run: DueRun) -> None:
     for standing, passed in await snapshot_goals(run.uow, today):
         if passed:
             run.note(
-                f"goal milestone → every chapter channel: {standing.goal.key} passed {passed}%"
+                "goal milestone → every chapter channel: "
+                f"{standing.goal.key} passed {percentage(passed)}"
             )
     run.note(f"goal snapshots → history: {today} for every goal")

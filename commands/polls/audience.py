@@ -115,12 +115,12 @@ def is_open_channel(poll: Poll) -> bool:
     return poll.audience == HERE and poll.chapter_id is None
 
 
-def describe(poll: Poll, chapter: Chapter | None) -> str:
+def describe(poll: Poll, chapter: Chapter | None, workgroup: str | None = None) -> str:
     """Who votes, in words: for cards and refusals."""
     if poll.audience == SOCIETY:
         return "the whole society"
     if poll.audience == WORKGROUP:
-        return "the workgroup's members"
+        return f"members of the {workgroup} workgroup" if workgroup else "the workgroup's members"
     if chapter is not None:
         return f"members of {chapter.name}"
     if is_open_channel(poll):
@@ -142,6 +142,33 @@ def _workgroup_members(poll: Poll) -> Any:
         select(WorkgroupMember.member_id)
         .join(PollWorkgroup, PollWorkgroup.workgroup_id == WorkgroupMember.workgroup_id)
         .where(PollWorkgroup.poll_id == poll.id)
+    )
+
+
+async def workgroup_names(session: AsyncSession, poll_ids: list[int]) -> dict[int, str]:
+    """The workgroup each of these polls is for (workgroup polls only), by poll id."""
+    if not poll_ids:
+        return {}
+    rows = await session.execute(
+        select(PollWorkgroup.poll_id, Workgroup.name)
+        .join(Workgroup, Workgroup.id == PollWorkgroup.workgroup_id)
+        .where(PollWorkgroup.poll_id.in_(poll_ids))
+    )
+    return {poll_id: name for poll_id, name in rows}
+
+
+async def workgroup_name(session: AsyncSession, poll: Poll) -> str | None:
+    if poll.audience != WORKGROUP:
+        return None
+    return (await workgroup_names(session, [poll.id])).get(poll.id)
+
+
+def polls_of_members_workgroups(member_id: int) -> Any:
+    """The ids of workgroup polls whose workgroup this member belongs to (a subquery)."""
+    return (
+        select(PollWorkgroup.poll_id)
+        .join(WorkgroupMember, WorkgroupMember.workgroup_id == PollWorkgroup.workgroup_id)
+        .where(WorkgroupMember.member_id == member_id)
     )
 
 

@@ -41,8 +41,16 @@ def option_names(poll: Poll, choices: list[int]) -> str:
     return ", ".join(names)
 
 
-def _facts(poll: Poll, tally: Tally, now: datetime, tz: ZoneInfo, chapter: Chapter | None) -> str:
-    facts = [how_to_vote(poll), f"for {describe(poll, chapter)}", tally.participation()]
+def _facts(
+    poll: Poll,
+    tally: Tally,
+    now: datetime,
+    tz: ZoneInfo,
+    chapter: Chapter | None,
+    workgroup: str | None,
+) -> str:
+    who = f"Workgroup: {workgroup}" if workgroup else f"for {describe(poll, chapter)}"
+    facts = [how_to_vote(poll), who, tally.participation()]
     if poll.anonymous:
         facts.append("anonymous")
     if poll.hidden and not is_closed(poll, now):
@@ -97,7 +105,12 @@ def buttons(poll: Poll) -> Actions:
 
 
 def poll_card(
-    poll: Poll, tally: Tally, now: datetime, tz: ZoneInfo, chapter: Chapter | None
+    poll: Poll,
+    tally: Tally,
+    now: datetime,
+    tz: ZoneInfo,
+    chapter: Chapter | None,
+    workgroup: str | None = None,
 ) -> Reply:
     closed = is_closed(poll, now)
     blocks: list[Block] = [Header(f"Poll {poll.id}: {poll.question}")]
@@ -105,7 +118,7 @@ def poll_card(
         blocks += _bars(poll, tally)
     else:
         blocks.append(_option_list(poll))
-    blocks.append(Note(_facts(poll, tally, now, tz, chapter)))
+    blocks.append(Note(_facts(poll, tally, now, tz, chapter, workgroup)))
     if closed:
         blocks.append(Section(f"Closed. See /poll results {poll.id}."))
     else:
@@ -153,7 +166,12 @@ def _rounds(poll: Poll, tally: Tally) -> list[Block]:
 
 
 def results_reply(
-    poll: Poll, tally: Tally, now: datetime, tz: ZoneInfo, chapter: Chapter | None
+    poll: Poll,
+    tally: Tally,
+    now: datetime,
+    tz: ZoneInfo,
+    chapter: Chapter | None,
+    workgroup: str | None = None,
 ) -> Reply:
     closed = is_closed(poll, now)
     title = f"Results of poll {poll.id}: {poll.question}"
@@ -166,7 +184,7 @@ def results_reply(
     winner = _winner_line(poll, tally, closed)
     blocks: list[Block] = [Header(title), Section(winner), *_bars(poll, tally)]
     blocks += _rounds(poll, tally)
-    blocks.append(Note(_facts(poll, tally, now, tz, chapter)))
+    blocks.append(Note(_facts(poll, tally, now, tz, chapter, workgroup)))
     if not closed:
         blocks.append(Note("Provisional: members may still vote or change their vote."))
     return Reply.private(f"{title}. {winner.replace('*', '')}", *blocks)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import Announcement
 from bot.reply import Reply, Visibility
+from commands.polls.audience import workgroup_name
 from commands.polls.cards import poll_card, results_reply
 from commands.polls.tally import count
 from storage.claims import claim
@@ -80,20 +81,23 @@ async def close_due(sessions: async_sessionmaker[AsyncSession], now: datetime) -
             return closed
 
 
-async def _load(session: AsyncSession, poll_id: int) -> tuple[Poll, Chapter | None] | None:
+async def _load(
+    session: AsyncSession, poll_id: int
+) -> tuple[Poll, Chapter | None, str | None] | None:
     poll = await session.get(Poll, poll_id)
     if poll is None:
         return None
     chapter = await session.get(Chapter, poll.chapter_id) if poll.chapter_id else None
-    return poll, chapter
+    return poll, chapter, await workgroup_name(session, poll)
 
 
 async def render_card(session: AsyncSession, ident: str, now: datetime) -> Reply | None:
     loaded = await _load(session, int(ident))
     if loaded is None:
         return None
-    poll, chapter = loaded
-    return poll_card(poll, await count(session, poll), now, ZoneInfo(poll.timezone), chapter)
+    poll, chapter, workgroup = loaded
+    tally = await count(session, poll)
+    return poll_card(poll, tally, now, ZoneInfo(poll.timezone), chapter, workgroup)
 
 
 async def announce_opened(
@@ -112,9 +116,9 @@ async def announce_closed(
     loaded = await _load(session, payload["poll_id"])
     if loaded is None:
         return None
-    poll, chapter = loaded
+    poll, chapter, workgroup = loaded
     tally = await count(session, poll, runoff=True)
-    results = results_reply(poll, tally, now, ZoneInfo(poll.timezone), chapter)
+    results = results_reply(poll, tally, now, ZoneInfo(poll.timezone), chapter, workgroup)
     copies = await session.execute(
         select(Delivery.platform, Delivery.channel_id)
         .where(Delivery.subject == subject(poll.id), Delivery.direct.is_(False))

@@ -37,8 +37,17 @@ from commands.polls.reminders import remind_non_voters
 from commands.polls.tally import count, is_closed, results_visible
 from commands.polls.voting import VoteArgs, vote_batch, vote_requests
 from commands.text import moment, plural
+from commands.workgroups.lookup import find_workgroup
 from storage.claims import claim
-from storage.models import Ballot, Chapter, Member, Poll, PollWorkgroup
+from storage.models import (
+    Ballot,
+    Chapter,
+    Member,
+    Poll,
+    PollWorkgroup,
+    Workgroup,
+    WorkgroupStatus,
+)
 
 router = Router("polls")
 router.owner("audience")(audiences.audience_owners)
@@ -85,6 +94,8 @@ async def complete_polls(session: AsyncSession, typed: str) -> list[str]:
 @router.completer("audiences")
 async def complete_audiences(session: AsyncSession, typed: str) -> list[str]:
     names = [f"chapter:{name}" for name in await session.scalars(select(Chapter.name))]
+    active = select(Workgroup.name).where(Workgroup.status == WorkgroupStatus.ACTIVE)
+    names += [f"workgroup:{name}" for name in await session.scalars(active)]
     return rank_choices(typed, [audiences.HERE, audiences.SOCIETY, *names])
 
 
@@ -205,13 +216,16 @@ async def poll_create(
     where = await audiences.targets(context.session, poll)
     context.uow.record("poll.opened", poll_id=poll.id, targets=[list(t) for t in where])
     tally = await count(context.session, poll)
-    card = poll_card(poll, tally, now, ZoneInfo(zone), target.chapter)
+    workgroup = target.workgroup.name if target.workgroup else None
+    card = poll_card(poll, tally, now, ZoneInfo(zone), target.chapter, workgroup)
     posted = (
         f"Posted to {plural(len(where), 'channel')}."
         if where
         else "No channel is bound to that audience, so it was posted nowhere; "
         f"members vote with /poll vote {poll.id}."
     )
+    if not where and workgroup is not None:
+        posted += f" Its lead binds a channel with /workgroup bind {workgroup} typed in it."
     return Reply.private(f"Poll {poll.id} is open. {posted}", *card.blocks, Note(posted))
 
 
@@ -260,7 +274,8 @@ async def poll_results(context: Context, poll_id: PollId) -> Reply:
     await _may_see(context, poll)
     tally = await count(context.session, poll, runoff=results_visible(poll, context.now))
     chapter = await poll_chapter(context.session, poll)
-    return results_reply(poll, tally, context.now, ZoneInfo(poll.timezone), chapter)
+    workgroup = await audiences.workgroup_name(context.session, poll)
+    return results_reply(poll, tally, context.now, ZoneInfo(poll.timezone), chapter, workgroup)
 
 
 async def _voted(context: Context, polls: list[Poll]) -> set[int]:
@@ -275,27 +290,41 @@ async def _voted(context: Context, polls: list[Poll]) -> set[int]:
     )
 
 
+def _for_workgroup(workgroups: dict[int, str], poll: Poll) -> str:
+    name = workgroups.get(poll.id)
+    return f" (Workgroup: {name})" if name else ""
+
+
 @router.home(order=30)
 async def home_polls(context: Context) -> list[Block]:
     """Open polls the member may vote in, the ones still waiting for their vote first."""
+    mine = audiences.polls_of_members_workgroups(context.member.id)
     query = (
         select(Poll)
-        .where(Poll.closed_at.is_(None), Poll.closes_at > context.now)
+        .where(
+            Poll.closed_at.is_(None),
+            Poll.closes_at > context.now,
+            or_(Poll.audience != audiences.WORKGROUP, Poll.id.in_(mine)),
+        )
         .order_by(Poll.closes_at)
         .limit(LIST_LIMIT)
     )
     polls = [
-        p for p in await context.session.scalars(query) if audiences.may_vote(p, context.member)
+        p
+        for p in await context.session.scalars(query)
+        if p.audience == audiences.WORKGROUP or audiences.may_vote(p, context.member)
     ]
     if not polls:
         return [Header("Open polls"), Section("No open polls for you right now.")]
     voted = await _voted(context, polls)
     polls.sort(key=lambda p: p.id in voted)
+    workgroups = await audiences.workgroup_names(context.session, [p.id for p in polls])
     lines = []
     for poll in polls:
         mark = "you voted ✓" if poll.id in voted else "*not voted yet*"
         closes = moment(poll.closes_at, ZoneInfo(poll.timezone))
-        lines.append(f"*{poll.id}* {poll.question} — closes {closes} · {mark}")
+        named = _for_workgroup(workgroups, poll)
+        lines.append(f"*{poll.id}* {poll.question}{named} — closes {closes} · {mark}")
     return [
         Header("Open polls"),
         Section("\n".join(lines)),
@@ -303,30 +332,63 @@ async def home_polls(context: Context) -> list[Block]:
     ]
 
 
-@router.command("poll", "list", examples=["/poll list", "/poll list --open"])
+@router.completer("workgroups-polled")
+async def complete_polled_workgroups(session: AsyncSession, typed: str) -> list[str]:
+    names = await session.scalars(
+        select(Workgroup.name).join(PollWorkgroup, PollWorkgroup.workgroup_id == Workgroup.id)
+    )
+    return rank_choices(typed, sorted(set(names)))
+
+
+@router.command(
+    "poll",
+    "list",
+    examples=["/poll list", "/poll list --open", "/poll list --workgroup Mentoring"],
+)
 async def poll_list(
     context: Context,
     open_: Annotated[bool, Opt("only polls that are still open")] = False,
+    workgroup: Annotated[
+        str | None,
+        Opt("only this workgroup's polls", complete="workgroups-polled", metavar="NAME"),
+    ] = None,
 ) -> Reply:
-    """List recent polls you can vote in, newest first, and whether you have voted."""
+    """List recent polls you can vote in, newest first, and whether you have voted.
+
+    A workgroup's polls are listed for its members, named with the workgroup.
+    """
     member = context.member
     query = select(Poll).order_by(Poll.id.desc()).limit(LIST_LIMIT)
     if open_:
         query = query.where(Poll.closed_at.is_(None), Poll.closes_at > context.now)
+    if workgroup is not None:
+        group = await find_workgroup(context.session, workgroup)
+        query = query.where(
+            Poll.id.in_(select(PollWorkgroup.poll_id).where(PollWorkgroup.workgroup_id == group.id))
+        )
     if not context.has(Role.MODERATOR):
         query = query.where(
             or_(
                 Poll.audience == audiences.SOCIETY,
-                Poll.chapter_id.is_(None),
-                Poll.chapter_id == member.chapter_id,
+                (Poll.audience == audiences.HERE) & Poll.chapter_id.is_(None),
+                (Poll.audience != audiences.WORKGROUP) & (Poll.chapter_id == member.chapter_id),
+                Poll.id.in_(audiences.polls_of_members_workgroups(member.id)),
                 Poll.creator_id == member.id,
             )
         )
     polls = list(await context.session.scalars(query))
     if not polls:
-        none = "No open polls." if open_ else "No polls yet."
-        return Reply.private(f"{none} Moderators start one with /poll create.")
+        none = "No open polls" if open_ else "No polls"
+        if workgroup is not None:
+            none += f" for the {group.name} workgroup"
+            if not context.has(Role.MODERATOR):
+                none += " that you can see (its members see its polls)"
+        else:
+            none = "No open polls." if open_ else "No polls yet."
+            return Reply.private(f"{none} Moderators start one with /poll create.")
+        return Reply.private(f"{none}.")
     voted = await _voted(context, polls)
+    workgroups = await audiences.workgroup_names(context.session, [p.id for p in polls])
     lines = []
     for poll in polls:
         tz = ZoneInfo(poll.timezone)
@@ -335,7 +397,9 @@ async def poll_list(
         else:
             state = f"open until {moment(poll.closes_at, tz)}"
         mark = " · you voted ✓" if poll.id in voted else ""
-        lines.append(f"*{poll.id}* {poll.question} — {state}{mark}")
+        lines.append(
+            f"*{poll.id}* {poll.question}{_for_workgroup(workgroups, poll)} — {state}{mark}"
+        )
     title = "Open polls" if open_ else "Recent polls"
     return Reply.private(
         f"{title}: " + "; ".join(str(p.id) for p in polls),
@@ -357,7 +421,8 @@ async def poll_close(context: Context, poll_id: PollId) -> Reply:
         raise Conflict(f"Poll {poll.id} is already closed ({moment(closed_at, tz)}).")
     tally = await count(context.session, poll, runoff=True)
     chapter = await poll_chapter(context.session, poll)
-    results = results_reply(poll, tally, context.now, tz, chapter)
+    workgroup = await audiences.workgroup_name(context.session, poll)
+    results = results_reply(poll, tally, context.now, tz, chapter, workgroup)
     line = f"Closed poll {poll.id}; the results are posted where it was posted."
     return Reply.private(f"{line} {results.text}", Section(line), *results.blocks)
 

@@ -209,7 +209,7 @@ class Tally:
             raise ValueError(f"a tally cannot count fewer than no chapters: {counts}")
         if self.checked_in > self.active:
             raise ValueError(
-                f"{self.checked_in} chapters checked in but only {self.active} are active"
+                f"{plural(self.checked_in, 'chapter')} checked in but only {self.active} are active"
             )
 
     @property

@@ -49,7 +49,7 @@ def proposed_reply(
             Section(charter_text(workgroup)),
             Section(f"{line} Every chapter channel hears about it."),
         )
-    progress = f"{backers} of {threshold} backers — /workgroup back {as_typed(name)}"
+    progress = f"{backers} of {plural(threshold, 'backer')} — /workgroup back {as_typed(name)}"
     day = moment(expires_at(workgroup, settings), settings.tz)
     return Reply.public(
         f"Proposed workgroup {name}. {progress}",
@@ -57,7 +57,7 @@ def proposed_reply(
         Section(charter_text(workgroup)),
         Section(f"Lead: {lead_text(workgroup)} · {progress}"),
         Actions((Button("Back it", f"/workgroup back {as_typed(name)}", style="primary"),)),
-        Note(f"It starts at {threshold} backers; the proposal expires on {day}."),
+        Note(f"It starts at {plural(threshold, 'backer')}; the proposal expires on {day}."),
     )
 
 
@@ -76,7 +76,7 @@ def list_reply(
     for workgroup in workgroups:
         shown = shown_status(workgroup, settings, now)
         if shown is WorkgroupStatus.PROPOSED:
-            size = f"{backers.get(workgroup.id, 0)} of {threshold} backers"
+            size = f"{backers.get(workgroup.id, 0)} of {plural(threshold, 'backer')}"
         elif shown is WorkgroupStatus.EXPIRED:
             size = f"{plural(backers.get(workgroup.id, 0), 'backer')}"
         else:
@@ -113,7 +113,7 @@ def info_reply(
         if shown is WorkgroupStatus.PROPOSED:
             pairs.append(("Proposed", moment(workgroup.created_at, tz)))
             notes.append(
-                f"The proposal expires on {day} unless it reaches {threshold} backers: "
+                f"The proposal expires on {day} unless it reaches {plural(threshold, 'backer')}: "
                 f"/workgroup back {as_typed(workgroup.name)}"
             )
         else:
@@ -167,7 +167,7 @@ def home_blocks(
     for workgroup in ordered:
         role = "you lead it" if workgroup.lead_id == member_id else None
         if workgroup.status is WorkgroupStatus.PROPOSED:
-            state = f"proposed, {backers.get(workgroup.id, 0)} of {threshold} backers"
+            state = f"proposed, {backers.get(workgroup.id, 0)} of {plural(threshold, 'backer')}"
             role = role or "you back it"
         else:
             state = workgroup.status.value

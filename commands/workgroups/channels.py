@@ -12,7 +12,7 @@ from typing import Annotated
 from sqlalchemy import select
 
 from bot.context import Context
-from bot.declarations import Arg, Opt
+from bot.declarations import Arg, ChannelRef, Opt
 from bot.errors import BadArgument, Conflict
 from bot.mentions import mention
 from bot.notifier import queue_direct, queue_posts
@@ -68,6 +68,65 @@ async def workgroup_bind(context: Context, name: WorkgroupName) -> Reply:
     return Reply.public(
         f"This channel now receives {workgroup.name}'s polls "
         f"(/poll create … --audience workgroup:{workgroup.name})."
+    )
+
+
+@router.command(
+    "workgroup",
+    "unbind",
+    access=lead_of("name"),
+    examples=["/workgroup unbind Mentoring", "/workgroup unbind Mentoring #mentoring"],
+)
+async def workgroup_unbind(
+    context: Context,
+    name: WorkgroupName,
+    channel: Annotated[
+        ChannelRef | None,
+        Arg("the channel to stop posting to; defaults to this one", metavar="#CHANNEL"),
+    ] = None,
+) -> Reply:
+    """Stop posting a workgroup's polls to a channel: the one named, or this one.
+
+    Polls already posted there stay; new ones go to the workgroup's other channels.
+    """
+    workgroup = await find_workgroup(context.session, name)
+    place = context.place
+    if channel is None and not place.channel_id:
+        raise BadArgument(
+            f"Say which channel: /workgroup unbind {workgroup.name} #channel, "
+            "or type it in the bound channel."
+        )
+    platform = channel.platform if channel else place.platform
+    channel_id = channel.channel_id if channel else place.channel_id
+    bound = list(
+        await context.session.scalars(
+            select(WorkgroupChannel)
+            .where(WorkgroupChannel.workgroup_id == workgroup.id)
+            .order_by(WorkgroupChannel.id)
+        )
+    )
+    found = next((b for b in bound if b.platform == platform and b.channel_id == channel_id), None)
+    if found is None:
+        where = "This channel" if channel is None else f"#{channel.name or channel.channel_id}"
+        others = ", ".join(f"#{b.channel_name}" for b in bound if b.platform == platform)
+        hint = (
+            f"; it is bound to {others}"
+            if others
+            else "; its channels are on another platform"
+            if bound
+            else "; it has no bound channel"
+        )
+        raise BadArgument(f"{where} is not bound to {workgroup.name}{hint}.")
+    await context.session.delete(found)
+    workgroup.last_activity_at = context.now
+    rest = len(bound) - 1
+    after = (
+        f"its polls still go to {plural(rest, 'other channel')}"
+        if rest
+        else f"it has no bound channel left; /workgroup bind {workgroup.name} in one"
+    )
+    return Reply.public(
+        f"#{found.channel_name} no longer receives {workgroup.name}'s polls; {after}."
     )
 
 

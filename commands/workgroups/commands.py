@@ -174,7 +174,7 @@ async def workgroup_back(context: Context, name: WorkgroupName) -> Reply:
             "channel hears about it."
         )
     return Reply.private(
-        f"You back {workgroup.name} ({count} of {threshold} backers). It starts at "
+        f"You back {workgroup.name} ({count} of {plural(threshold, 'backer')}). It starts at "
         f"{threshold}; ask others to /workgroup back {as_typed(workgroup.name)}."
     )
 
