@@ -51,6 +51,7 @@ from storage.models import (
     StatusUpdate,
     UpdateAway,
     UpdateCadence,
+    WorkgroupChannel,
 )
 from storage.uow import UnitOfWork
 
@@ -101,10 +102,23 @@ async def _channels(context: Context, group: Group) -> list[Target]:
         return await bound_channels(context.session, [group.id])
     if group.kind == "society":
         return await bound_channels(context.session, None)
-    # A workgroup has no channels of its own here: its update goes where it is posted.
+    # A workgroup's update goes to its bound channels and to where it is posted.
+    targets = await workgroup_channels(context.session, group.id)
     if context.place.channel_id:
-        return [(context.place.platform, context.place.channel_id)]
-    return []
+        here = (context.place.platform, context.place.channel_id)
+        if here not in targets:
+            targets.append(here)
+    return targets
+
+
+async def workgroup_channels(session: AsyncSession, workgroup_id: int | None) -> list[Target]:
+    """The channels bound to a workgroup with `/workgroup bind`, in binding order."""
+    rows = await session.execute(
+        select(WorkgroupChannel.platform, WorkgroupChannel.channel_id)
+        .where(WorkgroupChannel.workgroup_id == workgroup_id)
+        .order_by(WorkgroupChannel.id)
+    )
+    return [(platform, channel_id) for platform, channel_id in rows]
 
 
 async def _store(
