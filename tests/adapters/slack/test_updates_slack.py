@@ -79,7 +79,7 @@ async def test_hqs_prompt_arrives_as_a_direct_message_whose_button_opens_the_for
         return [
             c
             for c in slack.fake.of("chat.postMessage")
-            if c.params.get("channel") == f"D{ALICE}" and "update for June 2026" in c.block_text()
+            if c.params.get("channel") == f"D{ALICE}" and "update for Q2 2026" in c.block_text()
         ]
 
     await slack.fake.wait(lambda: bool(prompts()))
@@ -99,7 +99,7 @@ async def test_hqs_prompt_arrives_as_a_direct_message_whose_button_opens_the_for
     posted = await slack.submit(ALICE, view, values)
     assert posted.status == 200 and "errors" not in posted.text, posted.text
     card = await slack.posted_to(BOSTON)
-    assert "the society — update for June 2026" in card.block_text()
+    assert "the society — update for Q2 2026" in card.block_text()
 
 
 async def test_a_workgroups_update_reaches_its_bound_channel_and_the_one_typed_in(
