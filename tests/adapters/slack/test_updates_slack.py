@@ -91,15 +91,21 @@ async def test_hqs_prompt_arrives_as_a_direct_message_whose_button_opens_the_for
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["callback_id"] == "prefilled"
+    # June closes a quarter: HQ's form is the quarterly one, longer and with highlights.
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["asked", "got", "next_", "highlights"]
+    assert inputs["got"]["max_length"] == 1000
     values = {
         "asked": text(""),
         "got": text("Three active chapters; the ethics debate in Boston"),
         "next_": text(""),
+        "highlights": text("The ethics position, adopted"),
     }
     posted = await slack.submit(ALICE, view, values)
     assert posted.status == 200 and "errors" not in posted.text, posted.text
     card = await slack.posted_to(BOSTON)
     assert "the society — update for Q2 2026" in card.block_text()
+    assert "The ethics position, adopted" in card.block_text()
 
 
 async def test_a_workgroups_update_reaches_its_bound_channel_and_the_one_typed_in(
