@@ -319,19 +319,28 @@ def demo() -> None:
 
 @cli.command()
 def report(
-    month: Annotated[str, typer.Option(help="the month reported on, as YYYY-MM")],
+    month: Annotated[str | None, typer.Option(help="the month reported on, as YYYY-MM")] = None,
+    quarter: Annotated[str | None, typer.Option(help="the quarter reported on, as YYYY-Qn")] = None,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="print it as Markdown")] = False,
 ) -> None:
-    """The society's monthly report: HQ's update (or its draft) and every group's, one line each."""
+    """The society's monthly or quarterly report: HQ's update (or its draft) and every
+    group's, one line each."""
     from adapters.console.render import render
+    from commands.updates.periods import Period
     from commands.updates.periods import month as month_period
+    from commands.updates.periods import quarter as quarter_period
     from commands.updates.summary import markdown, society_report
     from storage.uow import UnitOfWork
 
+    if (month is None) == (quarter is None):
+        _fail("Give one of --month YYYY-MM or --quarter YYYY-Qn, e.g. --quarter 2027-Q1.", 2)
+    period: Period
     try:
-        period = month_period(month)
+        period = month_period(month) if month is not None else quarter_period(quarter or "")
     except ValueError:
-        _fail(f"--month {month!r} is not a month; give it as YYYY-MM, e.g. 2027-01.", 2)
+        if month is not None:
+            _fail(f"--month {month!r} is not a month; give it as YYYY-MM, e.g. 2027-01.", 2)
+        _fail(f"--quarter {quarter!r} is not a quarter; give it as YYYY-Qn, e.g. 2027-Q1.", 2)
         raise  # pragma: no cover
 
     async def work(app: App) -> str:

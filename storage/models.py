@@ -764,6 +764,8 @@ class StatusUpdate(Base):
     )
     posted_at: Mapped[datetime]
     replaced: Mapped[int] = mapped_column(default=0)
+    highlights: Mapped[str | None] = mapped_column(Text)
+    """HQ's quarterly report only: what stood out in the quarter."""
 
 
 class UpdateAway(Base):

@@ -434,7 +434,13 @@ class SlackAdapter:
             path=form.path,
             values=form.values(filled),
         )
-        await self._settle_view(ack, body, request, form.fields[0].name, None)
+        spec = self.core.registry.get(*form.path)
+        if spec is not None:  # errors go under the field they name, among the form's own
+            shown = {f.name for f in form.fields}
+            spec = replace(spec, params=tuple(p for p in spec.params if p.name in shown))
+        await self._settle_view(
+            ack, body, request, form.fields[0].name, spec if spec and spec.params else None
+        )
 
     async def _on_ask(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         INBOUND.labels(PLATFORM, "view").inc()

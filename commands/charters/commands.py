@@ -15,6 +15,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.declarations import Arg, Opt
@@ -75,11 +76,7 @@ async def _add(
         )
     kind = MetricKind(kind_text)
     key = name_key(name)
-    existing = await session.scalar(
-        select(CharterMetric).where(
-            CharterMetric.group_key == group.key, CharterMetric.name_key == key
-        )
-    )
+    existing = await _metric_named(session, group, key)
     if existing is not None:
         raise Conflict(
             f"{group.name} already has a metric named {existing.name!r}; "
@@ -152,14 +149,36 @@ async def _add(
     return Reply.public(line, *blocks)
 
 
-async def _set(context: Context, group: Group, metric: str, what: str) -> Reply:
-    session = context.session
-    key = name_key(metric)
-    row = await session.scalar(
+async def _metric_named(session: AsyncSession, group: Group, key: str) -> CharterMetric | None:
+    """The group's metric whose name folds to `key`: names are unique per group."""
+    return await session.scalar(
         select(CharterMetric).where(
             CharterMetric.group_key == group.key, CharterMetric.name_key == key
         )
     )
+
+
+async def _add_or_set(
+    context: Context,
+    group: Group,
+    action: str,
+    metric: str,
+    what: str,
+    target: int | None,
+    unit: str | None,
+    by: date | None,
+    goal: str | None,
+) -> Reply:
+    """`metric add` or `metric set`, the same for a workgroup's charter and a chapter's."""
+    if action == "set":
+        _options_for_set(target, unit, by, goal)
+        return await _set(context, group, metric, what)
+    return await _add(context, group, metric, what, target, unit, by, goal)
+
+
+async def _set(context: Context, group: Group, metric: str, what: str) -> Reply:
+    session = context.session
+    row = await _metric_named(session, group, name_key(metric))
     if row is None:
         names = [m.name for m in await metrics_of(session, group.key)]
         known = ", ".join(names) if names else "none yet"
@@ -233,10 +252,7 @@ async def workgroup_metric(
     shows that goal's progress.
     """
     group = of_workgroup(await find_workgroup(context.session, name))
-    if action == "set":
-        _options_for_set(target, unit, by, goal)
-        return await _set(context, group, metric, what)
-    return await _add(context, group, metric, what, target, unit, by, goal)
+    return await _add_or_set(context, group, action, metric, what, target, unit, by, goal)
 
 
 @router.command(
@@ -266,10 +282,7 @@ async def chapter_metric(
     meetings) are counted for the chapter; influenced ones show a society goal.
     """
     group = of_chapter(await find_chapter(context.session, chapter))
-    if action == "set":
-        _options_for_set(target, unit, by, goal)
-        return await _set(context, group, metric, what)
-    return await _add(context, group, metric, what, target, unit, by, goal)
+    return await _add_or_set(context, group, action, metric, what, target, unit, by, goal)
 
 
 @router.command(

@@ -8,7 +8,7 @@ from bot.mentions import mention
 from bot.reply import Block, Fields, Form, FormField, Header, Note, Reply, Section
 from commands.charters.group import Group
 from commands.updates.draft import Draft
-from commands.updates.fields import MAX_FIELD
+from commands.updates.fields import MAX_FIELD, MAX_LONG_FIELD, long_form
 from commands.updates.periods import Period
 from commands.updates.status import Standing
 from storage.models import StatusUpdate
@@ -23,8 +23,8 @@ STATE_MARKS = {
 }
 
 
-def field_sections(asked: str, got: str, next_: str) -> list[Block]:
-    parts = [("Asked", asked), ("Got", got), ("Next", next_)]
+def field_sections(asked: str, got: str, next_: str, highlights: str = "") -> list[Block]:
+    parts = [("Highlights", highlights), ("Asked", asked), ("Got", got), ("Next", next_)]
     return [Section(f"*{label}*\n{text}") for label, text in parts if text]
 
 
@@ -37,7 +37,7 @@ def update_card(update: StatusUpdate, group: Group, period: Period | None = None
         return Reply.public(line, Header(title), Section(f"Skipped: {update.reason}"))
     blocks: list[Block] = [
         Header(title),
-        *field_sections(update.asked, update.got, update.next_steps),
+        *field_sections(update.asked, update.got, update.next_steps, update.highlights or ""),
     ]
     if update.metrics:
         pairs = tuple((name, f"{value:g}") for name, value in update.metrics.items())
@@ -47,6 +47,8 @@ def update_card(update: StatusUpdate, group: Group, period: Period | None = None
     blocks.append(Note(f"#{update.id} · by {by}{replaced} · /update show {update.id}"))
     said = (update.asked or "—", update.got or "—", update.next_steps or "—")
     text = f"{title}. Asked: {said[0]} Got: {said[1]} Next: {said[2]}"
+    if update.highlights:
+        text = f"{title}. Highlights: {update.highlights} " + text.removeprefix(f"{title}. ")
     return Reply.public(text, *blocks)
 
 
@@ -56,17 +58,21 @@ def draft_form(group: Group, period: Period, draft: Draft) -> Form:
     Owned metrics the lead sets by hand come as a fourth field, `NAME=VALUE` lines.
     """
     metrics = "\n".join(f"{name}={value:g}" for name, value in draft.metrics.items())
-    extra = (
+    extra: tuple[FormField, ...] = (
         (FormField("metrics", "Metrics: NAME=VALUE, one a line", metrics, 1000),) if metrics else ()
     )
+    limit = MAX_FIELD
+    if long_form(group.kind, period.cadence):  # HQ's quarterly report: the longer form
+        limit = MAX_LONG_FIELD
+        extra += (FormField("highlights", "Highlights: what stood out", draft.highlights, limit),)
     return Form(
         title=f"Update: {group.name}"[:40],
         path=("update", "post"),
         fixed=(("group", group.typed.strip('"')), ("period", period.label)),
         fields=(
-            FormField("asked", "Asked: what members or HQ asked of us", draft.asked, MAX_FIELD),
-            FormField("got", "Got: what we delivered", draft.got, MAX_FIELD),
-            FormField("next_", "Next: where we go next", draft.next, MAX_FIELD),
+            FormField("asked", "Asked: what members or HQ asked of us", draft.asked, limit),
+            FormField("got", "Got: what we delivered", draft.got, limit),
+            FormField("next_", "Next: where we go next", draft.next, limit),
             *extra,
         ),
     )
@@ -78,9 +84,10 @@ def draft_reply(group: Group, period: Period, draft: Draft, *, form: bool = Fals
     if draft.empty:
         body: list[Block] = [Section("Nothing recorded for this period yet; write it yourself.")]
     else:
-        body = field_sections(draft.asked, draft.got, draft.next)
+        body = field_sections(draft.asked, draft.got, draft.next, draft.highlights)
+    more = " --highlights TEXT" if long_form(group.kind, period.cadence) else ""
     how = (
-        f"Post it with /update post {group.typed} --asked TEXT --got TEXT --next TEXT "
+        f"Post it with /update post {group.typed} --asked TEXT --got TEXT --next TEXT{more} "
         f"(edit the draft as you like), or /update skip {group.typed} --reason TEXT."
     )
     extra: list[Block] = [draft_form(group, period, draft)] if form else []

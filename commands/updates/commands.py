@@ -34,8 +34,15 @@ from commands.text import plural
 from commands.updates import cards
 from commands.updates.draft import draft
 from commands.updates.due import prompt_updates
-from commands.updates.fields import MAX_REASON, clean_field
-from commands.updates.periods import CADENCES, CadenceName, Period, period_of, previous
+from commands.updates.fields import MAX_FIELD, MAX_LONG_FIELD, MAX_REASON, clean_field, long_form
+from commands.updates.periods import (
+    CADENCES,
+    CadenceName,
+    Period,
+    period_of,
+    previous,
+    society_period,
+)
 from commands.updates.status import (
     cadence_of,
     owing_groups,
@@ -51,6 +58,7 @@ from storage.models import (
     StatusUpdate,
     UpdateAway,
     UpdateCadence,
+    WorkgroupChannel,
 )
 from storage.uow import UnitOfWork
 
@@ -81,15 +89,17 @@ def _today(context: Context, group: Group) -> date:
 
 
 async def _period(context: Context, group: Group, label: str | None) -> Period:
+    """The period a post reports on; HQ's for a quarter's last month is the quarter."""
     cadence = await cadence_of(context.session, group.key)
     today = _today(context, group)
+    hq = society_period if group.kind == "society" else (lambda p: p)
     if label is None:
-        return await reporting_period(context.session, group, cadence, today)
+        return hq(await reporting_period(context.session, group, cadence, today))
     current = period_of(cadence, today)
     candidate = current
     for _ in range(BACK_PERIODS):
-        if candidate.label.lower() == label.strip().lower():
-            return candidate
+        if label.strip().lower() in (candidate.label.lower(), hq(candidate).label.lower()):
+            return hq(candidate)
         candidate = previous(candidate)
     raise BadArgument(
         f"--period {label[:20]!r} is not a {cadence} period up to now; this one is {current.label}."
@@ -101,10 +111,23 @@ async def _channels(context: Context, group: Group) -> list[Target]:
         return await bound_channels(context.session, [group.id])
     if group.kind == "society":
         return await bound_channels(context.session, None)
-    # A workgroup has no channels of its own here: its update goes where it is posted.
+    # A workgroup's update goes to its bound channels and to where it is posted.
+    targets = await workgroup_channels(context.session, group.id)
     if context.place.channel_id:
-        return [(context.place.platform, context.place.channel_id)]
-    return []
+        here = (context.place.platform, context.place.channel_id)
+        if here not in targets:
+            targets.append(here)
+    return targets
+
+
+async def workgroup_channels(session: AsyncSession, workgroup_id: int | None) -> list[Target]:
+    """The channels bound to a workgroup with `/workgroup bind`, in binding order."""
+    rows = await session.execute(
+        select(WorkgroupChannel.platform, WorkgroupChannel.channel_id)
+        .where(WorkgroupChannel.workgroup_id == workgroup_id)
+        .order_by(WorkgroupChannel.id)
+    )
+    return [(platform, channel_id) for platform, channel_id in rows]
 
 
 async def _store(
@@ -115,6 +138,7 @@ async def _store(
     asked: str = "",
     got: str = "",
     next_: str = "",
+    highlights: str = "",
     reason: str | None = None,
     metrics: dict[str, float] | None = None,
 ) -> tuple[StatusUpdate, StatusUpdate | None]:
@@ -138,6 +162,7 @@ async def _store(
     update.skipped = reason is not None
     update.asked, update.got, update.next_steps = asked, got, next_
     update.reason = reason
+    update.highlights = highlights or None
     update.metrics = metrics or None
     update.author_id = context.member.id
     update.posted_at = context.now
@@ -168,16 +193,28 @@ async def update_post(
     metrics: Annotated[
         str | None, Opt("owned metrics' new values", metavar='"NAME=VALUE; NAME=VALUE"')
     ] = None,
+    highlights: Annotated[
+        str | None, Opt("HQ's quarterly report: what stood out", metavar="TEXT")
+    ] = None,
 ) -> Reply:
     """Post a short status update: what was asked of us, what we got done, what is next.
 
     With fields it is posted at once as one card in the group's channels; without
     them you get the draft written from the period's records to edit. Posting again
-    for the same period replaces the earlier update. Each field holds 500 characters.
+    for the same period replaces the earlier update. Each field holds 500 characters;
+    HQ's quarterly report (due on a quarter's first working day, instead of that
+    month's) holds 1,000 a field and adds --highlights.
     """
     found = await find_group(context.session, group, society=True)
     when = await _period(context, found, period)
-    if asked is None and got is None and next_ is None and metrics is None:
+    longer = long_form(found.kind, when.cadence)
+    if highlights is not None and not longer:
+        raise BadArgument(
+            f"--highlights belongs to HQ's quarterly report; {found.name}'s update for "
+            f"{when.describe()} takes --asked, --got and --next."
+        )
+    given = (asked, got, next_, metrics, highlights)
+    if all(value is None for value in given):
         if period is not None:
             raise BadArgument(
                 "The update is empty: write at least one of --asked, --got or --next."
@@ -185,12 +222,14 @@ async def update_post(
         zone = zone_of(found, context.tz)
         written = await draft(context.session, found, when, zone)
         return cards.draft_reply(found, when, written, form=True)
+    limit = MAX_LONG_FIELD if longer else MAX_FIELD
     fields = {
-        "asked": clean_field(asked, "--asked"),
-        "got": clean_field(got, "--got"),
-        "next_": clean_field(next_, "--next"),
+        "asked": clean_field(asked, "--asked", limit),
+        "got": clean_field(got, "--got", limit),
+        "next_": clean_field(next_, "--next", limit),
     }
-    if not any(fields.values()):
+    extra = clean_field(highlights, "--highlights", limit)
+    if not any(fields.values()) and not extra:
         raise BadArgument("The update is empty: write at least one of --asked, --got or --next.")
     values = await set_metrics(context, found, metrics) if metrics else {}
     update, earlier = await _store(
@@ -200,6 +239,7 @@ async def update_post(
         asked=fields["asked"],
         got=fields["got"],
         next_=fields["next_"],
+        highlights=extra,
         metrics=values,
     )
     return await _posted(context, found, when, update, earlier)

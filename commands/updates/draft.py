@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -26,8 +26,8 @@ from commands.charters.group import Group
 from commands.charters.standing import MetricStanding
 from commands.goals.pace import number
 from commands.goals.progress import standings as goal_standings
-from commands.updates.fields import clip
-from commands.updates.periods import Period, period_of
+from commands.updates.fields import MAX_FIELD, MAX_LONG_FIELD, clip
+from commands.updates.periods import CADENCES, Period, period_of
 from commands.updates.records import Records, bounds, gather, goal_over, load_goals, metric_value
 from storage.models import (
     Chapter,
@@ -39,6 +39,8 @@ from storage.models import (
     Position,
     PositionStatus,
     StatusUpdate,
+    Workgroup,
+    WorkgroupOutput,
 )
 
 SHOWN = 4
@@ -52,10 +54,12 @@ class Draft:
     next: str
     metrics: dict[str, float] = field(default_factory=dict)
     """Owned metrics set by hand, with their values at the period's end."""
+    highlights: str = ""
+    """HQ's quarterly report only: what stood out in the quarter."""
 
     @property
     def empty(self) -> bool:
-        return not (self.asked or self.got or self.next)
+        return not (self.asked or self.got or self.next or self.highlights)
 
 
 def _listed(items: Sequence[str]) -> str:
@@ -64,8 +68,8 @@ def _listed(items: Sequence[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _lines(lines: Sequence[str]) -> str:
-    return clip("\n".join(f"• {line}" for line in lines if line))
+def _lines(lines: Sequence[str], limit: int = MAX_FIELD) -> str:
+    return clip("\n".join(f"• {line}" for line in lines if line), limit)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -209,7 +213,12 @@ def draft_from(records: Records, group: Group, period: Period, zone: ZoneInfo) -
 async def draft_society(
     session: AsyncSession, period: Period, zone: ZoneInfo, cadence_per_year: int
 ) -> Draft:
-    """HQ's report: the society's period, with the groups' own updates one line each."""
+    """HQ's report: the society's period, with the groups' own updates one line each.
+
+    Over a quarter it is the longer form: the quarter's figures, longer fields, and a
+    drafted "highlights" field.
+    """
+    quarterly = period.cadence == "quarterly"
     start, end = bounds(period, zone)
     today = period.end - timedelta(days=1)
     asked: list[str] = []
@@ -258,7 +267,10 @@ async def draft_society(
     answered = (
         await session.execute(
             select(StatusUpdate.skipped, func.count())
-            .where(StatusUpdate.period == period.label, StatusUpdate.group_key != "society")
+            .where(
+                StatusUpdate.period.in_(labels_within(period)),
+                StatusUpdate.group_key != "society",
+            )
             .group_by(StatusUpdate.skipped)
         )
     ).all()
@@ -266,7 +278,7 @@ async def draft_society(
     skipped = sum(n for skipped, n in answered if skipped)
     if posted or skipped:
         got.append(f"{_plural(posted, 'group update')} posted, {skipped} skipped")
-    if period.quarter_end:
+    if period.quarter_end and not quarterly:
         # The longer report each quarter: the quarter's own figures beside the month's.
         quarter = period_of("quarterly", period.start)
         q_start, q_end = bounds(quarter, zone)
@@ -295,7 +307,81 @@ async def draft_society(
     if open_positions:
         ahead.append("Positions open: " + _listed([f"“{t}”" for t in open_positions]))
     ahead += [f"{s.goal.title}: {s.pace.verdict}" for s in goals if not s.pace.ahead]
-    return Draft(_lines(asked), _lines(got), _lines(ahead))
+    if not quarterly:
+        return Draft(_lines(asked), _lines(got), _lines(ahead))
+    lines = await quarter_highlights(session, start, end)
+    limit = MAX_LONG_FIELD
+    return Draft(
+        _lines(asked, limit), _lines(got, limit), _lines(ahead, limit), {}, _lines(lines, limit)
+    )
+
+
+def labels_within(period: Period) -> set[str]:
+    """The labels of every group's periods that start inside `period`, of any cadence:
+    a quarter's report counts the weeks', fortnights', months' and the quarter's updates."""
+    labels = {period.label}
+    day = period.start
+    while day < period.end:
+        labels |= {p.label for c in CADENCES if (p := period_of(c, day)).start >= period.start}
+        day += timedelta(days=1)
+    return labels
+
+
+async def quarter_highlights(session: AsyncSession, start: datetime, end: datetime) -> list[str]:
+    """What stood out in a quarter, for HQ to edit: positions adopted, work published,
+    chapters activated, and the best-attended meeting."""
+    lines: list[str] = []
+    adopted = list(
+        await session.scalars(
+            select(Position.title).where(
+                Position.status == PositionStatus.ADOPTED,
+                Position.decided_at >= start,
+                Position.decided_at < end,
+            )
+        )
+    )
+    if adopted:
+        lines.append("Adopted: " + _listed([f"“{t}”" for t in adopted]))
+    published = (
+        await session.execute(
+            select(WorkgroupOutput.title, Workgroup.name)
+            .join(Workgroup, Workgroup.id == WorkgroupOutput.workgroup_id)
+            .where(
+                WorkgroupOutput.status == OutputStatus.PUBLISHED,
+                WorkgroupOutput.updated_at >= start,
+                WorkgroupOutput.updated_at < end,
+            )
+            .order_by(WorkgroupOutput.updated_at)
+        )
+    ).all()
+    if published:
+        lines.append("Published: " + _listed([f"“{t}” ({w})" for t, w in published]))
+    activated = list(
+        await session.scalars(
+            select(Workgroup.name).where(
+                Workgroup.activated_at >= start, Workgroup.activated_at < end
+            )
+        )
+    )
+    if activated:
+        lines.append("Workgroups started: " + _listed(activated))
+    best = (
+        await session.execute(
+            select(Meeting.topic, Meeting.attendance, Chapter.name)
+            .join(Chapter, Chapter.id == Meeting.chapter_id)
+            .where(
+                Meeting.held_on >= start.date(),
+                Meeting.held_on < end.date(),
+                Meeting.attendance.is_not(None),
+            )
+            .order_by(Meeting.attendance.desc(), Meeting.held_on)
+            .limit(1)
+        )
+    ).first()
+    if best is not None:
+        topic, attendance, chapter = best
+        lines.append(f"Best attended: {chapter}'s “{topic}” ({attendance})")
+    return lines
 
 
 async def draft(

@@ -6,7 +6,8 @@ message with the draft and a button that opens the form. Three days later, if
 nothing was posted or skipped, one reminder; after that the group shows as
 overdue and nobody is nagged again. A lead who is away (`/update away`) is not
 prompted. HQ gets the society's report the same way on the first working day of
-each month.
+each month, and on the first working day of each quarter the longer quarterly report
+instead of that month's.
 
 Each prompt and reminder is claimed by a `DueClaim` keyed by group, period and
 person, so two scheduler processes, a restart or a late tick send it once.
@@ -25,8 +26,8 @@ from bot.reply import Actions, Button, Reply, Section
 from commands.charters.group import SOCIETY, Group
 from commands.updates import cards
 from commands.updates.draft import drafts
-from commands.updates.periods import REMIND_AFTER, Period, last_due
-from commands.updates.status import away_until, cadences, owing_groups
+from commands.updates.periods import REMIND_AFTER, Period
+from commands.updates.status import away_until, cadences, due_period, owing_groups
 from storage.models import (
     Chapter,
     DueClaim,
@@ -112,7 +113,7 @@ async def prompt_updates(run: DueRun) -> None:
             or _zone(group.timezone)
             or run.settings.tz
         )
-        period = last_due(kinds[group.key], now, zone)
+        period = due_period(group, kinds[group.key], now, zone)
         due = period.due_at(zone)
         if group.since is not None and group.since >= period.end:
             continue

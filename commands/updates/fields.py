@@ -7,6 +7,8 @@ import re
 from bot.errors import BadArgument
 
 MAX_FIELD = 500
+MAX_LONG_FIELD = 1000
+"""HQ's quarterly report is the longer form: each field holds this much."""
 MAX_REASON = 300
 FIELDS = (("asked", "--asked"), ("got", "--got"), ("next_", "--next"))
 LIVE_MENTION = re.compile(
@@ -14,6 +16,11 @@ LIVE_MENTION = re.compile(
     re.IGNORECASE,
 )
 """Slack's escaped special mentions and the typed `@everyone`/`@here`/`@channel`."""
+
+
+def long_form(kind: str, cadence: str) -> bool:
+    """Whether an update is HQ's quarterly report: longer fields and a highlights field."""
+    return kind == "society" and cadence == "quarterly"
 
 
 def clean_field(value: str | None, flag: str, limit: int = MAX_FIELD) -> str:

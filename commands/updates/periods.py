@@ -99,6 +99,20 @@ def month(label: str) -> Period:
     return period_of("monthly", date(int(year), int(number), 1))
 
 
+def quarter(label: str) -> Period:
+    """The quarterly period a `YYYY-Qn` label names (`chapterhouse report --quarter`)."""
+    year, dash, number = label.strip().upper().partition("-Q")
+    if not dash or len(year) != 4 or not year.isdigit() or number not in ("1", "2", "3", "4"):
+        raise ValueError(f"not a YYYY-Qn quarter: {label!r}")
+    return period_of("quarterly", date(int(year), int(number) * 3 - 2, 1))
+
+
+def society_period(period: Period) -> Period:
+    """The period HQ's report covers: a month that closes a quarter is reported on as
+    the whole quarter (the longer report), instead of a monthly one that month."""
+    return period_of("quarterly", period.start) if period.quarter_end else period
+
+
 def last_due(cadence: str, now: datetime, zone: ZoneInfo) -> Period:
     """The most recent period already due at `now` in `zone`."""
     today = now.astimezone(zone).date()

@@ -15,8 +15,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from commands.charters.figures import SOCIETY_FIGURES
 from commands.goals.metrics import count as count_society
@@ -75,6 +76,81 @@ class Records:
     society_figures: dict[tuple[str, date], float] = field(default_factory=dict)
 
 
+_CHAPTERS: BindParameter[Any] = bindparam("chapters", expanding=True)
+_WORKGROUPS: BindParameter[Any] = bindparam("workgroups", expanding=True)
+_START: BindParameter[Any] = bindparam("start")
+_END: BindParameter[Any] = bindparam("end")
+
+OPEN_POSITIONS = (
+    select(Position.id, Position.title, Position.opened_at, Position.closes_at)
+    .add_columns(PositionStance.chapter_id)
+    .outerjoin(
+        PositionStance,
+        and_(PositionStance.position_id == Position.id, PositionStance.chapter_id.in_(_CHAPTERS)),
+    )
+    .where(Position.status == PositionStatus.OPEN)
+    .order_by(Position.closes_at, Position.id)
+)
+"""Open positions, and which of the chapters took a stance on each, in one read."""
+CHAPTER_POLLS = (
+    select(Poll.chapter_id, Poll.question, Poll.created_at, Poll.closed_at)
+    .where(
+        Poll.chapter_id.in_(_CHAPTERS),
+        Poll.created_at < _END,
+        or_(Poll.closed_at.is_(None), Poll.closed_at >= _START),
+    )
+    .order_by(Poll.created_at)
+)
+CHAPTER_MEETINGS = (
+    select(Meeting.chapter_id, Meeting.held_on, Meeting.kind, Meeting.topic, Meeting.attendance)
+    .where(
+        Meeting.chapter_id.in_(_CHAPTERS),
+        Meeting.held_on >= bindparam("since"),
+        Meeting.held_on < bindparam("last_day"),
+    )
+    .order_by(Meeting.held_on)
+)
+CHAPTER_CHECKINS = (
+    select(PositionCheckin.chapter_id, PositionCheckin.at, Position.title, PositionCheckin.stance)
+    .join(Position, Position.id == PositionCheckin.position_id)
+    .where(
+        PositionCheckin.chapter_id.in_(_CHAPTERS),
+        PositionCheckin.at >= _START,
+        PositionCheckin.at < _END,
+    )
+    .order_by(PositionCheckin.at)
+)
+CHAPTER_JOINS = select(Member.chapter_id, Member.joined_at).where(
+    Member.chapter_id.in_(_CHAPTERS), Member.joined_at >= _START, Member.joined_at < _END
+)
+CHAPTER_MEMBERS = (
+    select(Member.chapter_id, func.count())
+    .where(Member.chapter_id.in_(_CHAPTERS))
+    .group_by(Member.chapter_id)
+)
+WORKGROUP_OUTPUTS = (
+    select(
+        WorkgroupOutput.workgroup_id,
+        WorkgroupOutput.title,
+        WorkgroupOutput.status,
+        WorkgroupOutput.created_at,
+        WorkgroupOutput.updated_at,
+    )
+    .where(WorkgroupOutput.workgroup_id.in_(_WORKGROUPS))
+    .order_by(WorkgroupOutput.created_at, WorkgroupOutput.id)
+)
+WORKGROUP_JOINS = select(WorkgroupMember.workgroup_id, WorkgroupMember.joined_at).where(
+    WorkgroupMember.workgroup_id.in_(_WORKGROUPS),
+    WorkgroupMember.joined_at >= _START,
+    WorkgroupMember.joined_at < _END,
+)
+WORKGROUP_MEMBERS = (
+    select(WorkgroupMember.workgroup_id, func.count())
+    .where(WorkgroupMember.workgroup_id.in_(_WORKGROUPS))
+    .group_by(WorkgroupMember.workgroup_id)
+)
+
+
 def _ids(keys: Sequence[str], kind: str) -> list[int]:
     return [int(key.split(":")[1]) for key in keys if key.startswith(kind + ":")]
 
@@ -101,106 +177,47 @@ async def gather(
     figures = {(m.group_key.split(":")[0], m.figure) for m in every if m.figure}
     since = min([date(m.baseline_on.year, 1, 1) for m in every if m.figure] + [first_day])
 
+    # Column reads go through the connection with statements built once (below): the
+    # ORM's per-statement set-up and building a statement were most of a small query's
+    # cost, and these rows are plain tuples anyway.
+    connection = await session.connection()
+    span = {"start": start, "end": end}
     if chapters:
-        rows = await session.execute(
-            select(Position.id, Position.title, Position.opened_at, Position.closes_at)
-            .where(Position.status == PositionStatus.OPEN)
-            .order_by(Position.closes_at, Position.id)
-        )
-        records.open_positions = list(rows)
-        if records.open_positions:
-            stance_rows = await session.execute(
-                select(PositionStance.position_id, PositionStance.chapter_id).where(
-                    PositionStance.chapter_id.in_(chapters),
-                    PositionStance.position_id.in_([p.id for p in records.open_positions]),
-                )
-            )
-            records.stances = {(p, c) for p, c in stance_rows}
-        for poll in await session.execute(
-            select(Poll.chapter_id, Poll.question, Poll.created_at, Poll.closed_at)
-            .where(
-                Poll.chapter_id.in_(chapters),
-                Poll.created_at < end,
-                or_(Poll.closed_at.is_(None), Poll.closed_at >= start),
-            )
-            .order_by(Poll.created_at)
-        ):
+        given = {"chapters": chapters}
+        positions: dict[int, Any] = {}
+        for row in await connection.execute(OPEN_POSITIONS, given):
+            positions.setdefault(row.id, row)
+            if row.chapter_id is not None:
+                records.stances.add((row.id, row.chapter_id))
+        records.open_positions = list(positions.values())
+        for poll in await connection.execute(CHAPTER_POLLS, {**given, **span}):
             if poll.chapter_id is not None:
                 records.polls[poll.chapter_id].append(poll)
-        for meeting in await session.execute(
-            select(
-                Meeting.chapter_id, Meeting.held_on, Meeting.kind, Meeting.topic, Meeting.attendance
-            )
-            .where(
-                Meeting.chapter_id.in_(chapters),
-                Meeting.held_on >= since,
-                Meeting.held_on < last_day,
-            )
-            .order_by(Meeting.held_on)
-        ):
+        days = {**given, "since": since, "last_day": last_day}
+        for meeting in await connection.execute(CHAPTER_MEETINGS, days):
             records.meetings[meeting.chapter_id].append(meeting)
-        for checkin in await session.execute(
-            select(
-                PositionCheckin.chapter_id,
-                PositionCheckin.at,
-                Position.title,
-                PositionCheckin.stance,
-            )
-            .join(Position, Position.id == PositionCheckin.position_id)
-            .where(
-                PositionCheckin.chapter_id.in_(chapters),
-                PositionCheckin.at >= start,
-                PositionCheckin.at < end,
-            )
-            .order_by(PositionCheckin.at)
-        ):
+        for checkin in await connection.execute(CHAPTER_CHECKINS, {**given, **span}):
             records.checkins[checkin.chapter_id].append(checkin)
-        for joined_chapter, joined_at in await session.execute(
-            select(Member.chapter_id, Member.joined_at).where(
-                Member.chapter_id.in_(chapters), Member.joined_at >= start, Member.joined_at < end
-            )
-        ):
+        for joined_chapter, joined_at in await connection.execute(CHAPTER_JOINS, {**given, **span}):
             if joined_chapter is not None:
                 records.chapter_joins[joined_chapter].append(joined_at)
         if ("chapter", "members") in figures:
             records.chapter_members = {
                 chapter_id: int(n)
-                for chapter_id, n in await session.execute(
-                    select(Member.chapter_id, func.count())
-                    .where(Member.chapter_id.in_(chapters))
-                    .group_by(Member.chapter_id)
-                )
+                for chapter_id, n in await connection.execute(CHAPTER_MEMBERS, given)
                 if chapter_id is not None
             }
     if workgroups:
-        for output in await session.execute(
-            select(
-                WorkgroupOutput.workgroup_id,
-                WorkgroupOutput.title,
-                WorkgroupOutput.status,
-                WorkgroupOutput.created_at,
-                WorkgroupOutput.updated_at,
-            )
-            .where(WorkgroupOutput.workgroup_id.in_(workgroups))
-            .order_by(WorkgroupOutput.created_at, WorkgroupOutput.id)
-        ):
+        given = {"workgroups": workgroups}
+        for output in await connection.execute(WORKGROUP_OUTPUTS, given):
             records.outputs[output.workgroup_id].append(output)
-        for workgroup_id, joined_at in await session.execute(
-            select(WorkgroupMember.workgroup_id, WorkgroupMember.joined_at).where(
-                WorkgroupMember.workgroup_id.in_(workgroups),
-                WorkgroupMember.joined_at >= start,
-                WorkgroupMember.joined_at < end,
-            )
-        ):
+        joins = await connection.execute(WORKGROUP_JOINS, {**given, **span})
+        for workgroup_id, joined_at in joins:
             records.workgroup_joins[workgroup_id].append(joined_at)
         if ("workgroup", "members") in figures:
             records.workgroup_members = {
                 workgroup_id: int(n)
-                for workgroup_id, n in await session.execute(
-                    select(WorkgroupMember.workgroup_id, func.count())
-                    .where(WorkgroupMember.workgroup_id.in_(workgroups))
-                    .group_by(WorkgroupMember.workgroup_id)
-                )
+                for workgroup_id, n in await connection.execute(WORKGROUP_MEMBERS, given)
             }
 
     for metric in every:
@@ -222,7 +239,8 @@ async def load_goals(
         return
     for goal in await session.scalars(select(Goal).where(Goal.id.in_(goal_ids))):
         records.goals[goal.id] = goal
-    for goal_id, day, value in await session.execute(
+    connection = await session.connection()
+    for goal_id, day, value in await connection.execute(
         select(GoalSnapshot.goal_id, GoalSnapshot.day, GoalSnapshot.value)
         .where(
             GoalSnapshot.goal_id.in_(goal_ids),

@@ -26,6 +26,7 @@ from commands.updates.periods import (
     last_due,
     period_of,
     previous,
+    society_period,
 )
 from storage.models import (
     Chapter,
@@ -83,6 +84,8 @@ async def reporting_period(
 ) -> Period:
     current = period_of(cadence, today)
     before = previous(current)
+    if group.kind == "society":  # HQ's report on a quarter's last month is the quarter's
+        before = society_period(before)
     halfway = current.start + (current.end - current.start) / 2
     if today >= halfway:
         return current
@@ -91,6 +94,12 @@ async def reporting_period(
     if answered is None or answered.posted_at.date() >= current.start:
         return before
     return current
+
+
+def due_period(group: Group, cadence: str, now: datetime, zone: ZoneInfo) -> Period:
+    """The group's most recent period already due (HQ's: the quarter, at a quarter's end)."""
+    period = last_due(cadence, now, zone)
+    return society_period(period) if group.kind == "society" else period
 
 
 async def owing_groups(session: AsyncSession) -> list[Group]:
@@ -128,7 +137,7 @@ def state_of(
     away: date | None,
     since: date | None = None,
 ) -> tuple[Period, State]:
-    period = last_due(cadence, now, zone)
+    period = due_period(group, cadence, now, zone)
     today = now.astimezone(zone).date()
     if update is not None:
         return period, "skipped" if update.skipped else "current"
@@ -149,7 +158,7 @@ async def standings(
         return []
     kinds = await cadences(session, (g.key for g in groups))
     aways = await away_until(session, (g.leader_id for g in groups if g.leader_id is not None))
-    periods = {g.key: last_due(kinds[g.key], now, zone_of(g, default_zone)) for g in groups}
+    periods = {g.key: due_period(g, kinds[g.key], now, zone_of(g, default_zone)) for g in groups}
     rows = await session.scalars(
         select(StatusUpdate).where(
             StatusUpdate.group_key.in_(list(periods)),

@@ -14,8 +14,8 @@ from bot.reply import Header, Note, Reply, Section
 from commands.charters.group import SOCIETY, Group, of_chapter
 from commands.charters.lookup import group_by_key
 from commands.updates import cards
-from commands.updates.draft import draft
-from commands.updates.periods import Period
+from commands.updates.draft import draft, labels_within
+from commands.updates.periods import Period, society_period
 from commands.updates.status import owing_groups, standings, update_for
 from storage.models import Chapter, StatusUpdate, Workgroup
 
@@ -63,37 +63,53 @@ async def digest_section(
 
 
 async def society_report(session: AsyncSession, period: Period, tz: ZoneInfo) -> Reply:
-    """HQ's report for a month: as HQ posted it (or the draft, marked so), then every
-    group's update for the month, one line each."""
+    """HQ's report for a month or a quarter: as HQ posted it (or the draft, marked so),
+    then every group's update in it, one line each."""
+    quarterly = period.cadence == "quarterly"
     posted = await update_for(session, SOCIETY.key, period.label)
     if posted is not None and not posted.skipped:
         asked, got, ahead = posted.asked, posted.got, posted.next_steps
+        highlights = posted.highlights or ""
         status = f"Posted by HQ (#{posted.id})."
     else:
         written = await draft(session, SOCIETY, period, tz)
-        asked, got, ahead = written.asked, written.got, written.next
+        asked, got, ahead, highlights = written.asked, written.got, written.next, written.highlights
         status = "Not posted by HQ yet: this is the draft from the records."
+    if period.quarter_end:
+        quarter = society_period(period)
+        status += (
+            f" HQ reports on {period.describe()} with the quarter: "
+            f"chapterhouse report --quarter {quarter.label}"
+        )
     lines = []
+    # A quarter's report names every group's updates in it, whatever their cadence.
+    labels = labels_within(period) if quarterly else {period.label}
     rows = await session.scalars(
         select(StatusUpdate)
-        .where(StatusUpdate.period == period.label, StatusUpdate.group_key != SOCIETY.key)
-        .order_by(StatusUpdate.group_key)
+        .where(StatusUpdate.period.in_(labels), StatusUpdate.group_key != SOCIETY.key)
+        .order_by(StatusUpdate.group_key, StatusUpdate.period)
     )
+    names: dict[str, Group | None] = {}
     for update in rows:
-        group: Group | None = await group_by_key(session, update.group_key)
+        if update.group_key not in names:
+            names[update.group_key] = await group_by_key(session, update.group_key)
+        group = names[update.group_key]
         if group is None:
             continue
+        name = f"{group.name} ({update.period})" if quarterly else group.name
         if update.skipped:
-            lines.append(f"• {group.name}: skipped — {update.reason}")
+            lines.append(f"• {name}: skipped — {update.reason}")
         else:
             first = (update.got or update.next_steps or update.asked).splitlines()[0]
-            lines.append(f"• {group.name}: {first.removeprefix('• ')}")
-    longer = " (with the quarter)" if period.quarter_end else ""
+            lines.append(f"• {name}: {first.removeprefix('• ')}")
+    what = "quarter" if quarterly else "month"
     return Reply.private(
         f"The society's report for {period.describe()}",
-        Header(f"The society's report for {period.describe()}{longer}"),
-        *cards.field_sections(asked, got, ahead),
-        Section("*Groups*\n" + ("\n".join(lines) if lines else "No group updates for the month.")),
+        Header(f"The society's report for {period.describe()}"),
+        *cards.field_sections(asked, got, ahead, highlights),
+        Section(
+            "*Groups*\n" + ("\n".join(lines) if lines else f"No group updates for the {what}.")
+        ),
         Note(status),
     )
 

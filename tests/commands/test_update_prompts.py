@@ -3,7 +3,8 @@
 June's updates fall due on Wednesday 1 July 2026 at 09:00 in each lead's zone:
 13:00 UTC for bob (Boston), carol (Washington DC) and grace (Mentoring, a Boston
 member); 16:00 UTC for erin (San Francisco). HQ's report on the society follows the
-society's zone (UTC here): alice's is queued at 09:00 UTC.
+society's zone (UTC here): alice's is queued at 09:00 UTC. June closes a quarter, so
+HQ's is the longer quarterly report on Q2 2026 instead of June's.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ async def test_leads_are_prompted_in_their_morning_with_the_draft_and_a_form_but
     assert not [n for n in notes if n.startswith("update")]
     await tick(demo.app, utc(2026, 7, 1, 9, 0))
     # Queued at once; it reaches alice when her quiet hours end in Washington.
-    assert [k.rsplit(":", 1)[0] for k in await prompts(demo)] == ["update-prompt:society:2026-06"]
+    assert [k.rsplit(":", 1)[0] for k in await prompts(demo)] == ["update-prompt:society:2026-Q2"]
     assert direct(demo, "bob") == []
     notes = await tick(demo.app, DUE - timedelta(minutes=1))
     assert not [n for n in notes if n.startswith("update")]
@@ -58,7 +59,9 @@ async def test_leads_are_prompted_in_their_morning_with_the_draft_and_a_form_but
     assert "[Write the update: /update post Boston]" in bob
     assert len(direct(demo, "carol")) == 1
     assert "Mentoring's update for June 2026 is due." in direct(demo, "grace")[0]
-    assert "the society's update for June 2026 is due." in direct(demo, "alice")[0]
+    (hq,) = [t for w, t in demo.posts if w == "@alice" and "update for Q2 2026" in t]
+    assert "the society's update for Q2 2026 is due." in hq
+    assert "--highlights TEXT" in hq
     assert direct(demo, "erin") == []  # 06:00 in San Francisco
     await tick(demo.app, DUE + timedelta(hours=3))
     assert len(direct(demo, "erin")) == 1

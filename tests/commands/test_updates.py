@@ -174,3 +174,25 @@ async def test_an_update_sets_owned_metrics_and_shows_them(demo: TestBot) -> Non
     assert "mentors matched  7" in posted
     info = await demo.ok("/workgroup info Mentoring")
     assert "7/20" in info
+
+
+async def test_a_workgroups_update_goes_to_its_bound_channels_and_where_it_is_posted(
+    demo: TestBot,
+) -> None:
+    await demo.ok("/workgroup bind Mentoring", as_="grace", channel="mentoring")
+    await demo.ok("/workgroup bind Mentoring", as_="grace", channel="mentors-west")
+    reply = await demo.ok(
+        '/update post Mentoring --got "Matched 4 mentors"', as_="grace", channel="lobby"
+    )
+    assert "Your update for Mentoring, May 2026, is posted to 3 channels." in reply
+    cards = {channel: text for channel, text in demo.posts if "Mentoring — update" in text}
+    assert sorted(cards) == ["lobby", "mentoring", "mentors-west"]
+    assert "Matched 4 mentors" in cards["mentoring"]
+    # Posted in a bound channel, it arrives there once, not twice.
+    again = await demo.ok(
+        '/update post Mentoring --got "Matched 5 mentors"', as_="grace", channel="mentoring"
+    )
+    assert "is posted to 2 channels" in again
+    fives = [c for c, text in demo.posts if "Matched 5 mentors" in text]
+    assert sorted(fives) == ["mentoring", "mentors-west"]
+    assert not [c for c, text in demo.posts if c == "boston" and "Mentoring" in text]

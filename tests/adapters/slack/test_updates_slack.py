@@ -79,7 +79,7 @@ async def test_hqs_prompt_arrives_as_a_direct_message_whose_button_opens_the_for
         return [
             c
             for c in slack.fake.of("chat.postMessage")
-            if c.params.get("channel") == f"D{ALICE}" and "update for June 2026" in c.block_text()
+            if c.params.get("channel") == f"D{ALICE}" and "update for Q2 2026" in c.block_text()
         ]
 
     await slack.fake.wait(lambda: bool(prompts()))
@@ -91,12 +91,72 @@ async def test_hqs_prompt_arrives_as_a_direct_message_whose_button_opens_the_for
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["callback_id"] == "prefilled"
+    # June closes a quarter: HQ's form is the quarterly one, longer and with highlights.
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["asked", "got", "next_", "highlights"]
+    assert inputs["got"]["max_length"] == 1000
     values = {
         "asked": text(""),
         "got": text("Three active chapters; the ethics debate in Boston"),
         "next_": text(""),
+        "highlights": text("The ethics position, adopted"),
     }
     posted = await slack.submit(ALICE, view, values)
     assert posted.status == 200 and "errors" not in posted.text, posted.text
     card = await slack.posted_to(BOSTON)
-    assert "the society — update for June 2026" in card.block_text()
+    assert "the society — update for Q2 2026" in card.block_text()
+    assert "The ethics position, adopted" in card.block_text()
+
+
+async def test_a_workgroups_update_reaches_its_bound_channel_and_the_one_typed_in(
+    slack: SlackHarness,
+) -> None:
+    bound = await slack.command(ALICE, "/workgroup bind Mentoring", channel="C0MENTOR")
+    assert "Mentoring" in bound.params["text"], bound.params
+    posted = await slack.command(
+        ALICE, '/update post Mentoring --got "Matched 4 mentors"', channel="C0LOBBY"
+    )
+    assert "is posted to 2 channels" in posted.params["text"], posted.params
+    for channel in ("C0MENTOR", "C0LOBBY"):
+        card = await slack.posted_to(channel)
+        assert "Mentoring — update for May 2026" in card.block_text()
+        assert "Matched 4 mentors" in card.block_text()
+
+
+async def test_each_refused_field_shows_under_that_field_in_the_modal(
+    slack: SlackHarness,
+) -> None:
+    view = await opened_form(slack)
+    cases = [
+        (
+            {"asked": text(""), "got": text("x" * 501), "next_": text("")},
+            "got",
+            "--got is 501 characters; keep it to 500.",
+        ),
+        (
+            {"asked": text(""), "got": text(""), "next_": text("")},
+            "asked",
+            "The update is empty: write at least one of --asked, --got or --next.",
+        ),
+        (
+            {"asked": text(""), "got": text("Met"), "next_": text("Thanks @everyone")},
+            "next_",
+            "--next mentions @everyone; an update never pings a whole channel, "
+            "so write it without the mention.",
+        ),
+        (
+            {"asked": text("<!here> said so"), "got": text("Met"), "next_": text("")},
+            "asked",
+            "--asked mentions <!here>; an update never pings a whole channel, "
+            "so write it without the mention.",
+        ),
+    ]
+    for values, block, message in cases:
+        answer = json.loads((await slack.submit(ALICE, view, values)).text)
+        assert answer == {"response_action": "errors", "errors": {block: message}}, answer
+    assert await slack.bot.count(StatusUpdate) == 0
+    assert not [
+        c
+        for c in slack.fake.of("chat.postMessage")
+        if c.params.get("channel") == BOSTON and "update for" in c.block_text()
+    ]
