@@ -20,7 +20,9 @@ How
 Seed with Core bulk inserts (not measured): chapters, members with one console
 account each, profiles (title, company, city from short lists), member tags and the
 word index (`member_terms`) as `/member edit` writes it. Warm up, then `--runs` of
-each command, timed with `time.perf_counter`; p50/p99 by nearest rank. Each reply
+each command, timed with `time.perf_counter` (wall) and `time.process_time` (this
+process's CPU, so a busy shared machine shows as wall time well above CPU time; the
+database server's CPU on PostgreSQL is not in it); p50/p99 by nearest rank. Each reply
 must succeed; the process exits 1 otherwise. Then `--recruits` targeted calls,
 each `/workgroup recruit W "NEED" --skills X,Y --max 200` from a fresh workgroup's
 lead, timed the same way: each must queue 200 direct messages (issue goal: < 200 ms).
@@ -108,14 +110,18 @@ PLATFORM = "console"
 class Series:
     label: str
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    """This process's CPU time per op (every thread: the driver's too; not the server's)."""
     failures: list[str] = field(default_factory=list)
 
     def row(self, backend: str) -> str:
         s = sorted(self.seconds)
+        c = sorted(self.cpu)
         return (
             f"{backend:<8}  {self.label:<28}{len(s):>6}{percentile(s, 50) * 1000:>9.1f}ms"
             f"{percentile(s, 99) * 1000:>9.1f}ms{statistics.mean(s) * 1000:>9.1f}ms"
-            f"{s[-1] * 1000:>9.1f}ms{len(self.failures):>10}"
+            f"{s[-1] * 1000:>9.1f}ms{percentile(c, 50) * 1000:>9.1f}ms"
+            f"{percentile(c, 99) * 1000:>9.1f}ms{len(self.failures):>10}"
         )
 
 
@@ -193,9 +199,10 @@ async def seed(app: App, args: argparse.Namespace, rng: random.Random) -> list[s
 
 async def timed(app: App, series: Series, handle: str, text: str) -> None:
     request = Request(PLATFORM, handle, handle, Place(PLATFORM, "bench"), text=text)
-    start = time.perf_counter()
+    start, used = time.perf_counter(), time.process_time()
     reply = await app.dispatcher.handle(request)
     series.seconds.append(time.perf_counter() - start)
+    series.cpu.append(time.process_time() - used)
     if not reply.ok:
         series.failures.append(f"{text}: {reply.text}")
 
@@ -289,7 +296,7 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace) -> list[
         series.append(await recruit(app, args, labels))
     finally:
         await app.close()
-    heads = "".join(f"{h:>11}" for h in ("p50", "p99", "mean", "max"))
+    heads = "".join(f"{h:>11}" for h in ("p50", "p99", "mean", "max", "cpu p50", "cpu p99"))
     print(f"{backend:<8}  {'':<28}{'n':>6}{heads}{'failures':>10}")
     for s in series:
         print(s.row(backend))

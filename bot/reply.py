@@ -149,6 +149,9 @@ class FormField:
     label: str
     default: str = ""
     max_length: int = 500
+    blank: str = ""
+    """What the field stands for when left empty (a profile's `-` clears it); by default
+    an empty field is left out of the submission."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,9 @@ class Form:
         """The by-name values a submission runs with: the fixed ones, and fields not blank."""
         values: dict[str, str | tuple[str, ...]] = dict(self.fixed)
         for field_ in self.fields:
-            text = (filled.get(field_.name) or "").strip()
+            if field_.name not in filled:
+                continue  # not shown (a Discord modal holds five fields)
+            text = (filled[field_.name] or "").strip() or field_.blank
             if text:
                 values[field_.name] = text
         return values

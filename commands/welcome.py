@@ -1,8 +1,9 @@
 """The welcome: one direct message for a member seen for the first time.
 
 It says what the society is, which chapter to join (the one in their city when
-their profile names it, else the nearest by time zone), how to set interests, and
-the workgroups that match their tags (or those recruiting). Their chapter's
+their profile names it, else the nearest by time zone), how to set interests, the
+workgroups that match their tags (or those recruiting), and the next events of that
+chapter or of the whole society (read from the events' tables). Their chapter's
 president hears of a newcomer, and sees the last 30 days' newcomers in
 `/chapter info`. Run by the scheduler (`welcome.newcomers`): "seen" means a first
 successful command, and each welcome is claimed once (`welcome:member-N`).
@@ -10,9 +11,10 @@ successful command, and each welcome is claimed once (`welcome:member-N`).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.due import DueRun
@@ -20,12 +22,14 @@ from bot.mentions import mention
 from bot.notifier import queue_direct
 from bot.profilefill import member_tz
 from bot.registry import Router
-from bot.reply import Header, Note, Reply, Section
+from bot.reply import Header, Note, Reply, Section, stamp
 from commands.nudges import nearby_chapters, nearest_chapter, recruiting
 from commands.workgroups.lookup import as_typed
 from storage.models import (
     Chapter,
+    ChapterEvent,
     DueClaim,
+    EventStatus,
     Identity,
     Member,
     MemberProfile,
@@ -57,6 +61,39 @@ async def matching_workgroups(session: AsyncSession, member_id: int) -> list[Wor
     return [w for w, _ in rows]
 
 
+async def next_events(
+    session: AsyncSession, chapter: Chapter | None, now: datetime
+) -> list[ChapterEvent]:
+    """The next few events a newcomer could come to: their chapter's and the society's."""
+    society = and_(ChapterEvent.chapter_id.is_(None), ChapterEvent.workgroup_id.is_(None))
+    whose = society if chapter is None else or_(ChapterEvent.chapter_id == chapter.id, society)
+    return list(
+        await session.scalars(
+            select(ChapterEvent)
+            .where(
+                ChapterEvent.status == EventStatus.SCHEDULED,
+                ChapterEvent.starts_at > now,
+                whose,
+            )
+            .order_by(ChapterEvent.starts_at, ChapterEvent.id)
+            .limit(SHOWN)
+        )
+    )
+
+
+def events_section(events: list[ChapterEvent], chapter: Chapter | None, zone: str) -> Section:
+    """The next events, each with when (in the reader's zone) and who holds it."""
+    if not events:
+        return Section("No events are planned yet; /event list shows them when they are.")
+    lines = []
+    for event in events:
+        held = "the society" if event.chapter_id is None or chapter is None else chapter.name
+        when = stamp(event.starts_at, zone)
+        lines.append(f"• *{event.title}* ({held}), {when} — /event show {event.id}")
+    joined = "\n".join(lines)
+    return Section(f"Next events (say you're coming with /event rsvp ID going):\n{joined}")
+
+
 def city_chapter(chapters: list[Chapter], city: str | None) -> Chapter | None:
     """The chapter named for the member's city (or whose region names it), if any."""
     if not city:
@@ -74,6 +111,7 @@ def welcome_reply(
     suggested: Chapter | None,
     workgroups: list[Workgroup],
     matched: bool,
+    events: Section | None = None,
 ) -> Reply:
     first = member.name.split()[0] if member.name.split() else member.name
     society = (
@@ -108,6 +146,7 @@ def welcome_reply(
         Section(where),
         Section(tags),
         Section(work),
+        *([events] if events is not None else []),
         Note("See everything with /help. Find members with /member find."),
     )
 
@@ -147,7 +186,10 @@ async def welcome_newcomers(run: DueRun) -> None:
         matched = bool(workgroups)
         if not workgroups:
             workgroups = (await recruiting(run.session))[:SHOWN]
-        reply = welcome_reply(member, chapter, suggested, workgroups, matched)
+        near = chapter or suggested
+        zone = member_tz(member, ZoneInfo(near.timezone) if near else run.settings.tz)
+        events = events_section(await next_events(run.session, near, run.now), near, zone.key)
+        reply = welcome_reply(member, chapter, suggested, workgroups, matched, events)
         sent = await queue_direct(run.uow, reply, {member.id: claim}, settings=run.settings)
         told = ""
         if chapter is not None and chapter.president_id not in (None, member.id):

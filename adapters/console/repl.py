@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -71,11 +72,13 @@ async def run_repl(app: App, user: str, channel: str | None) -> None:
     )
     where = f" in #{session.channel}" if session.channel else ""
     print(BANNER.format(user=session.user, where=where))
+    # A session keeps the last prompt's settings: a form's multi-line prompts must
+    # not leave the command line multi-line.
     with patch_stdout():
         while True:
             label = f"@{session.user}" + (f" #{session.channel}" if session.channel else "")
             try:
-                line = (await prompt.prompt_async(f"{label}> ")).strip()
+                line = (await prompt.prompt_async(f"{label}> ", multiline=False)).strip()
             except (EOFError, KeyboardInterrupt):
                 return
             if not line:
@@ -90,7 +93,7 @@ async def run_repl(app: App, user: str, channel: str | None) -> None:
                 continue
             spec = form_for(app.registry, line)
             if spec is not None:
-                filled = await fill_form(spec, prompt.prompt_async)
+                filled = await fill_form(spec, partial(prompt.prompt_async, multiline=False))
                 if filled is None:
                     print("Cancelled: a required field was left empty.")
                     continue

@@ -12,15 +12,15 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.identity import roles_many
-from bot.notifier import queue_direct
+from bot.notifier import queue_directs
 from bot.permissions import Role
-from bot.reply import Reply, Section
+from bot.profilefill import member_tz
+from bot.reply import Reply, Section, stamp
 from commands.polls import audience as audiences
 from commands.polls import ballots
 from commands.polls.cards import vote_example
 from commands.polls.closing import render_card
-from commands.text import moment
-from storage.models import Ballot, Poll
+from storage.models import Ballot, Member, Poll
 from storage.uow import UnitOfWork
 
 
@@ -45,10 +45,18 @@ async def remind_non_voters(
     wanting = {m: f"remind:poll:{poll.id}:{label}:member:{m}" for m, nudges in waiting if nudges}
     card = await render_card(uow.session, str(poll.id), uow.now)
     assert card is not None  # the caller holds the poll
-    line = (
-        f"Reminder: poll {poll.id} closes {moment(poll.closes_at, tz)} and you have not voted. "
-        f"{vote_example(poll)}"
-    )
-    reminder = Reply.private(line, Section(line), *card.blocks)
-    queued = await queue_direct(uow, reminder, wanting, settings=settings, nudge=True)
+    # The closing time in each reader's zone: the platform's own where it has one, else
+    # (the console) the member's zone when known, the poll's otherwise.
+    zones: dict[str, dict[int, str]] = {}
+    for member in await uow.session.scalars(select(Member).where(Member.id.in_(list(wanting)))):
+        zone = member_tz(member, tz).key
+        zones.setdefault(zone, {})[member.id] = wanting[member.id]
+    messages = []
+    for zone, recipients in sorted(zones.items()):
+        line = (
+            f"Reminder: poll {poll.id} closes {stamp(poll.closes_at, zone)} and you have not "
+            f"voted. {vote_example(poll)}"
+        )
+        messages.append((Reply.private(line, Section(line), *card.blocks), recipients))
+    queued = sum(await queue_directs(uow, messages, settings=settings, nudge=True))
     return len(waiting), len(waiting) - len(wanting), queued

@@ -21,7 +21,14 @@ from commands.profiles.fields import (
     clean_zone,
     reindex,
 )
-from commands.profiles.tags import resolve_tags, set_member_tags, split_tags, tag_counts
+from commands.profiles.form import profile_form
+from commands.profiles.tags import (
+    member_tags,
+    resolve_tags,
+    set_member_tags,
+    split_tags,
+    tag_counts,
+)
 from commands.profiles.view import profile_pairs
 from storage.models import MemberProfile, ProfileVisibility
 
@@ -49,7 +56,6 @@ async def ensure_profile(context: Context) -> MemberProfile:
 @router.command(
     "member",
     "edit",
-    form=True,
     examples=[
         '/member edit --title "Data engineer" --city Boston --timezone America/New_York',
         '/member edit --skills "python, sql" --interests "open data, mentoring"',
@@ -76,7 +82,8 @@ async def member_edit(
 ) -> Reply:
     """Edit your profile: title, city, skills, interests, bio, time zone, company, who sees it.
 
-    Give only what changes; a dash clears a field (--title -). Skills and interests
+    Give only what changes; a dash clears a field (--title -). Typed bare, it opens
+    your profile as a form, filled in with what it says now. Skills and interests
     are the society's tags: "Python", "pythons" and "pyhton" are one tag.
     """
     given = {
@@ -90,11 +97,18 @@ async def member_edit(
         "interests": interests,
         "visible": visible,
     }
-    changed = [field for field, value in given.items() if value is not None]
-    if not changed:
-        raise BadArgument(
-            'Say what to change, e.g. /member edit --title "Data engineer" '
-            '--skills "python, sql" (see /help member edit).'
+    member = context.member
+    if all(value is None for value in given.values()):
+        # Typed bare: the form, starting from what is stored, so no field is lost.
+        stored = await context.session.get(MemberProfile, member.id)
+        pairs = await profile_pairs(context.session, member, stored, own=True)
+        return Reply.private(
+            "Your profile: edit it in the form, or give what changes as options "
+            '(e.g. /member edit --title "Data engineer").',
+            Header(member.name),
+            Fields(tuple(pairs)),
+            Note("A field left empty is cleared; see /help member edit for the options."),
+            await profile_form(context.session, member, stored),
         )
     # Check everything before writing anything: a bad value changes nothing.
     clean_name = clean_line(name, "--name") if name is not None else None
@@ -110,28 +124,47 @@ async def member_edit(
     typed_skills = split_tags(skills, "--skills") if skills is not None else None
     typed_interests = split_tags(interests, "--interests") if interests is not None else None
 
-    member = context.member
     profile = await ensure_profile(context)
-    if clean_name is not None:
+    # Only what differs counts as the member's own edit: a form sent back as it came
+    # (or a clear of an empty field) must not stop the platform filling the rest.
+    changed: list[str] = []
+    if clean_name is not None and clean_name != member.name:
         member.name = clean_name
+        changed.append("name")
     for field, value in lines.items():
-        setattr(profile, field, value)
-    if timezone is not None:
+        if getattr(profile, field) != value:
+            setattr(profile, field, value)
+            changed.append(field)
+    if timezone is not None and member.timezone != zone:
         member.timezone = zone
-    if bio is not None:
+        changed.append("timezone")
+    if bio is not None and profile.bio != about:
         profile.bio = about
-    if visible is not None:
+        changed.append("bio")
+    if visible is not None and profile.visibility != ProfileVisibility(visible):
         profile.visibility = ProfileVisibility(visible)
-    for kind, typed in (("skill", typed_skills), ("interest", typed_interests)):
-        if typed is not None:
-            tags = await resolve_tags(context.session, typed)
+        changed.append("visible")
+    current = await member_tags(context.session, member.id)
+    for kind, field, typed in (
+        ("skill", "skills", typed_skills),
+        ("interest", "interests", typed_interests),
+    ):
+        if typed is None:
+            continue
+        tags = await resolve_tags(context.session, typed)
+        if sorted(t.label for t in tags) != sorted(current[kind]):
             await set_member_tags(context.session, member.id, kind, tags)
-    profile.edited = sorted(set(profile.edited) | set(changed))
-    profile.updated_at = context.now
-    await reindex(context.session, member, profile)
+            changed.append(field)
+    order = list(given)
+    changed.sort(key=order.index)
+    if changed:
+        profile.edited = sorted(set(profile.edited) | set(changed))
+        profile.updated_at = context.now
+        await reindex(context.session, member, profile)
     pairs = await profile_pairs(context.session, member, profile, own=True)
+    said = f"updated ({', '.join(changed)})" if changed else "unchanged: it already says that"
     return Reply.private(
-        f"Your profile is updated ({', '.join(changed)}).",
+        f"Your profile is {said}.",
         Header(member.name),
         Fields(tuple(pairs)),
         Note("See it as others do with /member profile; find others with /member find."),

@@ -79,7 +79,6 @@ async def test_short_words_are_not_merged_by_spelling(demo: TestBot) -> None:
             "--bio is at most 500 characters; yours is 501.",
         ),
         ("/member edit --visible everyone", "--visible must be society or chapter or hidden"),
-        ("", "Say what to change"),
     ],
 )
 async def test_bad_input_is_one_line_and_changes_nothing(

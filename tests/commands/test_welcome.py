@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from bot.scheduler import run_due
+from storage.models import ChapterEvent
 from tests.support import START, TestBot
 
 
@@ -55,3 +58,41 @@ async def test_the_president_hears_of_a_newcomer_and_sees_them_in_chapter_info(
 async def test_members_never_seen_are_not_welcomed(demo: TestBot) -> None:
     notes = await _tick(demo)  # the demo's members were seeded, never seen
     assert notes == []
+
+
+async def test_the_welcome_names_the_next_three_events_of_the_chapter_and_society(
+    demo: TestBot,
+) -> None:
+    plans = [
+        ("bob", '/event create Boston social 2026-07-20T18:00 "Fourth picnic"'),
+        ("bob", '/event create Boston working 2026-06-20T18:00 "Ethics night"'),
+        ("bob", '/event create Boston social 2026-06-25T18:00 "Dropped drinks"'),
+        ("alice", '/event create society working 2026-07-01T09:00 "Conference"'),
+        ("bob", '/event create Boston social 2026-07-10T18:00 "Harbour walk"'),
+        ("alice", '/event create London working 2026-06-18T18:00 "London talk"'),
+    ]
+    for who, command in plans:
+        await demo.ok(command, as_=who)
+    async with demo.uow() as uow:
+        dropped = await uow.session.scalar(
+            select(ChapterEvent.id).where(ChapterEvent.title == "Dropped drinks")
+        )
+    await demo.ok(f"/event cancel {dropped}", as_="bob")
+    await demo.ok("/member join Boston", as_="otto")
+    await _tick(demo)
+    [welcome] = _dms(demo, "otto")
+    assert "Next events" in welcome
+    # Soonest first: Boston's and the society's, not another chapter's, not a cancelled one.
+    shown = [t for t in ("Ethics night", "Conference", "Harbour walk") if t in welcome]
+    assert shown == ["Ethics night", "Conference", "Harbour walk"]
+    assert welcome.index("Ethics night") < welcome.index("Conference") < welcome.index("Harbour")
+    for absent in ("Fourth picnic", "London talk", "Dropped drinks"):
+        assert absent not in welcome
+    assert "Sat 20 Jun 2026 18:00 EDT" in welcome  # typed in and shown in Boston's zone
+
+
+async def test_a_welcome_with_no_events_planned_says_so(demo: TestBot) -> None:
+    await demo.ok("/member join Boston", as_="otto")
+    await _tick(demo)
+    [welcome] = _dms(demo, "otto")
+    assert "No events are planned yet" in welcome

@@ -1,4 +1,5 @@
-"""Console forms: /member edit typed bare asks for each field at the real prompt."""
+"""Console forms: /member edit typed bare asks for each field at the real prompt,
+each starting from what the profile says now."""
 
 from __future__ import annotations
 
@@ -24,14 +25,30 @@ async def test_member_edit_asks_for_its_fields(
     monkeypatch.chdir(tmp_path)
     # Printed lines straight to the captured stdout, not through the prompt's output.
     monkeypatch.setattr("adapters.console.repl.patch_stdout", contextlib.nullcontext)
-    # title, city, skills, interests, bio, timezone, company, name, visible; then quit.
-    answers = ["Harbour pilot", "", "navigation, Knots", "", "", "europe/oslo", "", "", "society"]
+    await demo.ok("/member edit --company Fjord --city Bergen", as_="zoe")
+    # Each prompt holds the field's current value; Esc then Enter keeps what it shows,
+    # Ctrl-U empties it. title, city, skills, interests, bio, timezone, company, name,
+    # visible; then quit.
+    keep = "\x1b\r"
+    answers = [
+        "Harbour pilot",
+        "",
+        "navigation, Knots",
+        "",
+        "",
+        "europe/oslo",
+        "\x15",
+        "",
+        "\x15society",
+    ]
     with create_pipe_input() as typed:
-        typed.send_text("/member edit\n" + "\n".join(answers) + "\n/quit\n")
+        typed.send_text("/member edit\n" + "".join(a + keep for a in answers) + "/quit\n")
         with create_app_session(input=typed, output=DummyOutput()):
             await run_repl(demo.app, "zoe", None)
     out = capsys.readouterr().out
     assert "Harbour pilot" in out and "Europe/Oslo" in out and "the whole society" in out
+    profile = await demo.ok("/member data", as_="zoe")
+    assert "Bergen" in profile and "Fjord" not in profile  # kept, and emptied
     found = await demo.ok("/member find --skill knot", as_="frank")
     assert "@zoe" in found
 

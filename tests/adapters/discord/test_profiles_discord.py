@@ -17,26 +17,36 @@ def text_of(call: Any) -> str:
 
 
 async def test_member_edit_through_its_modal_then_found(discord_app: DiscordHarness) -> None:
+    before = {"city": "Lyon", "bio": "Mapping rivers", "timezone": "Europe/Paris"}
+    await discord_app.reply(BEA, "/member edit", before)
     _, call = await discord_app.command(BEA, "/member edit")
     assert call.json["type"] == 9  # a modal
     modal = call.data
-    ids = [row["component"]["custom_id"] for row in modal["components"]]
-    assert ids == ["title", "city", "skills", "interests", "bio"]
+    inputs = {
+        c["custom_id"]: c for row in modal["components"] for c in row.get("components", [row])
+    }
+    assert list(inputs) == ["title", "city", "skills", "interests", "bio"]
+    # The modal opens with what the profile says now.
+    assert inputs["city"]["value"] == "Lyon" and inputs["bio"]["value"] == "Mapping rivers"
+    assert "value" not in inputs["title"]
     fake = discord_app.fake
     submitted = fake.modal_submit(
         BEA,
         modal["custom_id"],
         [
-            fake.label(fake.text_input("title", "Cartographer")),
-            fake.label(fake.text_input("city", "")),
-            fake.label(fake.text_input("skills", "GIS, maps")),
-            fake.label(fake.text_input("interests", "")),
-            fake.label(fake.text_input("bio", "")),
+            fake.text_input_row("title", "Cartographer"),
+            fake.text_input_row("city", "Lyon"),
+            fake.text_input_row("skills", "GIS, maps"),
+            fake.text_input_row("interests", ""),
+            fake.text_input_row("bio", "Mapping rivers"),
         ],
     )
     await fake.send_interaction(submitted)
     answer = await fake.callback_for(submitted)
-    assert "Cartographer" in text_of(answer) and "GIS, maps" in text_of(answer), text_of(answer)
+    shown = text_of(answer)
+    assert "Cartographer" in shown and "GIS, maps" in shown, shown
+    # What the modal did not show (time zone, beyond its five fields) is kept.
+    assert "Lyon" in shown and "Mapping rivers" in shown and "Europe/Paris" in shown
 
     found = await discord_app.reply(DORA, "/member find", {"skill": "map"})
     assert str(BEA) in text_of(found) and found.data["flags"] == EPHEMERAL

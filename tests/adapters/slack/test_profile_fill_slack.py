@@ -81,3 +81,27 @@ async def test_a_failing_users_info_leaves_the_command_working_and_is_retried(
     await slack.bot.app.profiles.settle()  # type: ignore[union-attr]
     member, _ = await profile_of(slack, BEA)
     assert member.timezone == "Europe/Lisbon" and len(slack.fake.of("users.info")) == 2
+
+
+async def test_users_info_answering_429_leaves_the_command_working_and_is_retried(
+    slack: SlackHarness,
+) -> None:
+    slack.fake.users[BEA] = slack_user(BEA, "Bea Example", "Europe/Lisbon", "Archivist")
+    # HTTP 429 with Retry-After, more times than the client retries on its own.
+    slack.fake.rate_limit("users.info", retry_after=0, times=4)
+    reply = await slack.command(BEA, "/chapter list")
+    assert "Boston" in str(reply.params), reply.params
+    await slack.bot.app.profiles.settle()  # type: ignore[union-attr]
+    member, _ = await profile_of(slack, BEA)
+    assert member.timezone is None
+    asked = len(slack.fake.of("users.info"))
+    assert asked == 4  # the first call and the client's three retries, all refused
+    await slack.command(BEA, "/chapter list")  # too soon to ask again
+    await slack.bot.app.profiles.settle()  # type: ignore[union-attr]
+    assert len(slack.fake.of("users.info")) == asked
+    slack.bot.clock.advance(timedelta(hours=2))
+    await slack.command(BEA, "/chapter list")
+    await slack.bot.app.profiles.settle()  # type: ignore[union-attr]
+    member, profile = await profile_of(slack, BEA)
+    assert member.timezone == "Europe/Lisbon" and member.name == "Bea Example"
+    assert profile is not None and profile.title == "Archivist"

@@ -15,16 +15,24 @@ CARL = "U0CARL"
 
 
 async def test_member_edit_through_its_modal_then_found(slack: SlackHarness) -> None:
+    await slack.command(BEA, '/member edit --city Porto --interests "open data"')
     opened = await slack.command_opening(BEA, "/member edit")
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    fields = {b["block_id"] for b in view["blocks"] if b["type"] == "input"}
-    assert {"title", "skills", "interests", "timezone", "visible"} <= fields
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert {"title", "skills", "interests", "timezone", "visible"} <= set(inputs)
+    # The form opens with what the profile says now.
+    assert inputs["city"]["initial_value"] == "Porto"
+    assert inputs["interests"]["initial_value"] == "open data"
+    assert inputs["visible"]["initial_value"] == "chapter"
+    assert "initial_value" not in inputs["title"]
     values = {
-        "title": {"value": {"type": "plain_text_input", "value": "Statistician"}},
-        "skills": {"value": {"type": "plain_text_input", "value": "R, Survey design"}},
-        "timezone": {"value": {"type": "plain_text_input", "value": "europe/lisbon"}},
+        name: {"value": {"type": "plain_text_input", "value": element.get("initial_value", "")}}
+        for name, element in inputs.items()
     }
+    values["title"]["value"]["value"] = "Statistician"
+    values["skills"]["value"]["value"] = "R, Survey design"
+    values["timezone"]["value"]["value"] = "europe/lisbon"
     assert (await slack.submit(BEA, view, values)).status == 200
 
     def answered() -> bool:
@@ -38,6 +46,7 @@ async def test_member_edit_through_its_modal_then_found(slack: SlackHarness) -> 
     profile = await slack.command(ALICE, f"/member profile <@{BEA}>")
     shown = json.dumps(profile.params)
     assert "Statistician" in shown and "Europe/Lisbon" in shown
+    assert "Porto" in shown and "open data" in shown  # kept from before the form
 
 
 async def test_a_bad_time_zone_is_refused_in_one_line(slack: SlackHarness) -> None:
