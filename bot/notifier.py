@@ -714,7 +714,7 @@ async def queue_directs(
         .where(Identity.member_id.in_(wanted))
         .order_by(Identity.id)
     )
-    accounts: dict[int, tuple[str, str, datetime | None]] = {}
+    accounts: dict[int, tuple[str, str, datetime | None, str | None]] = {}
     for member_id, platform, external_id, wants, own_zone, chapter_zone in rows:
         if member_id in accounts or (nudge and not wants):
             continue
@@ -722,26 +722,31 @@ async def queue_directs(
         if settings is not None:
             zone = _zone(own_zone) or _zone(chapter_zone) or settings.tz
             held = quiet_until(uow.now, zone, settings.quiet_hours)
-        accounts[member_id] = (platform, external_id, held)
+        reader = own_zone if _zone(own_zone) else None
+        accounts[member_id] = (platform, external_id, held, reader)
     reached = []
     queued: list[dict[str, Any]] = []
     for reply, recipients in messages:
         mine = sorted((m, accounts[m]) for m in recipients if m in accounts)
+        stored: dict[str | None, dict[str, Any]] = {}
         if mine:
-            stored = (await with_people(uow.session, reply)).to_json()
+            shared = await with_people(uow.session, reply)
+            # A direct message has one reader: times in their own zone where it is known.
+            for reader in {account[3] for _, account in mine}:
+                stored[reader] = shared.for_reader(reader).to_json()
         queued += [
             {
                 "key": recipients[member_id],
                 "platform": platform,
                 "channel_id": external_id,
                 "direct": True,
-                "reply": stored,
+                "reply": stored[reader],
                 "status": DeliveryStatus.PENDING,
                 "attempts": 0,
                 "created_at": uow.now,
                 "not_before": held,
             }
-            for member_id, (platform, external_id, held) in mine
+            for member_id, (platform, external_id, held, reader) in mine
         ]
         reached.append(len(mine))
     if queued:

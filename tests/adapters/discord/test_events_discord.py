@@ -23,7 +23,7 @@ async def test_going_clicked_on_discord_is_counted_and_the_card_edited(
     assert "now receives" in text_of(bound)
     posts = len(discord_app.fake.calls_to("POST", rf"/channels/{BOSTON_ID}/messages"))
     options = {
-        "host": "Boston",
+        "chapter": "Boston",
         "kind": "social",
         "when": "2026-07-02T18:30",
         "title": "Summer picnic",
