@@ -69,6 +69,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.live import LiveMessages, LiveRenderer
+from bot.mirror import MIRROR, Happening, Mirroring
 from bot.people import with_people
 from bot.reply import Reply
 from storage.models import (
@@ -539,6 +540,8 @@ class Notifier:
         self, poster: Poster, delivery: Delivery, fresh: Reply | None
     ) -> tuple[DeliveryStatus, str | None, str | None, float | None]:
         """(status, error, message id, seconds the platform asked us to wait)."""
+        if MIRROR in delivery.reply:
+            return await self._mirror(poster, delivery)
         reply = fresh or Reply.from_json(delivery.reply)
         try:
             if isinstance(poster, Resumable):
@@ -559,6 +562,33 @@ class Notifier:
             status = DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED
             return status, f"unexpected error: {type(failure).__name__}", None, None
         return DeliveryStatus.SENT, None, message_id, None
+
+    async def _mirror(
+        self, poster: Poster, delivery: Delivery
+    ) -> tuple[DeliveryStatus, str | None, str | None, float | None]:
+        """A native-event delivery (see `bot.mirror`): skipped where the platform has none."""
+        if not isinstance(poster, Mirroring):
+            return DeliveryStatus.SKIPPED, "no native events on this platform", None, None
+        async with self.sessions() as session:
+            known = await session.scalar(
+                select(Delivery.message_id)
+                .where(
+                    Delivery.subject == delivery.subject,
+                    Delivery.platform == delivery.platform,
+                    Delivery.status == DeliveryStatus.SENT,
+                    Delivery.message_id.is_not(None),
+                )
+                .order_by(Delivery.id.desc())
+                .limit(1)
+            )
+        happening = Happening.from_json(delivery.reply[MIRROR])
+        try:
+            mirrored = await poster.mirror(delivery.channel_id, happening, known)
+        except DeliveryFailed as failure:
+            retry = not failure.permanent and delivery.attempts < MAX_ATTEMPTS
+            status = DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED
+            return status, failure.reason[:300], None, failure.retry_after
+        return DeliveryStatus.SENT, None, mirrored, None
 
     async def _record(
         self,

@@ -1,4 +1,4 @@
-"""/event: create, list, show, edit, cancel, rsvp, checkin, credit, recap, feedback."""
+"""/event: create, list, show, edit, cancel, rsvp, interested, checkin, credit, recap, feedback."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from commands.events.lookup import (
     host_leaders,
     parse_host,
 )
+from commands.events.mirror import not_mirrored, queue_mirror
 from commands.events.rsvp import (
     HOLDS_PLACE,
     Answer,
@@ -316,6 +317,7 @@ async def event_create(
             [(context.place.platform, context.place.channel_id)] if context.place.channel_id else []
         )
     context.uow.record("event.opened", event_id=first.id, targets=[list(t) for t in targets])
+    await queue_mirror(context.uow, first, found.name, targets)
     card = event_card(first, found, await counts(context.session, first.id), now)
     posted = (
         f"Announced in {plural(len(targets), 'channel')}."
@@ -448,6 +450,7 @@ async def event_show(context: Context, event_id: EventId) -> Reply:
     if event.recap:
         pairs.append(("Recap", event.recap))
     blocks.insert(2, Fields(tuple(pairs)))
+    blocks += [Note(line) for line in await not_mirrored(context.session, event.id)]
     return Reply.private(card.text, *blocks)
 
 
@@ -559,6 +562,7 @@ async def event_edit(
         line = f"Event {event.id}, {event.title}, has changed: now {when(event)}, {where(event)}."
         told = await _tell_rsvps(context, event, line, f"change{event.sequence}")
     context.uow.touch(subject(event.id))
+    await queue_mirror(context.uow, event, (await event_host(context.session, event)).name)
     parts = [f"Event {event.id} updated ({', '.join(changes)})."]
     if told:
         parts.append(f"Told {plural(told, 'member')} who answered.")
@@ -598,6 +602,7 @@ async def event_cancel(
     )
     told = await _tell_rsvps(context, event, line, "cancelled", with_card=False)
     context.uow.touch(subject(event.id))
+    await queue_mirror(context.uow, event, (await event_host(context.session, event)).name)
     return Reply.private(f"Cancelled event {event.id}; told {plural(told, 'member')} who answered.")
 
 
@@ -678,6 +683,37 @@ async def rsvp_requests(items: list[tuple[Context, dict[str, Any]]]) -> list[Rep
 
 
 router.batch("event", "rsvp")(rsvp_requests)
+
+
+@router.command("event", "interested", examples=["/event interested 3 yes"])
+async def event_interested(
+    context: Context,
+    event_id: EventId,
+    interested: Annotated[Literal["yes", "no"], Arg("interested, or no longer")],
+) -> Reply:
+    """Interested, as Discord's own event list says it: a maybe, unless you answered already.
+
+    Marking the event "Interested" on Discord runs this; un-marking it takes a
+    maybe back (an answer of going or no is yours and stays).
+    """
+    event = await find_event(context.session, event_id)
+    row = await context.session.scalar(
+        select(EventRsvp).where(
+            EventRsvp.event_id == event.id, EventRsvp.member_id == context.member.id
+        )
+    )
+    if interested == "yes":
+        if row is None or row.status is RsvpStatus.NO:
+            return await event_rsvp(context, event_id, "maybe")
+        return Reply.private(
+            f"You already answered {row.status.value} to {event.title}; nothing changed."
+        )
+    if row is None or row.status is not RsvpStatus.MAYBE:
+        return Reply.private(f"You had no maybe for {event.title}; nothing changed.")
+    refuse_closed(event, context.now)
+    await context.session.delete(row)
+    context.uow.touch(subject(event.id))
+    return Reply.private(f"Your maybe for {event.title} is taken back.")
 
 
 async def _check_in(context: Context, event: ChapterEvent, member_id: int, by: int) -> bool:

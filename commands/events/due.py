@@ -29,6 +29,7 @@ from bot.reply import Actions, Button, Header, Reply, Section, stamp
 from commands.events.cards import event_card, names, when, where
 from commands.events.credit import credit_meeting
 from commands.events.lookup import channels_of, event_host
+from commands.events.mirror import queue_mirror
 from commands.events.rsvp import counts, lock, offer_next, subject
 from commands.text import plural
 from storage.claims import claim
@@ -123,6 +124,7 @@ async def announce_series(run: DueRun) -> None:
     async for event in claimed(run, query, unannounced, {"announced_at": run.now}):
         targets = await channels_of(run.session, event) or []
         run.uow.record("event.opened", event_id=event.id, targets=[list(t) for t in targets])
+        await queue_mirror(run.uow, event, (await event_host(run.session, event)).name, targets)
         run.note(
             f"announce event {event.id} ({event.title}) → {plural(len(targets), 'channel')}: "
             f"it starts {stamp(event.starts_at, event.timezone)}"
