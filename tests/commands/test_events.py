@@ -410,6 +410,23 @@ async def test_reminders_go_once_to_going_and_maybe_the_day_before(demo: TestBot
     assert len(keys) == 3
 
 
+async def test_interested_is_a_maybe_that_never_overrides_an_answer(demo: TestBot) -> None:
+    """What Discord's Interested button runs, typed on the console."""
+    event_id = await new_event(demo)
+    said = await demo.ok(f"/event interested {event_id} yes", as_="grace")
+    assert said.startswith("Noted: maybe for Summer picnic")
+    assert await statuses(demo, event_id) == {"grace": "maybe"}
+    taken = await demo.ok(f"/event interested {event_id} no", as_="grace")
+    assert taken == "Your maybe for Summer picnic is taken back."
+    assert await statuses(demo, event_id) == {}
+    assert (await demo.send(f"/event rsvp {event_id} going", as_="frank")).ok
+    kept = await demo.ok(f"/event interested {event_id} yes", as_="frank")
+    assert kept == "You already answered going to Summer picnic; nothing changed."
+    kept = await demo.ok(f"/event interested {event_id} no", as_="frank")
+    assert kept == "You had no maybe for Summer picnic; nothing changed."
+    assert await statuses(demo, event_id) == {"frank": "going"}
+
+
 async def test_times_and_quiet_hours_follow_the_members_own_zone(demo: TestBot) -> None:
     """grace (Boston) says she lives in London: she reads the picnic's time in London
     time, and her reminders keep London's quiet hours; bob, with no zone of his own,
