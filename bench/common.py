@@ -1,6 +1,6 @@
 """What the benchmarks share: settings that ignore a developer's .env, a fresh
-PostgreSQL schema per run, bulk seeding, percentiles, and a line saying how busy
-the host was."""
+PostgreSQL schema per run, bulk seeding (a chapter of console members answering
+through the dispatcher), percentiles, and a line saying how busy the host was."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,13 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.config import Settings
+from bot.context import Place, Request
 from storage.engine import create_engine
-from storage.models import Identity, Member
+from storage.models import Chapter, Identity, Member
+
+CONSOLE = "console"
+BENCH_PLACE = Place(CONSOLE, "bench", "bench")
+SEED_CHUNK = 5_000
 
 
 def bench_settings(url: str, admins: str, **extra: Any) -> Settings:
@@ -138,3 +143,39 @@ def databases(name: str, postgres: str | None) -> Iterator[tuple[str, str]]:
         yield "sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
     if postgres:
         yield "postgres", postgres
+
+
+def handle(member_id: int) -> str:
+    """A seeded member's console handle."""
+    return f"m{member_id}"
+
+
+def request(user: str, text: str) -> Request:
+    """`text` typed by console user `user` in the bench channel."""
+    return Request(CONSOLE, user, user, BENCH_PLACE, text=text)
+
+
+async def seed_chapter(engine: AsyncEngine, members: int, timezone: str = "UTC") -> None:
+    """Chapter 1 with members 1..N, each with a console account (`handle`); not measured."""
+    now = datetime.now(UTC)
+    chapter = {
+        "id": 1,
+        "name": "Bench",
+        "name_key": "bench",
+        "region": "Europe",
+        "timezone": timezone,
+        "status": "active",
+        "president_id": None,
+        "created_at": now - timedelta(days=900),
+        "activated_at": now - timedelta(days=800),
+        "retired_at": None,
+    }
+    async with engine.begin() as connection:
+        await connection.execute(insert(Chapter), [chapter])
+        for start in range(1, members + 1, SEED_CHUNK):
+            ids = range(start, min(start + SEED_CHUNK, members + 1))
+            await insert_members(
+                connection, [(i, handle(i), 1) for i in ids], CONSOLE, now - timedelta(days=400)
+            )
+        await catch_up_sequences(connection, "members", "chapters")
+    await settle_after_bulk_load(engine)

@@ -98,32 +98,32 @@ from typing import Any
 
 import aiosqlite
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from bench.common import (
     bench_settings,
-    catch_up_sequences,
     databases,
     fresh_postgres_schema,
+    handle,
     host_line,
-    insert_members,
     ms,
     percentile,
-    settle_after_bulk_load,
+    request,
+    seed_chapter,
     start_run,
 )
 from bench.irv_count import make_ballots
 from bot.app import App
 from bot.config import Settings
-from bot.context import Place, Request
+from bot.context import Place
 from chapterhouse.bootstrap import bootstrap
 from commands.polls.ballots import voter_key
 from commands.polls.irv import instant_runoff
 from storage.engine import BUSY_TIMEOUT_MS, safe_url
-from storage.models import Ballot, Chapter, Member, Poll
+from storage.models import Ballot, Member, Poll
 
 PLATFORM = "console"
 ADMIN = "admin"
@@ -136,41 +136,11 @@ IRV_BALLOTS = 5_000
 GOAL_RATIO = 0.5
 BALLOT_SECRET = "bench-ballot-secret-0123456789"
 CRASH_MARK = "Something went wrong on our side"
-SEED_CHUNK = 5_000
 FLOOR_TABLE = "bench_floor_ballots"
 
 
-def handle(member_id: int) -> str:
-    return f"m{member_id}"
-
-
-# --------------------------------------------------------------------------- seeding
-
-
 async def seed(app: App, members: int) -> None:
-    """Members 1..N with a console identity each, all in chapter 1; not measured."""
-    now = datetime.now(UTC)
-    chapter = {
-        "id": 1,
-        "name": "Bench",
-        "name_key": "bench",
-        "region": "Europe",
-        "timezone": "UTC",
-        "status": "active",
-        "president_id": None,
-        "created_at": now - timedelta(days=900),
-        "activated_at": now - timedelta(days=800),
-        "retired_at": None,
-    }
-    async with app.engine.begin() as connection:
-        await connection.execute(insert(Chapter), [chapter])
-        for start in range(1, members + 1, SEED_CHUNK):
-            ids = range(start, min(start + SEED_CHUNK, members + 1))
-            await insert_members(
-                connection, [(i, handle(i), 1) for i in ids], PLATFORM, now - timedelta(days=400)
-            )
-        await catch_up_sequences(connection, "members", "chapters")
-    await settle_after_bulk_load(app.engine)
+    await seed_chapter(app.engine, members)
 
 
 async def age_activity(app: App) -> None:
@@ -182,10 +152,6 @@ async def age_activity(app: App) -> None:
 
 
 # ------------------------------------------------------------------------- voting
-
-
-def request(user: str, text: str) -> Request:
-    return Request(PLATFORM, user, user, PLACE, text=text)
 
 
 @dataclass

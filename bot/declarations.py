@@ -66,6 +66,9 @@ class Arg:
     past: bool = False
     """For dates: a bare weekday name means the most recent one, not the next."""
     metavar: str | None = None
+    spare: bool = False
+    """Optional, yet before required positionals: it takes a word only when more words
+    are typed than the required ones need (`/event create [CHAPTER] KIND WHEN TITLE`)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class Param:
     metavar_override: str | None = None
     resolve: bool = False
     """For members: hand the handler the stored Member, not the mention as typed."""
+    spare: bool = False
+    """See `Arg.spare`."""
 
     @property
     def flag(self) -> str:
@@ -205,6 +210,7 @@ def _param_from(name: str, annotation: Any, default: Any) -> Param:
         past=marker.past,
         metavar_override=marker.metavar,
         resolve=base is Member,
+        spare=isinstance(marker, Arg) and marker.spare,
     )
 
 
@@ -230,7 +236,7 @@ def spec_from_handler(
             raise TypeError(f"{group} {name}: only the last positional may be variadic")
     seen_optional = False
     for p in positionals:
-        if not p.required:
+        if not p.required and not p.spare:
             seen_optional = True
         elif seen_optional:
             raise TypeError(f"{group} {name}: required {p.name!r} follows an optional positional")

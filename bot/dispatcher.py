@@ -357,7 +357,9 @@ class Dispatcher:
             for (index, context, _), reply in zip(ready, results, strict=True):
                 if reply.ok and stale(context.member, now):  # a refusal changes nothing
                     active.append(context.member.id)
-                replies[index] = await with_people(uow.session, reply)
+                replies[index] = (await with_people(uow.session, reply)).for_reader(
+                    context.member.timezone
+                )
             deliver = bool(uow.events or uow.queued)
             work = (frozenset(uow.touched), deliver) if uow.has_work else None
             follow_up = uow.follow_up
@@ -409,7 +411,7 @@ class Dispatcher:
             return
         if access.owner is not None:
             resolver = self.registry.owners[access.owner.kind]
-            owners = await resolver(context, args[access.owner.param])
+            owners = await resolver(context, access.owner.value(args))
             if context.member.id in owners:
                 return
         refusal = Forbidden(access.describe(), f"use /{spec.path}")

@@ -70,6 +70,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.formatting import plural
 from bot.live import LiveMessages, LiveRenderer
+from bot.mirror import MIRROR, Happening, Mirroring
 from bot.people import with_people
 from bot.reply import Reply
 from storage.models import (
@@ -541,6 +542,8 @@ class Notifier:
         self, poster: Poster, delivery: Delivery, fresh: Reply | None
     ) -> tuple[DeliveryStatus, str | None, str | None, float | None]:
         """(status, error, message id, seconds the platform asked us to wait)."""
+        if MIRROR in delivery.reply:
+            return await self._mirror(poster, delivery)
         reply = fresh or Reply.from_json(delivery.reply)
         try:
             if isinstance(poster, Resumable):
@@ -561,6 +564,33 @@ class Notifier:
             status = DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED
             return status, f"unexpected error: {type(failure).__name__}", None, None
         return DeliveryStatus.SENT, None, message_id, None
+
+    async def _mirror(
+        self, poster: Poster, delivery: Delivery
+    ) -> tuple[DeliveryStatus, str | None, str | None, float | None]:
+        """A native-event delivery (see `bot.mirror`): skipped where the platform has none."""
+        if not isinstance(poster, Mirroring):
+            return DeliveryStatus.SKIPPED, "no native events on this platform", None, None
+        async with self.sessions() as session:
+            known = await session.scalar(
+                select(Delivery.message_id)
+                .where(
+                    Delivery.subject == delivery.subject,
+                    Delivery.platform == delivery.platform,
+                    Delivery.status == DeliveryStatus.SENT,
+                    Delivery.message_id.is_not(None),
+                )
+                .order_by(Delivery.id.desc())
+                .limit(1)
+            )
+        happening = Happening.from_json(delivery.reply[MIRROR])
+        try:
+            mirrored = await poster.mirror(delivery.channel_id, happening, known)
+        except DeliveryFailed as failure:
+            retry = not failure.permanent and delivery.attempts < MAX_ATTEMPTS
+            status = DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED
+            return status, failure.reason[:300], None, failure.retry_after
+        return DeliveryStatus.SENT, None, mirrored, None
 
     async def _record(
         self,
@@ -716,7 +746,7 @@ async def queue_directs(
         .where(Identity.member_id.in_(wanted))
         .order_by(Identity.id)
     )
-    accounts: dict[int, tuple[str, str, datetime | None]] = {}
+    accounts: dict[int, tuple[str, str, datetime | None, str | None]] = {}
     for member_id, platform, external_id, wants, own_zone, chapter_zone in rows:
         if member_id in accounts or (nudge and not wants):
             continue
@@ -724,26 +754,31 @@ async def queue_directs(
         if settings is not None:
             zone = _zone(own_zone) or _zone(chapter_zone) or settings.tz
             held = quiet_until(uow.now, zone, settings.quiet_hours)
-        accounts[member_id] = (platform, external_id, held)
+        reader = own_zone if _zone(own_zone) else None
+        accounts[member_id] = (platform, external_id, held, reader)
     reached = []
     queued: list[dict[str, Any]] = []
     for reply, recipients in messages:
         mine = sorted((m, accounts[m]) for m in recipients if m in accounts)
+        stored: dict[str | None, dict[str, Any]] = {}
         if mine:
-            stored = (await with_people(uow.session, reply)).to_json()
+            shared = await with_people(uow.session, reply)
+            # A direct message has one reader: times in their own zone where it is known.
+            for reader in {account[3] for _, account in mine}:
+                stored[reader] = shared.for_reader(reader).to_json()
         queued += [
             {
                 "key": recipients[member_id],
                 "platform": platform,
                 "channel_id": external_id,
                 "direct": True,
-                "reply": stored,
+                "reply": stored[reader],
                 "status": DeliveryStatus.PENDING,
                 "attempts": 0,
                 "created_at": uow.now,
                 "not_before": held,
             }
-            for member_id, (platform, external_id, held) in mine
+            for member_id, (platform, external_id, held, reader) in mine
         ]
         reached.append(len(mine))
     if queued:

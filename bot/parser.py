@@ -231,9 +231,11 @@ def bind(spec: CommandSpec, tokens: list[Token], env: ParseEnv) -> dict[str, Any
 
     slots: dict[str, list[str]] = {}
     params = spec.positionals
-    for param in params:
+    for index, param in enumerate(params):
         if not positional:
             break
+        if param.spare and len(positional) <= sum(p.required for p in params[index + 1 :]):
+            continue  # no word to spare: the required ones after it take them all
         if param.variadic:
             slots[param.name], positional = positional, []
         elif param is params[-1] and param.kind is Kind.TEXT and len(positional) > 1:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class Role(enum.StrEnum):
@@ -32,6 +34,14 @@ class Owner:
     title: str
     wording: str | None = None
     """How to name the holder where `the {title} of that {kind}` would read badly."""
+    also: tuple[str, ...] = ()
+    """More parameters that say which thing is meant: the resolver is then handed a
+    tuple of all their values (`param`'s first) instead of `param`'s alone."""
+
+    def value(self, args: Mapping[str, Any]) -> Any:
+        if not self.also:
+            return args[self.param]
+        return tuple(args[name] for name in (self.param, *self.also))
 
     def describe(self) -> str:
         return self.wording or f"the {self.title} of that {self.kind}"

@@ -11,7 +11,7 @@ import base64
 import enum
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -224,6 +224,9 @@ class Reply:
     visibility: Visibility = Visibility.EPHEMERAL
     ok: bool = True
     people: Mapping[int, Person] = field(default_factory=dict)
+    reader_tz: str | None = None
+    """The one reader's own zone, when known: a renderer without native time tokens
+    (the console) shows `stamp`s in it. Channel posts have many readers and none."""
 
     @classmethod
     def error(cls, line: str) -> Reply:
@@ -241,6 +244,16 @@ class Reply:
     def form(self) -> Form | None:
         """The form this reply asks the member to complete, if any."""
         return next((b for b in self.blocks if isinstance(b, Form)), None)
+
+    def for_reader(self, zone: str | None) -> Reply:
+        """This reply addressed to one reader in `zone` (ignored unless a real zone)."""
+        if not zone or zone == self.reader_tz:
+            return self
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return self
+        return replace(self, reader_tz=zone)
 
     def all_text(self) -> str:
         """Every string a renderer may show, for finding mentions."""
@@ -278,6 +291,7 @@ class Reply:
             visibility=Visibility(data.get("visibility", "ephemeral")),
             ok=data.get("ok", True),
             people=people,
+            reader_tz=data.get("reader_tz"),
         )
 
 

@@ -20,6 +20,7 @@ from bot.reply import (
     Reply,
     Section,
     render_stamps,
+    stamp_fallback,
 )
 
 ITALIC = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
@@ -79,5 +80,9 @@ def render(reply: Reply, *, save_in: Path | None = None) -> str:
                     kept.append(f"[file: {name}, {media_type}, {plural(len(block.data), 'byte')}]")
                 else:
                     kept.append(_saved(block, save_in))
-    body = render_stamps("\n".join(lines) if lines else reply.text)
+    reader = reply.reader_tz
+    body = render_stamps(
+        "\n".join(lines) if lines else reply.text,
+        lambda unix, zone: stamp_fallback(unix, reader or zone),
+    )
     return "\n".join([render_mentions(body.replace("`", ""), reply.people, write_person), *kept])

@@ -25,6 +25,8 @@ from discord.http import Route
 from sqlalchemy import select
 
 from adapters.discord.commands import build_tree
+from adapters.discord.events import listen_for_interest
+from adapters.discord.events import mirror as mirror_event
 from adapters.discord.forms import FormModal, PrefilledModal, RankModal
 from adapters.discord.render import (
     ButtonComponent,
@@ -37,6 +39,7 @@ from bot.context import Place, Request
 from bot.declarations import CommandSpec
 from bot.inbound import RETENTION, first_delivery
 from bot.metrics import DROPPED_PAYLOADS, DUPLICATES, INBOUND, RESTARTS
+from bot.mirror import Happening
 from bot.notifier import DeliveryFailed
 from bot.parser import BadArgument, locate
 from bot.profilefill import PlatformProfile
@@ -150,6 +153,7 @@ class DiscordAdapter:
         )
         self.client.adapter = self
         guard_parsers(self.client)
+        listen_for_interest(self.client, self.core)
         self.tree: app_commands.CommandTree[Chapterhouse] = app_commands.CommandTree(self.client)
         self.commands = build_tree(self.tree, self.core.registry, self.run_command, self.complete)
 
@@ -521,6 +525,10 @@ class DiscordPoster:
         except discord.HTTPException as error:
             raise _failure(error) from None
         return str(message.id)
+
+    async def mirror(self, channel_id: str, happening: Happening, known: str | None) -> str:
+        """The event on the server's own event list (see `adapters.discord.events`)."""
+        return await mirror_event(self.client, channel_id, happening, known)
 
     async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
         channel = self.client.get_partial_messageable(int(channel_id))

@@ -1,4 +1,4 @@
-"""/event: create, list, show, edit, cancel, rsvp, checkin, admit, credit, recap, feedback."""
+"""/event: create, list, show, edit, cancel, rsvp, interested, checkin, credit, recap, feedback."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.declarations import Arg, MemberRef, Opt
-from bot.errors import BadArgument, Conflict, NotFound, UserError
+from bot.errors import BadArgument, Conflict, Forbidden, NotFound, UserError
 from bot.identity import resolve
 from bot.notifier import queue_direct
 from bot.permissions import Access, Owner, Role
@@ -32,12 +32,14 @@ from commands.events.credit import credit_meeting
 from commands.events.lookup import (
     Host,
     channels_of,
+    chosen_host,
     event_host,
     event_keepers,
     find_event,
     host_leaders,
     parse_host,
 )
+from commands.events.mirror import not_mirrored, queue_mirror
 from commands.events.rsvp import (
     HOLDS_PLACE,
     Answer,
@@ -82,9 +84,10 @@ HOSTS = Access(
     frozenset({Role.HQ}),
     Owner(
         "event_host",
-        "host",
+        "chapter",
         "president",
-        wording="the chapter's president (for a workgroup: its lead)",
+        wording="the chapter's president (--workgroup: its lead; --society: HQ only)",
+        also=("society", "workgroup"),
     ),
 )
 KEEPERS = Access(
@@ -184,25 +187,39 @@ def _rsvp_closes(text: str | None, start: datetime, now: datetime, zone: ZoneInf
         '/event create Boston social 2026-07-02T18:30 "Summer picnic" --place "Boston Common"',
         '/event create Boston working 2026-07-09T18:00 "Ethics of AI" --capacity 30 --duration 2h',
         '/event create Boston working 2026-07-07T18:00 "Study night" --repeat weekly --count 6',
-        '/event create society working 2026-10-01T09:00 "Conference" --ends 2026-10-03T17:00',
-        '/event create workgroup:Mentoring working 2026-07-15T17:00 "Kick-off" --online https://meet.example/m',
+        '/event create working 2026-10-01T09:00 "Conference" --society --ends 2026-10-03T17:00',
+        '/event create working 2026-07-15T17:00 "Kick-off" --workgroup Mentoring '
+        "--online https://meet.example/m",
     ],
 )
 async def event_create(
     context: Context,
-    host: Annotated[
-        str,
+    chapter: Annotated[
+        str | None,
         Arg(
-            "a chapter's name, society (HQ), or workgroup:NAME (its lead)",
+            "the chapter holding it (left out with --society or --workgroup)",
             complete="chapters",
             metavar="CHAPTER",
+            spare=True,
         ),
-    ],
+    ] = None,
+    *,
     kind: Annotated[Literal["working", "social"], Arg("working meeting or social event")],
     when_: Annotated[
         str, Arg("when it starts, in the chapter's time zone: 2026-07-02T18:30", metavar="WHEN")
     ],
     title: Annotated[str, Arg("what it is called, in quotes")],
+    society: Annotated[
+        bool, Opt("HQ: a society-wide event, announced in every bound channel")
+    ] = False,
+    workgroup: Annotated[
+        str | None,
+        Opt(
+            "a workgroup's event (its lead); not counted in a chapter's cadence",
+            metavar="NAME",
+            complete="workgroups",
+        ),
+    ] = None,
     ends: Annotated[
         str | None, Opt("when it ends (default: 2 hours after)", metavar="WHEN")
     ] = None,
@@ -231,10 +248,11 @@ async def event_create(
     """Plan an event: announced in the chapter's channels, with RSVPs, reminders and check-in.
 
     When it ends it is logged as the chapter's meeting, so it counts toward the
-    yearly cadence with no second entry. A chapter's president plans its events,
-    a workgroup's lead the workgroup's (not counted in any cadence), HQ the society's.
+    yearly cadence with no second entry. A chapter's president plans its events;
+    HQ plans society-wide ones with --society (no CHAPTER; every bound channel),
+    a workgroup's lead the workgroup's with --workgroup NAME (not counted in cadence).
     """
-    found = await parse_host(context.session, host)
+    found = await chosen_host(context.session, chapter, society, workgroup)
     zone = _zone(context, found)
     now = context.now
     start = read_when(when_, now, zone, "WHEN")
@@ -299,6 +317,7 @@ async def event_create(
             [(context.place.platform, context.place.channel_id)] if context.place.channel_id else []
         )
     context.uow.record("event.opened", event_id=first.id, targets=[list(t) for t in targets])
+    await queue_mirror(context.uow, first, found.name, targets)
     card = event_card(first, found, await counts(context.session, first.id), now)
     posted = (
         f"Announced in {plural(len(targets), 'channel')}."
@@ -431,6 +450,7 @@ async def event_show(context: Context, event_id: EventId) -> Reply:
     if event.recap:
         pairs.append(("Recap", event.recap))
     blocks.insert(2, Fields(tuple(pairs)))
+    blocks += [Note(line) for line in await not_mirrored(context.session, event.id)]
     return Reply.private(card.text, *blocks)
 
 
@@ -542,6 +562,7 @@ async def event_edit(
         line = f"Event {event.id}, {event.title}, has changed: now {when(event)}, {where(event)}."
         told = await _tell_rsvps(context, event, line, f"change{event.sequence}")
     context.uow.touch(subject(event.id))
+    await queue_mirror(context.uow, event, (await event_host(context.session, event)).name)
     parts = [f"Event {event.id} updated ({', '.join(changes)})."]
     if told:
         parts.append(f"Told {plural(told, 'member')} who answered.")
@@ -581,6 +602,7 @@ async def event_cancel(
     )
     told = await _tell_rsvps(context, event, line, "cancelled", with_card=False)
     context.uow.touch(subject(event.id))
+    await queue_mirror(context.uow, event, (await event_host(context.session, event)).name)
     return Reply.private(f"Cancelled event {event.id}; told {plural(told, 'member')} who answered.")
 
 
@@ -663,6 +685,37 @@ async def rsvp_requests(items: list[tuple[Context, dict[str, Any]]]) -> list[Rep
 router.batch("event", "rsvp")(rsvp_requests)
 
 
+@router.command("event", "interested", examples=["/event interested 3 yes"])
+async def event_interested(
+    context: Context,
+    event_id: EventId,
+    interested: Annotated[Literal["yes", "no"], Arg("interested, or no longer")],
+) -> Reply:
+    """Interested, as Discord's own event list says it: a maybe, unless you answered already.
+
+    Marking the event "Interested" on Discord runs this; un-marking it takes a
+    maybe back (an answer of going or no is yours and stays).
+    """
+    event = await find_event(context.session, event_id)
+    row = await context.session.scalar(
+        select(EventRsvp).where(
+            EventRsvp.event_id == event.id, EventRsvp.member_id == context.member.id
+        )
+    )
+    if interested == "yes":
+        if row is None or row.status is RsvpStatus.NO:
+            return await event_rsvp(context, event_id, "maybe")
+        return Reply.private(
+            f"You already answered {row.status.value} to {event.title}; nothing changed."
+        )
+    if row is None or row.status is not RsvpStatus.MAYBE:
+        return Reply.private(f"You had no maybe for {event.title}; nothing changed.")
+    refuse_closed(event, context.now)
+    await context.session.delete(row)
+    context.uow.touch(subject(event.id))
+    return Reply.private(f"Your maybe for {event.title} is taken back.")
+
+
 async def _check_in(context: Context, event: ChapterEvent, member_id: int, by: int) -> bool:
     """Check one member in; False if they already were."""
     row = await context.session.scalar(
@@ -689,50 +742,78 @@ def _refuse_outside_window(event: ChapterEvent, now: datetime) -> None:
         raise Conflict(f"Check-in for event {event.id} is open from {opens} to {closes}.")
 
 
-@router.command("event", "checkin", examples=["/event checkin 3"])
-async def event_checkin(context: Context, event_id: EventId) -> Reply:
-    """Say you're here: from 30 minutes before the start to 2 hours after the end."""
-    event = await find_event(context.session, event_id)
-    _refuse_outside_window(event, context.now)
-    if not await _check_in(context, event, context.member.id, context.member.id):
-        raise Conflict(f"You are already checked in to event {event.id}.")
-    context.uow.touch(subject(event.id))
-    return Reply.private(f"Checked in to {event.title}. Welcome!")
-
-
 @router.command(
     "event",
-    "admit",
-    access=KEEPERS,
-    examples=["/event admit 3 @grace @frank", "/event admit 3 --guests 4"],
+    "checkin",
+    examples=[
+        "/event checkin 3",
+        "/event checkin 3 @grace @frank",
+        "/event checkin 3 --guests 4",
+    ],
 )
-async def event_admit(
+async def event_checkin(
     context: Context,
     event_id: EventId,
-    members: Annotated[tuple[MemberRef, ...], Arg("members to check in")] = (),
+    members: Annotated[tuple[MemberRef, ...], Arg("organiser: members to check in for them")] = (),
     guests: Annotated[
-        int | None, Opt("guests without an account, added to the count", metavar="N")
+        int | None, Opt("organiser: guests without an account, added to the count", metavar="N")
     ] = None,
 ) -> Reply:
-    """Check members in for them, or count guests without accounts (the organiser)."""
+    """Say you're here: from 30 minutes before the start to 2 hours after the end.
+
+    The event's organiser (its president or lead, or whoever planned it) checks
+    others in by naming them, and counts guests without an account with --guests.
+    """
+    if not members and guests is None:
+        event = await find_event(context.session, event_id)
+        _refuse_outside_window(event, context.now)
+        if not await _check_in(context, event, context.member.id, context.member.id):
+            raise Conflict(f"You are already checked in to event {event.id}.")
+        context.uow.touch(subject(event.id))
+        return Reply.private(f"Checked in to {event.title}. Welcome!")
+    return await _check_in_others(context, event_id, members, guests)
+
+
+async def _check_in_others(
+    context: Context, event_id: int, members: tuple[MemberRef, ...], guests: int | None
+) -> Reply:
+    """The organiser's check-in for others: privileged, so refused and audited here (the
+    same command, unprivileged, checks the member in themself)."""
+    if not context.has(Role.HQ) and context.member.id not in await event_keepers(context, event_id):
+        raise Forbidden(
+            "the event's organiser, its president or HQ",
+            f"check others in to event {event_id} "
+            f"(check yourself in with /event checkin {event_id})",
+        )
     event = await lock(context.session, event_id)
     if event is None:
         raise NotFound(f"No event {event_id}. /event list shows the coming events.")
     _refuse_outside_window(event, context.now)
-    if not members and guests is None:
-        raise BadArgument("Name members to check in (@grace) or give --guests N.")
     if guests is not None and not 1 <= guests <= 10_000:
         raise BadArgument(f"--guests must be between 1 and 10000; got {guests}.")
+    named = [await resolve(context.uow, ref) for ref in dict.fromkeys(members)]
     admitted, already = [], []
-    for ref in dict.fromkeys(members):
-        member = await resolve(context.uow, ref)
+    for member in named:
         if await _check_in(context, event, member.id, context.member.id):
             admitted.append(member.id)
         else:
             already.append(member.id)
+    if already and not admitted and not guests:
+        who = ", ".join(m.name for m in named)  # a refusal is plain text: names, not mentions
+        raise Conflict(
+            f"{who} {'is' if len(named) == 1 else 'are'} already checked in "
+            f"to event {event.id}; nothing changed."
+        )
     if guests:
         event.guests += guests
     context.uow.touch(subject(event.id))
+    context.uow.audit(
+        context.member.id,
+        "event checkin",
+        f"{event.id} "
+        + " ".join(f"member:{m.id}" for m in named)
+        + (f" --guests {guests}" if guests else ""),
+    )
     parts = []
     if admitted:
         parts.append(f"Checked in {names(admitted)}.")

@@ -16,11 +16,11 @@ that quiet hours would hold past the start is skipped rather than sent late.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.due import DueRun
@@ -29,6 +29,7 @@ from bot.reply import Actions, Button, Header, Reply, Section, stamp
 from commands.events.cards import event_card, names, when, where
 from commands.events.credit import credit_meeting
 from commands.events.lookup import channels_of, event_host
+from commands.events.mirror import queue_mirror
 from commands.events.rsvp import counts, lock, offer_next, subject
 from commands.text import plural
 from storage.claims import claim
@@ -45,6 +46,33 @@ ANNOUNCE_AHEAD = timedelta(days=7)
 DAY = timedelta(hours=24)
 HOUR = timedelta(hours=1)
 BATCH = 200
+
+Row = TypeVar("Row", ChapterEvent, EventRsvp)
+
+
+async def claimed(
+    run: DueRun,
+    query: Select[Row],
+    still: tuple[ColumnElement[bool], ...],
+    values: Mapping[str, Any],
+    first: Callable[[Row], Awaitable[bool]] | None = None,
+) -> AsyncIterator[Row]:
+    """The due rows this run wins: a batch selected, each claimed by a conditional update.
+
+    `still` says what must hold for a row to be unclaimed (its id is added);
+    `values` is the claim written. A row another run claimed first is passed over,
+    and a full batch asks the scheduler for another pass. `first`, when given, runs
+    before the claim (taking the row's lock in a fixed order) and may skip the row.
+    """
+    rows = list(await run.session.scalars(query.limit(BATCH)))
+    for row in rows:
+        if first is not None and not await first(row):
+            continue
+        model = type(row)
+        if await claim(run.session, model, model.id == row.id, *still, **values):
+            yield row
+    if len(rows) == BATCH:
+        run.more = True
 
 
 async def render_card(session: AsyncSession, ident: str, now: datetime) -> Reply | None:
@@ -82,36 +110,25 @@ async def announce_recap(
 
 async def announce_series(run: DueRun) -> None:
     """Post the card of each later date of a series a week before it (once each)."""
-    due = list(
-        await run.session.scalars(
-            select(ChapterEvent)
-            .where(
-                ChapterEvent.status == EventStatus.SCHEDULED,
-                ChapterEvent.announced_at.is_(None),
-                ChapterEvent.starts_at > run.now,
-                ChapterEvent.starts_at <= run.now + ANNOUNCE_AHEAD,
-            )
-            .order_by(ChapterEvent.starts_at, ChapterEvent.id)
-            .limit(BATCH)
-        )
-    )
-    for event in due:
-        if not await claim(
-            run.session,
-            ChapterEvent,
-            ChapterEvent.id == event.id,
+    query = (
+        select(ChapterEvent)
+        .where(
+            ChapterEvent.status == EventStatus.SCHEDULED,
             ChapterEvent.announced_at.is_(None),
-            announced_at=run.now,
-        ):
-            continue
+            ChapterEvent.starts_at > run.now,
+            ChapterEvent.starts_at <= run.now + ANNOUNCE_AHEAD,
+        )
+        .order_by(ChapterEvent.starts_at, ChapterEvent.id)
+    )
+    unannounced = (ChapterEvent.announced_at.is_(None),)
+    async for event in claimed(run, query, unannounced, {"announced_at": run.now}):
         targets = await channels_of(run.session, event) or []
         run.uow.record("event.opened", event_id=event.id, targets=[list(t) for t in targets])
+        await queue_mirror(run.uow, event, (await event_host(run.session, event)).name, targets)
         run.note(
             f"announce event {event.id} ({event.title}) → {plural(len(targets), 'channel')}: "
             f"it starts {stamp(event.starts_at, event.timezone)}"
         )
-    if len(due) == BATCH:
-        run.more = True
 
 
 async def _answered(session: AsyncSession, event_id: int, *statuses: RsvpStatus) -> list[int]:
@@ -181,28 +198,18 @@ async def remind(run: DueRun) -> None:
         ("day", DAY, ChapterEvent.reminded_day_at, (RsvpStatus.GOING, RsvpStatus.MAYBE)),
         ("hour", HOUR, ChapterEvent.reminded_hour_at, (RsvpStatus.GOING,)),
     ):
-        due = list(
-            await run.session.scalars(
-                select(ChapterEvent)
-                .where(
-                    ChapterEvent.status == EventStatus.SCHEDULED,
-                    ChapterEvent.starts_at > run.now,
-                    ChapterEvent.starts_at <= run.now + ahead,
-                    column.is_(None),
-                )
-                .order_by(ChapterEvent.starts_at, ChapterEvent.id)
-                .limit(BATCH)
-            )
-        )
-        for event in due:
-            if not await claim(
-                run.session,
-                ChapterEvent,
-                ChapterEvent.id == event.id,
+        query = (
+            select(ChapterEvent)
+            .where(
+                ChapterEvent.status == EventStatus.SCHEDULED,
+                ChapterEvent.starts_at > run.now,
+                ChapterEvent.starts_at <= run.now + ahead,
                 column.is_(None),
-                **{column.key: run.now},
-            ):
-                continue
+            )
+            .order_by(ChapterEvent.starts_at, ChapterEvent.id)
+        )
+        unsent = (column.is_(None),)
+        async for event in claimed(run, query, unsent, {column.key: run.now}):
             sent = await _remind(run, event, label, statuses)
             run.note(
                 f"remind event {event.id} ({label} before) → {plural(sent, 'member')} "
@@ -220,39 +227,37 @@ async def remind(run: DueRun) -> None:
                 and await _summary(run, event)
             ):
                 run.note(f"send event {event.id}'s day-before summary → its organiser")
-        if len(due) == BATCH:
-            run.more = True
 
 
 async def expire_offers(run: DueRun) -> None:
     """Offers not taken in time go to the next in line."""
-    rows = list(
-        await run.session.scalars(
-            select(EventRsvp)
-            .join(ChapterEvent, ChapterEvent.id == EventRsvp.event_id)
-            .where(
-                EventRsvp.status == RsvpStatus.OFFERED,
-                EventRsvp.offered_until <= run.now,
-                ChapterEvent.status == EventStatus.SCHEDULED,  # a cancelled event offers nothing
-            )
-            .order_by(EventRsvp.offered_until, EventRsvp.id)
-            .limit(BATCH)
-        )
-    )
-    for row in rows:
-        event = await lock(run.session, row.event_id)
-        if event is None:
-            continue
-        if not await claim(
-            run.session,
-            EventRsvp,
-            EventRsvp.id == row.id,
+    query = (
+        select(EventRsvp)
+        .join(ChapterEvent, ChapterEvent.id == EventRsvp.event_id)
+        .where(
             EventRsvp.status == RsvpStatus.OFFERED,
             EventRsvp.offered_until <= run.now,
-            status=RsvpStatus.NO,
-            offered_until=None,
-        ):
-            continue
+            ChapterEvent.status == EventStatus.SCHEDULED,  # a cancelled event offers nothing
+        )
+        .order_by(EventRsvp.offered_until, EventRsvp.id)
+    )
+    locked: dict[int, ChapterEvent] = {}
+
+    async def lock_event(row: EventRsvp) -> bool:
+        event = await lock(run.session, row.event_id)
+        if event is not None:
+            locked[row.id] = event
+        return event is not None
+
+    unanswered = (EventRsvp.status == RsvpStatus.OFFERED, EventRsvp.offered_until <= run.now)
+    async for row in claimed(
+        run,
+        query,
+        unanswered,
+        {"status": RsvpStatus.NO, "offered_until": None},
+        first=lock_event,
+    ):
+        event = locked[row.id]
         line = (
             f"The place offered to you at {event.title} (event {event.id}) was not taken "
             "in time, so it went to the next in line."
@@ -265,33 +270,21 @@ async def expire_offers(run: DueRun) -> None:
             f"event {event.id}: an offer expired → passed to "
             f"{plural(len(offered), 'member')} next in line"
         )
-    if len(rows) == BATCH:
-        run.more = True
 
 
 async def close_ended(run: DueRun) -> None:
     """Credit ended events from their check-ins; ask for a headcount, a recap, ratings."""
-    due = list(
-        await run.session.scalars(
-            select(ChapterEvent)
-            .where(
-                ChapterEvent.status == EventStatus.SCHEDULED,
-                ChapterEvent.ends_at <= run.now,
-                ChapterEvent.closed_at.is_(None),
-            )
-            .order_by(ChapterEvent.ends_at, ChapterEvent.id)
-            .limit(BATCH)
-        )
-    )
-    for event in due:
-        if not await claim(
-            run.session,
-            ChapterEvent,
-            ChapterEvent.id == event.id,
+    query = (
+        select(ChapterEvent)
+        .where(
+            ChapterEvent.status == EventStatus.SCHEDULED,
+            ChapterEvent.ends_at <= run.now,
             ChapterEvent.closed_at.is_(None),
-            closed_at=run.now,
-        ):
-            continue
+        )
+        .order_by(ChapterEvent.ends_at, ChapterEvent.id)
+    )
+    open_ = (ChapterEvent.closed_at.is_(None),)
+    async for event in claimed(run, query, open_, {"closed_at": run.now}):
         event.closed_at = run.now
         tally = await counts(run.session, event.id)
         attendance = tally.checked_in + event.guests
@@ -340,5 +333,3 @@ async def close_ended(run: DueRun) -> None:
         if asked:
             run.note(f"event {event.id}: ask {plural(asked, 'attendee')} to rate it")
         run.uow.touch(subject(event.id))
-    if len(due) == BATCH:
-        run.more = True

@@ -118,7 +118,9 @@ async def feed(session: AsyncSession, text: str, now: datetime) -> bytes | None:
         func.sum(ChapterEvent.sequence),
         func.sum(ChapterEvent.id),
     )
-    fingerprint = (member_id, name, fold, tuple((await session.execute(summary)).one()))
+    # A chapter's feed is the same for every member of it: one cached body serves all.
+    whose = ("chapter", chapter_id) if fold else ("member", member_id)
+    fingerprint = (whose, name, fold, tuple((await session.execute(summary)).one()))
     cached = _FEEDS.get(fingerprint)
     if cached is not None:
         return cached

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
-from bot.errors import NotFound
+from bot.errors import BadArgument, NotFound
 from commands.lookup import find_chapter
 from commands.workgroups.lookup import find_workgroup
 from storage.models import ChannelBinding, Chapter, ChapterEvent, Workgroup
@@ -50,9 +50,35 @@ async def parse_host(session: AsyncSession, text: str) -> Host:
     return Host(chapter=await find_chapter(session, raw))
 
 
-async def host_leaders(context: Context, text: str) -> set[int]:
-    """The owner of `/event create`'s HOST: its president or lead (society: HQ only)."""
-    leader = (await parse_host(context.session, text)).leader()
+async def chosen_host(
+    session: AsyncSession, chapter: str | None, society: bool, workgroup: str | None
+) -> Host:
+    """`/event create`'s host: CHAPTER, `--society` or `--workgroup NAME`, exactly one."""
+    given = [
+        label
+        for label, on in (("CHAPTER", chapter), ("--society", society), ("--workgroup", workgroup))
+        if on
+    ]
+    if len(given) > 1:
+        raise BadArgument(
+            f"Give one of CHAPTER, --society or --workgroup NAME; got {' and '.join(given)}."
+        )
+    if society:
+        return Host()
+    if workgroup is not None:
+        return Host(workgroup=await find_workgroup(session, workgroup))
+    if chapter is None:
+        raise BadArgument(
+            "Say who holds the event: a CHAPTER (/event create Boston social …), "
+            "--society (HQ) or --workgroup NAME (its lead)."
+        )
+    return Host(chapter=await find_chapter(session, chapter))
+
+
+async def host_leaders(context: Context, given: tuple[str | None, bool, str | None]) -> set[int]:
+    """The owner of `/event create`'s host (CHAPTER, --society, --workgroup): the
+    chapter's president or the workgroup's lead; for the society, nobody (HQ only)."""
+    leader = (await chosen_host(context.session, *given)).leader()
     return {leader} if leader is not None else set()
 
 

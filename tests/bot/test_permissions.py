@@ -39,7 +39,7 @@ OWNERS = {
     ("event", "3"): "carol",  # the demo's third event: Washington DC's reading group
     ("event_host", "boston"): "bob",
 }
-EVENTS_NOT_OVER = {"event admit", "event credit", "event recap"}
+EVENTS_NOT_OVER = {"event credit", "event recap"}
 """Their examples act on an event that has not happened yet: an allowed member passes
 the permission check and is then told the event is not over, which is not a refusal
 of who they are."""

@@ -98,20 +98,45 @@ async def test_a_president_plans_an_event_announced_to_the_chapter_channel(demo:
 async def test_who_may_plan_which_event(demo: TestBot) -> None:
     refused = await demo.refused(PICNIC, as_="grace", channel="boston")
     assert refused == (
-        "Only the chapter's president (for a workgroup: its lead) or HQ may use /event create."
+        "Only the chapter's president (--workgroup: its lead; --society: HQ only) or HQ "
+        "may use /event create."
     )
-    await demo.refused(PICNIC, as_="carol")  # another chapter's president
+    assert await demo.refused(PICNIC, as_="carol") == refused  # another chapter's president
     assert (await demo.send(PICNIC, as_="alice")).ok  # HQ
-    society = '/event create society working 2026-10-01T09:00 "Conference" --ends 2026-10-02T17:00'
-    await demo.refused(society, as_="bob")
+    society = (
+        '/event create working 2026-10-01T09:00 "Conference" --society --ends 2026-10-02T17:00'
+    )
+    assert await demo.refused(society, as_="bob") == refused  # a president, not HQ
     await new_event(demo, society, as_="alice")
     # Society events go to every bound channel.
     channels = sorted(c for c, text in demo.posts if "Conference" in text)
     assert channels == ["boston", "san-francisco", "washington-dc"]
-    mentoring = '/event create workgroup:Mentoring working 2026-07-15T17:00 "Kick-off"'
-    await demo.refused(mentoring, as_="bob")
+    mentoring = '/event create working 2026-07-15T17:00 "Kick-off" --workgroup Mentoring'
+    assert await demo.refused(mentoring, as_="bob") == refused  # not its lead
     wg = await new_event(demo, mentoring, as_="grace")  # the workgroup's lead
-    assert (await event_row(demo, wg)).chapter_id is None
+    row = await event_row(demo, wg)
+    assert row.chapter_id is None and row.workgroup_id is not None
+    # Mentoring's event is not one of Boston's meetings due, planned or held.
+    assert "Kick-off" not in await demo.ok("/chapter status Boston", as_="grace")
+
+
+async def test_the_host_is_one_chapter_society_or_workgroup(demo: TestBot) -> None:
+    before = await demo.snapshot()
+    when = 'working 2026-10-01T09:00 "Conference"'
+    cases = {
+        f"/event create {when}": "Say who holds the event: a CHAPTER",
+        f"/event create Boston {when} --society": (
+            "Give one of CHAPTER, --society or --workgroup NAME; got CHAPTER and --society."
+        ),
+        f"/event create {when} --society --workgroup Mentoring": "got --society and --workgroup",
+        f"/event create {when} --workgroup Knitting": "Knitting",
+        f"/event create Atlantis {when}": "Atlantis",
+    }
+    for command, expected in cases.items():
+        refused = await demo.refused(command, as_="alice")
+        assert expected in refused, (command, refused)
+        assert "\n" not in refused
+    assert await demo.snapshot() == before
 
 
 async def test_bad_events_are_refused_with_one_line_and_write_nothing(demo: TestBot) -> None:
@@ -269,11 +294,31 @@ async def test_check_in_is_open_from_half_an_hour_before_to_two_hours_after(
     # The live card shows "I'm here" inside the window.
     assert f"[I'm here: /event checkin {event_id}]" in list(demo.poster.edits.values())[-1]
     # The organiser checks others in and counts guests; members may not.
-    await demo.refused(f"/event admit {event_id} @frank", as_="grace")
-    admitted = await demo.ok(f"/event admit {event_id} @frank @grace --guests 3", as_="bob")
+    before = await demo.snapshot()
+    refused = await demo.refused(f"/event checkin {event_id} @frank", as_="grace")
+    assert refused.startswith(
+        f"Only the event's organiser, its president or HQ may check others in to event {event_id}"
+    )
+    assert await demo.snapshot() == before
+    admitted = await demo.ok(f"/event checkin {event_id} @frank @grace --guests 3", as_="bob")
     assert admitted == "Checked in @frank. Already checked in: @grace. Added 3 guests (3 in all)."
+    # Twice: a one-line refusal, nothing changed.
+    before = await demo.snapshot()
+    refused = await demo.refused(f"/event checkin {event_id} @frank", as_="bob")
+    assert refused == f"Frank Thames is already checked in to event {event_id}; nothing changed."
+    refused = await demo.refused(f"/event checkin {event_id} --guests 0", as_="bob")
+    assert refused == "--guests must be between 1 and 10000; got 0."
+    assert await demo.snapshot() == before
+    assert (await event_row(demo, event_id)).guests == 3
+    # Outside the window: refused for the organiser too, nothing changed.
     demo.clock.set(event.ends_at + timedelta(hours=2, minutes=1))
     await demo.refused(f"/event checkin {event_id}", as_="carol")
+    before = await demo.snapshot()
+    refused = render_stamps(
+        await demo.refused(f"/event checkin {event_id} @carol --guests 2", as_="bob")
+    )
+    assert refused.startswith(f"Check-in for event {event_id} is open from")
+    assert await demo.snapshot() == before
 
 
 async def test_an_ended_event_is_credited_as_the_chapters_meeting(demo: TestBot) -> None:
@@ -283,7 +328,7 @@ async def test_an_ended_event_is_credited_as_the_chapters_meeting(demo: TestBot)
     held_before = social_held(await demo.ok("/chapter status Boston", as_="grace"))
     for who in ("grace", "frank"):
         assert (await demo.send(f"/event checkin {event_id}", as_=who)).ok
-    assert (await demo.send(f"/event admit {event_id} --guests 4", as_="bob")).ok
+    assert (await demo.send(f"/event checkin {event_id} --guests 4", as_="bob")).ok
     notes = await tick(demo, event.ends_at)
     assert any("Logged event" in n and "(6 attended)" in n for n in notes), notes
     async with demo.uow() as uow:
@@ -361,6 +406,64 @@ async def test_reminders_go_once_to_going_and_maybe_the_day_before(demo: TestBot
             )
         )
     assert len(keys) == 3
+
+
+async def test_interested_is_a_maybe_that_never_overrides_an_answer(demo: TestBot) -> None:
+    """What Discord's Interested button runs, typed on the console."""
+    event_id = await new_event(demo)
+    said = await demo.ok(f"/event interested {event_id} yes", as_="grace")
+    assert said.startswith("Noted: maybe for Summer picnic")
+    assert await statuses(demo, event_id) == {"grace": "maybe"}
+    taken = await demo.ok(f"/event interested {event_id} no", as_="grace")
+    assert taken == "Your maybe for Summer picnic is taken back."
+    assert await statuses(demo, event_id) == {}
+    assert (await demo.send(f"/event rsvp {event_id} going", as_="frank")).ok
+    kept = await demo.ok(f"/event interested {event_id} yes", as_="frank")
+    assert kept == "You already answered going to Summer picnic; nothing changed."
+    kept = await demo.ok(f"/event interested {event_id} no", as_="frank")
+    assert kept == "You had no maybe for Summer picnic; nothing changed."
+    assert await statuses(demo, event_id) == {"frank": "going"}
+
+
+async def test_times_and_quiet_hours_follow_the_members_own_zone(demo: TestBot) -> None:
+    """grace (Boston) says she lives in London: she reads the picnic's time in London
+    time, and her reminders keep London's quiet hours; bob, with no zone of his own,
+    reads Boston's."""
+    assert (await demo.send("/member edit --timezone Europe/London", as_="grace")).ok
+    event_id = await new_event(demo)
+    event = await event_row(demo, event_id)
+    # 18:30 in Boston is 23:30 in London.
+    assert "Thu 02 Jul 2026 23:30 BST" in await demo.ok(f"/event show {event_id}", as_="grace")
+    assert "Thu 02 Jul 2026 18:30 EDT" in await demo.ok(f"/event show {event_id}", as_="bob")
+    # The card in Boston's channel has many readers: Boston's time.
+    assert "Thu 02 Jul 2026 18:30 EDT" in demo.posts[0][1]
+    for who in ("grace", "bob"):
+        assert (await demo.send(f"/event rsvp {event_id} going", as_=who)).ok
+    before = {who: len(dms(demo, who)) for who in ("grace", "bob")}
+    # 24 h before: 18:30 in Boston, 23:30 in London, inside grace's quiet hours (20-08).
+    # Held until 08:00 London (still before the start), and sent then, in her time.
+    await tick(demo, event.starts_at - timedelta(hours=24))
+    assert any(
+        "Reminder: Summer picnic is tomorrow" in t for t in dms(demo, "bob")[before["bob"] :]
+    )
+    assert len(dms(demo, "grace")) == before["grace"]
+    async with demo.uow() as uow:
+        held = await uow.session.scalar(
+            select(Delivery.not_before).where(
+                Delivery.key.like(f"event:{event_id}:remind:day:member:%"),
+                Delivery.not_before.is_not(None),
+            )
+        )
+    assert held is not None and held.replace(tzinfo=UTC) == datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
+    await tick(demo, datetime(2026, 7, 2, 7, 0, tzinfo=UTC))
+    reminder = dms(demo, "grace")[-1]
+    assert "Reminder: Summer picnic is tomorrow" in reminder
+    assert "Thu 02 Jul 2026 23:30 BST" in reminder
+    # 1 h before is 22:30 in London: quiet hours would hold it past the start, so it
+    # is dropped for grace; bob, in Boston at 17:30, gets his.
+    await tick(demo, event.starts_at - timedelta(hours=1))
+    assert any("in an hour" in text for text in dms(demo, "bob"))
+    assert not any("in an hour" in text for text in dms(demo, "grace"))
 
 
 async def test_a_clock_change_between_planning_and_the_start_keeps_the_local_hour(

@@ -26,6 +26,7 @@ from chapterhouse.testing.discord.limits import (
     validate_modal,
 )
 from chapterhouse.testing.discord.messages import Messages, Upload
+from chapterhouse.testing.discord.scheduled_events import ScheduledEvents
 from chapterhouse.testing.discord.world import API_PREFIX, BOT_ID, EPHEMERAL, LOADING
 
 
@@ -61,7 +62,7 @@ class _Plan:
     times: int
 
 
-class RestApi(Messages):
+class RestApi(ScheduledEvents, Messages):
     """The REST routes over the message store."""
 
     def __init__(self, **world: Any) -> None:
@@ -208,6 +209,18 @@ class RestApi(Messages):
                 True,
             ),
             ("GET", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)", self._get_member, True),
+            (
+                "POST",
+                r"/guilds/(?P<guild>\d+)/scheduled-events",
+                self._create_scheduled_event,
+                True,
+            ),
+            (
+                "PATCH",
+                r"/guilds/(?P<guild>\d+)/scheduled-events/(?P<event>\d+)",
+                self._edit_scheduled_event,
+                True,
+            ),
         ]
         return [(m, re.compile(p), h, auth) for m, p, h, auth in table]
 

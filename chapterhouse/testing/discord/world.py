@@ -54,6 +54,7 @@ _P = {
     "change_nickname": 1 << 26,
     "use_application_commands": 1 << 31,
     "manage_threads": 1 << 34,
+    "manage_events": 1 << 33,
     "create_public_threads": 1 << 35,
     "send_messages_in_threads": 1 << 38,
 }
@@ -102,6 +103,8 @@ class World:
         `members` (id → username) are users of the guild besides the bot and its owner.
         """
         self.token = token
+        self.bot_permissions = BOT_PERMISSIONS
+        """The bot role's permissions (`FakeDiscord.grant_bot` adds one while connected)."""
         self.application_id = APPLICATION_ID
         self.guild_id = guild_id
         self.guild_name = guild_name
@@ -188,7 +191,7 @@ class World:
         }
         if with_permissions:
             member["permissions"] = str(
-                BOT_PERMISSIONS if user_id == BOT_ID else EVERYONE_PERMISSIONS
+                self.bot_permissions if user_id == BOT_ID else EVERYONE_PERMISSIONS
             )
         return member
 
@@ -254,7 +257,7 @@ class World:
 
         return [
             role(self.guild_id, "@everyone", EVERYONE_PERMISSIONS),
-            role(BOT_ROLE_ID, "Chapterhouse", BOT_PERMISSIONS, tags={"bot_id": str(BOT_ID)}),
+            role(BOT_ROLE_ID, "Chapterhouse", self.bot_permissions, tags={"bot_id": str(BOT_ID)}),
         ]
 
     def guild_object(self) -> dict[str, Any]:

@@ -12,7 +12,8 @@ import pytest
 from discord import app_commands
 
 from chapterhouse.testing import captured
-from chapterhouse.testing.discord import BOSTON_ID, GENERAL_ID, GUILD_ID, FakeDiscord
+from chapterhouse.testing.discord import BOSTON_ID, GENERAL_ID, GUILD_ID, Call, FakeDiscord
+from chapterhouse.testing.discord.scheduled_events import MANAGE_EVENTS
 from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, custom_id
 from tests.adapters.discord.test_fake_discord import fake, make_client, running
 
@@ -34,6 +35,21 @@ def built(fake: FakeDiscord, name: str) -> dict[str, Any]:
         return fake.modal_submit(DORA, "bug_modal", [select], channel_id=BOSTON_ID)
     if name == "dm_application_command":
         return fake.slash_command(BEA, "help", dm=True)
+    if name == "guild_scheduled_event":
+        fake.bot_permissions |= MANAGE_EVENTS
+        body = {
+            "name": "Summer picnic",
+            "description": "Social meeting · Boston",
+            "privacy_level": 2,
+            "scheduled_start_time": "2026-07-02T22:30:00+00:00",
+            "scheduled_end_time": "2026-07-03T00:30:00+00:00",
+            "entity_type": 3,
+            "channel_id": None,
+            "entity_metadata": {"location": "Boston Common"},
+        }
+        path = f"/guilds/{GUILD_ID}/scheduled-events"
+        _, answered = fake._create_scheduled_event(Call("POST", path, body, {}, {}), str(GUILD_ID))
+        return dict(answered)
     raise AssertionError(f"no builder for the captured {name}")
 
 

@@ -23,7 +23,7 @@ async def test_going_clicked_on_discord_is_counted_and_the_card_edited(
     assert "now receives" in text_of(bound)
     posts = len(discord_app.fake.calls_to("POST", rf"/channels/{BOSTON_ID}/messages"))
     options = {
-        "host": "Boston",
+        "chapter": "Boston",
         "kind": "social",
         "when": "2026-07-02T18:30",
         "title": "Summer picnic",
@@ -49,3 +49,40 @@ async def test_going_clicked_on_discord_is_counted_and_the_card_edited(
         "PATCH", rf"/channels/{BOSTON_ID}/messages/{message['id']}"
     )
     assert "1 going of 1" in text_of(edit.json)
+
+
+async def test_a_society_event_and_the_organisers_check_in_on_discord(
+    discord_app: DiscordHarness,
+) -> None:
+    await discord_app.reply(DORA, "/chapter bind", {"chapter": "Boston"}, channel=BOSTON_ID)
+    posts = len(discord_app.fake.calls_to("POST", rf"/channels/{BOSTON_ID}/messages"))
+    options = {
+        "kind": "working",
+        "when": "2026-10-01T09:00",
+        "title": "Conference",
+        "society": True,
+        "ends": "2026-10-01T17:00",
+    }
+    created = await discord_app.reply(DORA, "/event create", options, channel=BOSTON_ID)
+    assert "is planned for the society" in text_of(created), text_of(created)
+    # A society event goes to every bound channel: here, Boston's.
+    posted = await discord_app.fake.wait_for_call(
+        "POST", rf"/channels/{BOSTON_ID}/messages", count=posts + 1
+    )
+    assert "Conference" in text_of(posted.response)
+    async with discord_app.bot.uow() as uow:
+        event = await uow.session.scalar(select(ChapterEvent))
+    assert event is not None and event.chapter_id is None and event.workgroup_id is None
+    discord_app.bot.clock.set(event.starts_at)
+    await discord_app.reply(BEA, "/event list")  # Bea is registered
+    refused = await discord_app.reply(
+        BEA, "/event checkin", {"event_id": event.id, "members": f"<@{DORA}>"}
+    )
+    assert "Only the event's organiser, its president or HQ may check others in" in text_of(refused)
+    checked = await discord_app.reply(
+        DORA, "/event checkin", {"event_id": event.id, "members": f"<@{BEA}>", "guests": 2}
+    )
+    assert f"Checked in <@{BEA}>. Added 2 guests (2 in all)." in text_of(checked), text_of(checked)
+    async with discord_app.bot.uow() as uow:
+        [row] = list(await uow.session.scalars(select(EventRsvp)))
+        assert row.checked_in_at is not None

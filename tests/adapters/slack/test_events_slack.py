@@ -38,3 +38,28 @@ async def test_going_clicked_on_slack_is_counted_and_the_card_updated(slack: Sla
     assert answers == [RsvpStatus.GOING]
     update = await slack.fake.call("chat.update")
     assert update.params["channel"] == BOSTON and "1 going of 20" in update.block_text()
+
+
+async def test_a_society_event_and_the_organisers_check_in_on_slack(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "/chapter bind Boston", channel=BOSTON)
+    await slack.command(
+        ALICE, '/event create working 2026-10-01T09:00 "Conference" --society --duration 8h'
+    )
+    posted = await slack.posted_to(BOSTON)  # every bound channel: here, Boston's
+    assert "Conference" in posted.block_text()
+    async with slack.bot.uow() as uow:
+        event = await uow.session.scalar(select(ChapterEvent))
+    assert event is not None and event.chapter_id is None
+    slack.bot.clock.set(event.starts_at)
+    refused = await slack.command(BEA, f"/event checkin {event.id} <@{ALICE}|alice>")
+    assert (
+        "Only the event's organiser, its president or HQ may check others in"
+        in (refused.params["text"])
+    )
+    checked = await slack.command(ALICE, f"/event checkin {event.id} <@{BEA}|bea> --guests 2")
+    assert checked.params["text"] == f"Checked in <@{BEA}>. Added 2 guests (2 in all)."
+    again = await slack.command(ALICE, f"/event checkin {event.id} <@{BEA}|bea>")
+    assert "already checked in" in again.params["text"]
+    async with slack.bot.uow() as uow:
+        rows = list(await uow.session.scalars(select(EventRsvp)))
+    assert len(rows) == 1 and rows[0].checked_in_at is not None
