@@ -85,20 +85,18 @@ def _targets(context: Context) -> dict[MeetingKind, int]:
 @router.command("chapter", "list", examples=["/chapter list"])
 async def chapter_list(context: Context) -> Reply:
     """List every chapter with its status, region and size."""
-    counts = dict(
-        (
-            await context.session.execute(
-                select(Member.chapter_id, func.count())
-                .where(Member.chapter_id.is_not(None))
-                .group_by(Member.chapter_id)
-            )
-        ).all()
-    )
     # Plain rows, not entities: a list of hundreds of chapters needs no identity map.
+    # The size is the chapter's own count, kept by the database as members move
+    # (migration 0014): no GROUP BY over every member on each call.
     chapters = (
         await context.session.execute(
             select(
-                Chapter.id, Chapter.name, Chapter.region, Chapter.status, Chapter.president_id
+                Chapter.id,
+                Chapter.name,
+                Chapter.region,
+                Chapter.status,
+                Chapter.president_id,
+                Chapter.member_count,
             ).order_by(Chapter.name_key)
         )
     ).all()
@@ -110,7 +108,7 @@ async def chapter_list(context: Context) -> Reply:
         if not rows:
             continue
         lines = [
-            f"• *{c.name}* ({c.region}) · {plural(counts.get(c.id, 0), 'member')}"
+            f"• *{c.name}* ({c.region}) · {plural(c.member_count, 'member')}"
             + (f" · president {mention(c.president_id)}" if c.president_id else "")
             for c in rows
         ]
@@ -127,9 +125,7 @@ NEW_FOR = timedelta(days=30)
 async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
     """Show a chapter: region, time zone, status, president, channels and recent meetings."""
     found = await find_chapter(context.session, chapter)
-    members = await context.session.scalar(
-        select(func.count()).select_from(Member).where(Member.chapter_id == found.id)
-    )
+    members = found.member_count
     channels = list(
         await context.session.scalars(
             select(ChannelBinding).where(ChannelBinding.chapter_id == found.id)
