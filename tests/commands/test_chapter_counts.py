@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from bot.context import Place, Request
 from commands.importer import import_members, read_rows
+from storage.migrate import current_revision, downgrade, upgrade
 from storage.models import Chapter, Member
+from tests.storage.test_migration_round_trip import row_counts
 from tests.support import START, TestBot
 
 
@@ -109,3 +111,28 @@ async def test_counts_hold_for_writes_outside_the_commands(demo: TestBot) -> Non
         await uow.session.execute(update(Member).values(chapter_id=None))
         await uow.rollback()
     assert (await assert_counts_true(demo))["Chicago"] == 3
+
+
+async def test_migration_0014_goes_down_and_up_keeping_rows_and_counting_again(
+    demo: TestBot,
+) -> None:
+    engine = demo.app.engine
+    await demo.ok("/member join Chicago", as_="newbie")
+    before = await row_counts(engine)
+    await downgrade(engine, "0012")
+    assert await current_revision(engine) == "0012"
+    assert await row_counts(engine) == before
+    async with engine.begin() as connection:  # a move while no count is kept
+        await connection.execute(
+            text(
+                "UPDATE members SET chapter_id = (SELECT id FROM chapters WHERE name = 'London')"
+                " WHERE chapter_id = (SELECT id FROM chapters WHERE name = 'Chicago')"
+            )
+        )
+    await upgrade(engine)
+    assert await current_revision(engine) == "0014"
+    assert await row_counts(engine) == before
+    counts = await assert_counts_true(demo)  # backfilled
+    assert (counts["Chicago"], counts["London"]) == (0, 2)
+    await demo.ok("/member join Chicago --move", as_="newbie")  # the triggers are back
+    assert (await assert_counts_true(demo))["Chicago"] == 1
