@@ -7,7 +7,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import (
     ColumnElement,
     Executable,
+    Select,
     and_,
+    bindparam,
     exists,
     func,
     literal,
@@ -19,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from bot.config import Settings, normal_account_id
+from bot.config import AdminIdentity, Settings, normal_account_id
 from bot.declarations import MemberRef
 from bot.errors import BadArgument, NotFound
 from bot.parser import closest
@@ -110,25 +112,46 @@ async def enter_many(
 _NEWCOMER = frozenset({Role.MEMBER})
 
 
-def _role_columns(settings: Settings) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(moderator, hq) as correlated EXISTS columns on the member: plain SQL that
-    SQLite and PostgreSQL both plan as an index probe per member found."""
+def _enter_statement(settings: Settings) -> Select[Identity, Member, bool, bool]:
+    """Identity, member, and (moderator, hq) as correlated EXISTS columns: plain SQL that
+    SQLite and PostgreSQL both plan as an index probe per member found.
+
+    Built once per list of configured admins and reused: building it costs more
+    than running it. The accounts are one expanding parameter.
+    """
+    admins = tuple(settings.chapterhouse_admins)
+    statement = _ENTER.get(admins)
+    if statement is not None:
+        return statement
     moderator = exists().where(
         RoleGrant.member_id == Member.id, RoleGrant.role == GrantedRole.MODERATOR
     )
     hq: ColumnElement[bool] = exists().where(
         RoleGrant.member_id == Member.id, RoleGrant.role == GrantedRole.HQ
     )
-    if settings.chapterhouse_admins:
+    if admins:
         other = aliased(Identity)
         named = or_(
             *(
                 and_(other.platform == admin.platform, other.external_id == admin.user_id)
-                for admin in settings.chapterhouse_admins
+                for admin in admins
             )
         )
         hq = or_(hq, exists().where(other.member_id == Member.id, named))
-    return moderator.label("is_moderator"), hq.label("is_hq")
+    statement = (
+        select(Identity, Member, moderator.label("is_moderator"), hq.label("is_hq"))
+        .join(Member, Identity.member_id == Member.id)
+        .where(
+            tuple_(Identity.platform, Identity.external_id).in_(
+                bindparam("accounts", expanding=True)
+            )
+        )
+    )
+    _ENTER[admins] = statement
+    return statement
+
+
+_ENTER: dict[tuple[AdminIdentity, ...], Select[Identity, Member, bool, bool]] = {}
 
 
 async def _members_of(
@@ -152,18 +175,15 @@ async def _members_of(
     keys = {w for w in wanted if not isinstance(w, BadArgument)}
     known: dict[tuple[str, str], tuple[Member, Identity, frozenset[Role] | None]] = {}
     if keys:
-        where = tuple_(Identity.platform, Identity.external_id).in_(list(keys))
         if settings is None:
+            where = tuple_(Identity.platform, Identity.external_id).in_(list(keys))
             rows = await uow.session.execute(
                 select(Identity, Member).join(Member, Identity.member_id == Member.id).where(where)
             )
             known = {(i.platform, i.external_id): (m, i, None) for i, m in rows}
         else:
-            moderator, hq = _role_columns(settings)
             entered = await uow.session.execute(
-                select(Identity, Member, moderator, hq)
-                .join(Member, Identity.member_id == Member.id)
-                .where(where)
+                _enter_statement(settings), {"accounts": list(keys)}
             )
             known = {
                 (i.platform, i.external_id): (m, i, _roles(bool(is_mod), bool(is_hq)))
