@@ -31,11 +31,11 @@ from bot.errors import BadArgument, Forbidden, UserError
 from bot.identity import (
     NO_HQ_HINT,
     Account,
+    enter_many,
     known_many,
     register_many,
     renamed,
     resolve,
-    roles_many,
     society_has_hq,
 )
 from bot.mentions import mention
@@ -135,12 +135,12 @@ class Dispatcher:
         try:
             async with UnitOfWork(self.sessions, now) as uow:
                 account = request.platform, request.user_id, request.user_name
-                [found] = await register_many(uow, [account])
+                [found] = await enter_many(uow, [account], self.settings)
                 if isinstance(found, BadArgument):
                     raise found
-                member, identity = found
-                roles = await roles_many(uow, [member.id], self.settings)
-                context = self._context(uow, request, member, identity, roles[member.id])
+                assert found is not None  # registered
+                member, identity, roles = found
+                context = self._context(uow, request, member, identity, roles)
                 reply = await with_people(uow.session, await page(context))
                 await uow.commit()
                 return reply
@@ -316,28 +316,25 @@ class Dispatcher:
         batch = self.registry.batch_for(spec)
         async with UnitOfWork(self.sessions, now) as uow:
             accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
-            if register:  # a last resort, for a newcomer forgotten while we registered them
-                found = await register_many(uow, accounts)
-            else:
-                looked = await known_many(uow, accounts)
-                if any(f is None for f in looked):
-                    return None
-                found = [f for f in looked if f is not None]
+            # One statement: identity, member and roles. Without `register` a newcomer
+            # comes back None and nothing is written (they are registered apart).
+            looked = await enter_many(uow, accounts, self.settings, register=register)
+            if any(f is None for f in looked):
+                return None
+            found = [f for f in looked if f is not None]
             renames = [  # written later with the activity stamps, never in this transaction
                 (f[1].id, name)
                 for f, (_, _, display) in zip(found, accounts, strict=True)
                 if not isinstance(f, BadArgument) and (name := renamed(f[1], display)) is not None
             ]
-            known = [f[0].id for f in found if not isinstance(f, BadArgument)]
-            roles = await roles_many(uow, known, self.settings)
             replies: dict[int, Reply] = {}
             ready: list[tuple[int, Context, dict[str, Any]]] = []
             for index, ((request, values), account) in enumerate(zip(items, found, strict=True)):
                 try:
                     if isinstance(account, BadArgument):
                         raise account
-                    member, identity = account
-                    context = self._context(uow, request, member, identity, roles[member.id])
+                    member, identity, roles = account
+                    context = self._context(uow, request, member, identity, roles)
                     args = await self._resolve_members(uow, spec, values)
                     await self._authorize(context, spec, args)
                 except UserError as error:

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Executable, and_, func, literal, or_, select, tuple_, union, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
-from bot.config import Settings, normal_account_id
+from bot.config import AdminIdentity, Settings, normal_account_id
 from bot.declarations import MemberRef
 from bot.errors import BadArgument, NotFound
 from bot.parser import closest
@@ -22,6 +37,9 @@ HINT_POOL = 2000
 
 Account = tuple[str, str, str]
 """(platform, platform user id, display name) as an adapter reports them."""
+
+Entered = tuple[Member, Identity, frozenset[Role]]
+"""The member behind an account, the account itself, and the roles the member holds."""
 
 
 def _account_id(platform: str, external_id: str) -> str:
@@ -52,7 +70,7 @@ async def register_many(
     An account id that cannot be stored gets its error in its place in the list.
     """
     found = await _members_of(uow, accounts, write=True)
-    return [f for f in found if f is not None]
+    return [f if isinstance(f, BadArgument) else (f[0], f[1]) for f in found if f is not None]
 
 
 async def known_many(
@@ -65,7 +83,8 @@ async def known_many(
     leaves renames to `bot.activity`, so a command's transaction never writes a
     member's rows.
     """
-    return await _members_of(uow, accounts, write=False)
+    found = await _members_of(uow, accounts, write=False)
+    return [f if f is None or isinstance(f, BadArgument) else (f[0], f[1]) for f in found]
 
 
 def renamed(identity: Identity, display: str) -> str | None:
@@ -74,9 +93,79 @@ def renamed(identity: Identity, display: str) -> str | None:
     return display_name if display_name and identity.display_name != display_name else None
 
 
+async def enter_many(
+    uow: UnitOfWork, accounts: Sequence[Account], settings: Settings, *, register: bool = True
+) -> list[Entered | BadArgument | None]:
+    """Identity, member and roles for many accounts in ONE statement: every command's entry.
+
+    With `register`, newcomers are created (in this transaction); without, a newcomer
+    is None and nothing is written, so the dispatcher can register them apart (a
+    command's transaction never writes a member's rows: see `known_many`).
+    """
+    found = await _members_of(uow, accounts, write=register, settings=settings)
+    return [
+        f if f is None or isinstance(f, BadArgument) else (f[0], f[1], f[2] or _NEWCOMER)
+        for f in found
+    ]
+
+
+_NEWCOMER = frozenset({Role.MEMBER})
+
+
+def _enter_statement(settings: Settings) -> Select[Identity, Member, bool, bool]:
+    """Identity, member, and (moderator, hq) as correlated EXISTS columns: plain SQL that
+    SQLite and PostgreSQL both plan as an index probe per member found.
+
+    Built once per list of configured admins and reused: building it costs more
+    than running it. The accounts are one expanding parameter.
+    """
+    admins = tuple(settings.chapterhouse_admins)
+    statement = _ENTER.get(admins)
+    if statement is not None:
+        return statement
+    moderator = exists().where(
+        RoleGrant.member_id == Member.id, RoleGrant.role == GrantedRole.MODERATOR
+    )
+    hq: ColumnElement[bool] = exists().where(
+        RoleGrant.member_id == Member.id, RoleGrant.role == GrantedRole.HQ
+    )
+    if admins:
+        other = aliased(Identity)
+        named = or_(
+            *(
+                and_(other.platform == admin.platform, other.external_id == admin.user_id)
+                for admin in admins
+            )
+        )
+        hq = or_(hq, exists().where(other.member_id == Member.id, named))
+    statement = (
+        select(Identity, Member, moderator.label("is_moderator"), hq.label("is_hq"))
+        .join(Member, Identity.member_id == Member.id)
+        .where(
+            tuple_(Identity.platform, Identity.external_id).in_(
+                bindparam("accounts", expanding=True)
+            )
+        )
+    )
+    _ENTER[admins] = statement
+    return statement
+
+
+_ENTER: dict[tuple[AdminIdentity, ...], Select[Identity, Member, bool, bool]] = {}
+
+
 async def _members_of(
-    uow: UnitOfWork, accounts: Sequence[Account], *, write: bool
-) -> list[tuple[Member, Identity] | BadArgument | None]:
+    uow: UnitOfWork,
+    accounts: Sequence[Account],
+    *,
+    write: bool,
+    settings: Settings | None = None,
+) -> list[tuple[Member, Identity, frozenset[Role] | None] | BadArgument | None]:
+    """The members behind accounts; with `settings`, their roles in the same statement.
+
+    A member created here has no grants: its roles are MEMBER, plus HQ when its one
+    account is a configured admin.
+    """
     wanted: list[tuple[str, str] | BadArgument] = []
     for platform, external_id, _ in accounts:
         try:
@@ -84,15 +173,23 @@ async def _members_of(
         except BadArgument as error:
             wanted.append(error)
     keys = {w for w in wanted if not isinstance(w, BadArgument)}
-    known: dict[tuple[str, str], tuple[Member, Identity]] = {}
+    known: dict[tuple[str, str], tuple[Member, Identity, frozenset[Role] | None]] = {}
     if keys:
-        rows = await uow.session.execute(
-            select(Identity, Member)
-            .join(Member, Identity.member_id == Member.id)
-            .where(tuple_(Identity.platform, Identity.external_id).in_(list(keys)))
-        )
-        known = {(i.platform, i.external_id): (m, i) for i, m in rows}
-    results: list[tuple[Member, Identity] | BadArgument | None] = []
+        if settings is None:
+            where = tuple_(Identity.platform, Identity.external_id).in_(list(keys))
+            rows = await uow.session.execute(
+                select(Identity, Member).join(Member, Identity.member_id == Member.id).where(where)
+            )
+            known = {(i.platform, i.external_id): (m, i, None) for i, m in rows}
+        else:
+            entered = await uow.session.execute(
+                _enter_statement(settings), {"accounts": list(keys)}
+            )
+            known = {
+                (i.platform, i.external_id): (m, i, _roles(bool(is_mod), bool(is_hq)))
+                for i, m, is_mod, is_hq in entered
+            }
+    results: list[tuple[Member, Identity, frozenset[Role] | None] | BadArgument | None] = []
     for key, (_, _, display) in zip(wanted, accounts, strict=True):
         if isinstance(key, BadArgument):
             results.append(key)
@@ -105,12 +202,23 @@ async def _members_of(
             results.append(known[key])
             continue
         if key not in known:
-            known[key] = await _create(uow, *key, display_name)
-        member, identity = known[key]
+            member, identity = await _create(uow, *key, display_name)
+            admin = settings is not None and settings.is_admin(*key)
+            known[key] = (member, identity, _roles(False, admin) if settings else None)
+        member, identity, roles = known[key]
         if display_name and identity.display_name != display_name:
             identity.display_name = display_name
-        results.append((member, identity))
+        results.append((member, identity, roles))
     return results
+
+
+def _roles(moderator: bool, hq: bool) -> frozenset[Role]:
+    held = {Role.MEMBER}
+    if moderator:
+        held.add(Role.MODERATOR)
+    if hq:
+        held.add(Role.HQ)
+    return frozenset(held)
 
 
 async def _create(

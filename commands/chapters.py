@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from bot.complete import rank_choices
 from bot.context import Context
 from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict
-from bot.mentions import mention
+from bot.mentions import Person, mention
 from bot.notifier import Announcement
 from bot.permissions import HQ_ONLY, Role, president_of
 from bot.registry import Router
@@ -30,6 +31,7 @@ from storage.models import (
     ChannelBinding,
     Chapter,
     ChapterStatus,
+    Identity,
     Meeting,
     MeetingKind,
     Member,
@@ -89,38 +91,52 @@ def _targets(context: Context) -> dict[MeetingKind, int]:
 @router.command("chapter", "list", examples=["/chapter list"])
 async def chapter_list(context: Context) -> Reply:
     """List every chapter with its status, region and size."""
-    counts = dict(
-        (
-            await context.session.execute(
-                select(Member.chapter_id, func.count())
-                .where(Member.chapter_id.is_not(None))
-                .group_by(Member.chapter_id)
-            )
-        ).all()
-    )
     # Plain rows, not entities: a list of hundreds of chapters needs no identity map.
-    chapters = (
-        await context.session.execute(
-            select(
-                Chapter.id, Chapter.name, Chapter.region, Chapter.status, Chapter.president_id
-            ).order_by(Chapter.name_key)
+    # The size is the chapter's own count, kept by the database as members move
+    # (migration 0014): no GROUP BY over every member on each call. Presidents'
+    # names and accounts come in the same statement (a row per president's account),
+    # so the reply needs no second query to write their mentions.
+    listed = await context.session.execute(
+        select(
+            Chapter.id,
+            Chapter.name,
+            Chapter.region,
+            Chapter.status,
+            Chapter.president_id,
+            Chapter.member_count,
+            Member.name.label("president_name"),
+            Identity.platform,
+            Identity.external_id,
         )
-    ).all()
-    if not chapters:
-        return Reply.private("No chapters yet. HQ can add one with /chapter create.")
+        .outerjoin(Member, Member.id == Chapter.president_id)
+        .outerjoin(Identity, Identity.member_id == Chapter.president_id)
+        .order_by(Chapter.name_key, Chapter.id)
+    )
+    chapters: list[Any] = []
+    names: dict[int, str] = {}
+    handles: dict[int, dict[str, str]] = {}
+    for row in listed:
+        if not chapters or chapters[-1].id != row.id:
+            chapters.append(row)
+        if row.president_id is not None:
+            names[row.president_id] = row.president_name
+            accounts = handles.setdefault(row.president_id, {})
+            if row.platform is not None:
+                accounts[row.platform] = row.external_id
+    people = {member_id: Person(name, handles[member_id]) for member_id, name in names.items()}
     blocks: list[Any] = [Header(f"Chapters ({len(chapters)})")]
     for status in ChapterStatus:
         rows = [c for c in chapters if c.status is status]
         if not rows:
             continue
         lines = [
-            f"• *{c.name}* ({c.region}) · {plural(counts.get(c.id, 0), 'member')}"
+            f"• *{c.name}* ({c.region}) · {plural(c.member_count, 'member')}"
             + (f" · president {mention(c.president_id)}" if c.president_id else "")
             for c in rows
         ]
         blocks.append(Section(f"*{status.value.title()}* ({len(rows)})\n" + "\n".join(lines)))
     text = ", ".join(f"{c.name} ({c.status.value})" for c in chapters)
-    return Reply.private(f"Chapters: {text}", *blocks)
+    return replace(Reply.private(f"Chapters: {text}", *blocks), people=people)
 
 
 NEW_FOR = timedelta(days=30)
@@ -131,9 +147,7 @@ NEW_FOR = timedelta(days=30)
 async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
     """Show a chapter: region, time zone, status, president, channels and recent meetings."""
     found = await find_chapter(context.session, chapter)
-    members = await context.session.scalar(
-        select(func.count()).select_from(Member).where(Member.chapter_id == found.id)
-    )
+    members = found.member_count
     channels = list(
         await context.session.scalars(
             select(ChannelBinding).where(ChannelBinding.chapter_id == found.id)

@@ -169,6 +169,9 @@ class Chapter(Base):
     created_at: Mapped[datetime]
     activated_at: Mapped[datetime | None]
     retired_at: Mapped[datetime | None]
+    member_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Members in this chapter, kept by triggers on `members` (migration 0014): never
+    written by the application."""
 
     president: Mapped[Member | None] = relationship(foreign_keys=[president_id])
     channels: Mapped[list[ChannelBinding]] = relationship(
