@@ -67,7 +67,7 @@ async def test_the_welcome_names_the_next_three_events_of_the_chapter_and_societ
         ("bob", '/event create Boston social 2026-07-20T18:00 "Fourth picnic"'),
         ("bob", '/event create Boston working 2026-06-20T18:00 "Ethics night"'),
         ("bob", '/event create Boston social 2026-06-25T18:00 "Dropped drinks"'),
-        ("alice", '/event create society working 2026-07-01T09:00 "Conference"'),
+        ("alice", '/event create working 2026-07-01T09:00 "Conference" --society'),
         ("bob", '/event create Boston social 2026-07-10T18:00 "Harbour walk"'),
         ("alice", '/event create London working 2026-06-18T18:00 "London talk"'),
     ]

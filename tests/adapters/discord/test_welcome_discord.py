@@ -21,7 +21,7 @@ async def test_the_welcome_lists_the_next_events_as_discord_timestamps(
     planned = await discord_app.reply(
         DORA,
         "/event create",
-        {"host": "Boston", "kind": "social", "when": "2026-07-02T18:30", "title": "Picnic"},
+        {"chapter": "Boston", "kind": "social", "when": "2026-07-02T18:30", "title": "Picnic"},
     )
     assert "Picnic" in text_of(planned), text_of(planned)
     await discord_app.reply(BEA, "/member join", {"chapter": "Boston"})

@@ -15,7 +15,7 @@ BEA = "U0BEA"
 
 async def test_the_welcome_lists_the_next_events_in_the_readers_zone(slack: SlackHarness) -> None:
     planned = await slack.command(
-        ALICE, '/event create society working 2026-07-01T09:00 "Annual conference"'
+        ALICE, '/event create working 2026-07-01T09:00 "Annual conference" --society'
     )
     assert "Annual conference" in str(planned.params), planned.params
     await slack.command(BEA, "/member join Boston")
