@@ -410,8 +410,11 @@ async def setup(load: Load, url: str) -> int:
         f'/poll create "{chat_load.QUESTION}" {options} --audience society --closes 7d',
         *BOSTON,
     )
-    phase = await load.run(url, [bind, create], 1, replies=True)
-    bound, created = phase.texts
+    # One after the other: the adapter acknowledges before it dispatches, so a poll
+    # sent in the same phase could be created before the binding has committed.
+    [bound] = (await load.run(url, [bind], 1, replies=True)).texts
+    phase = await load.run(url, [create], 1, replies=True)
+    [created] = phase.texts
     if bound is None or "now receives" not in bound:
         raise RuntimeError(f"/chapter bind Boston failed: {bound!r}")
     found = re.match(r"Poll (\d+) is open", created or "")
