@@ -106,5 +106,6 @@ def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRES_DROPS if postgres else SQLITE_DROPS:
         op.execute(statement)
-    with op.batch_alter_table("chapters", schema=None) as batch_op:
-        batch_op.drop_column("member_count")
+    # SQLite (3.35+) drops the column in place: a batch rebuild of `chapters` would,
+    # with foreign keys on, delete every meeting and binding by cascade.
+    op.drop_column("chapters", "member_count")
