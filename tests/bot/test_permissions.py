@@ -71,6 +71,8 @@ async def test_permission_matrix(demo: TestBot, spec: CommandSpec, who: str) -> 
         async with demo.uow() as uow:
             await seed_demo_events(uow.session, uow.now)
             await uow.commit()
+    if spec.path == "workgroup unbind":  # its example unbinds the channel it is typed in
+        await demo.ok("/workgroup bind Mentoring", as_="grace", channel=BIND_CHANNEL)
     before = await demo.snapshot()
     reply = await demo.send(command, as_=who, channel=BIND_CHANNEL)
     if expected_allowed(spec, who) and spec.path in EVENTS_NOT_OVER:
