@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Annotated
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from bot.errors import BadArgument
 from bot.mentions import mention
 from bot.permissions import HQ_ONLY
 from bot.registry import Router
-from bot.reply import Header, Reply, Section
+from bot.reply import Header, Reply, Section, stamp
 from storage.models import AuditEvent
 
 router = Router("audit")
@@ -24,7 +25,11 @@ async def audit(
     context: Context,
     count: Annotated[int, Arg("how many recent entries", metavar="N")] = 20,
 ) -> Reply:
-    """Show the latest privileged actions: who did what, when."""
+    """Show the latest privileged actions: who did what, when.
+
+    Times are written as platform timestamps, so each reader sees their own zone
+    (UTC on the console for a member whose zone is not known).
+    """
     if not 1 <= count <= MAX_ROWS:
         raise BadArgument(f"N must be between 1 and {MAX_ROWS}, got {count}.")
     rows = list(
@@ -35,7 +40,7 @@ async def audit(
     if not rows:
         return Reply.private("The audit log is empty.")
     lines = [
-        f"{e.at.strftime('%Y-%m-%d %H:%M')} UTC · "
+        f"{stamp(e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC), 'UTC')} · "
         f"{mention(e.actor_id) if e.actor_id else 'a former member'} · {e.summary}"
         for e in rows
     ]

@@ -32,6 +32,7 @@ async def test_privileged_command_is_audited(bot: TestBot) -> None:
     log = await bot.ok("/audit")
     assert '/chapter create "Los Angeles" --region "North America"' in log
     assert "@alice" in log
+    assert f"{bot.app.clock.now():%a %d %b %Y} " in log  # a stamp, in UTC for a zone not known
     assert await bot.count(AuditEvent) == 2  # the create, and reading the log
 
 

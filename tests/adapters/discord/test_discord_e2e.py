@@ -81,6 +81,7 @@ async def test_member_option_resolves_to_the_member(discord_app: DiscordHarness)
     assert f"<@{BEA}>" in text_of(granted), text_of(granted)
     audit = await discord_app.reply(DORA, "/audit", {"n": 5})
     assert "role grant" in text_of(audit)
+    assert "<t:" in text_of(audit), "each reader should see the audit's times in their own zone"
 
 
 async def test_refusals_are_ephemeral_and_name_the_role(discord_app: DiscordHarness) -> None:
