@@ -110,13 +110,14 @@ async def test_slack_mentions_resolve_and_register_unseen_accounts(demo: TestBot
 class FlakyPoster:
     platform = "slack"
 
-    def __init__(self, failures: list[DeliveryFailed]) -> None:
+    def __init__(self, failures: dict[str, list[DeliveryFailed]]) -> None:
+        """Failures per channel, in order: channels are sent side by side, in no set order."""
         self.failures = failures
         self.sent: list[str] = []
 
     async def post(self, channel_id: str, reply: Reply) -> str:
-        if self.failures:
-            raise self.failures.pop(0)
+        if self.failures.get(channel_id):
+            raise self.failures[channel_id].pop(0)
         self.sent.append(channel_id)
         return f"ts-{len(self.sent)}"
 
@@ -145,10 +146,10 @@ async def test_deliveries_retry_transient_failures_and_record_permanent_ones(
     await demo.ok("/chapter activate London")  # no Slack poster yet: Slack posts wait
     assert await demo.count(Delivery, Delivery.status == DeliveryStatus.PENDING) == 2
     poster = FlakyPoster(
-        [
-            DeliveryFailed("rate limited", permanent=False),
-            DeliveryFailed("channel_not_found", permanent=True),
-        ]
+        {
+            "C1": [DeliveryFailed("rate limited", permanent=False)],
+            "C2": [DeliveryFailed("channel_not_found", permanent=True)],
+        }
     )
     demo.app.notifier.add_poster(poster)
     await demo.app.notifier.send_pending()
