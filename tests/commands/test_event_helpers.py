@@ -137,3 +137,19 @@ async def test_bad_helper_requests_are_refused_in_one_line_and_change_nothing(
     )
     assert await demo.snapshot() == before
     assert len(await helpers(demo, event_id)) == 1
+
+
+async def test_a_workgroup_events_helper_must_be_in_the_workgroup(demo: TestBot) -> None:
+    kickoff = '/event create working 2026-07-15T17:00 "Kick-off" --workgroup Mentoring'
+    event_id = await new_event(demo, kickoff, as_="grace")
+    before = await demo.snapshot()
+    refused = await demo.refused(f"/event helper {event_id} @dan", as_="grace")
+    assert refused == (
+        f"Dan Moderator is not a member of the Mentoring workgroup; "
+        f"a helper for event {event_id} must be one of its members."
+    )
+    assert await demo.snapshot() == before
+    # frank is in London, not Boston, but he is in the workgroup.
+    assert (await demo.ok(f"/event helper {event_id} @frank", as_="grace")).startswith(
+        "@frank is now a helper for Kick-off"
+    )
