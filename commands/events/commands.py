@@ -842,7 +842,7 @@ async def _check_in_others(
     "event",
     "helper",
     access=KEEPERS,
-    examples=["/event helper 3 @grace", "/event helper 3 @grace --remove"],
+    examples=["/event helper 3 @alice", "/event helper 3 @alice --remove"],
 )
 async def event_helper(
     context: Context,
