@@ -1108,3 +1108,21 @@ class PollWorkgroup(Base):
     workgroup_id: Mapped[int] = mapped_column(
         ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
     )
+
+
+class EventHelper(Base):
+    """A member the organiser trusts to run the door at one event: they may check
+    others in and count guests there, and nowhere else."""
+
+    __tablename__ = "event_helpers"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    added_at: Mapped[datetime]

@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.declarations import Arg, MemberRef, Opt
 from bot.errors import BadArgument, Conflict, Forbidden, NotFound, UserError
 from bot.identity import resolve
+from bot.mentions import mention
 from bot.notifier import queue_direct
 from bot.permissions import Access, Owner, Role
 from bot.registry import MAX_CHOICES, Router
@@ -29,6 +30,7 @@ from commands.events.cards import (
     where,
 )
 from commands.events.credit import credit_meeting
+from commands.events.helpers import helper_ids, is_helper, refuse_outsider
 from commands.events.lookup import (
     Host,
     channels_of,
@@ -55,6 +57,7 @@ from commands.events.schedule import occurrences, read_when, repeat_rule, span
 from commands.text import plural
 from storage.models import (
     ChapterEvent,
+    EventHelper,
     EventRsvp,
     EventStatus,
     MeetingKind,
@@ -420,6 +423,8 @@ async def event_show(context: Context, event_id: EventId) -> Reply:
     if keeper:
         line = await _ids(context.session, event.id, RsvpStatus.OFFERED, RsvpStatus.WAITLIST)
         pairs.append(("Waitlist", names(line)))
+        helpers = await helper_ids(context.session, event.id)
+        pairs.append(("Helpers", names(helpers) if helpers else "none"))
         if context.now >= event.starts_at:
             absent = list(
                 await context.session.scalars(
@@ -754,15 +759,19 @@ def _refuse_outside_window(event: ChapterEvent, now: datetime) -> None:
 async def event_checkin(
     context: Context,
     event_id: EventId,
-    members: Annotated[tuple[MemberRef, ...], Arg("organiser: members to check in for them")] = (),
+    members: Annotated[
+        tuple[MemberRef, ...], Arg("organiser or helper: members to check in for them")
+    ] = (),
     guests: Annotated[
-        int | None, Opt("organiser: guests without an account, added to the count", metavar="N")
+        int | None,
+        Opt("organiser or helper: guests without an account, added to the count", metavar="N"),
     ] = None,
 ) -> Reply:
     """Say you're here: from 30 minutes before the start to 2 hours after the end.
 
-    The event's organiser (its president or lead, or whoever planned it) checks
-    others in by naming them, and counts guests without an account with --guests.
+    The event's organiser (its president or lead, or whoever planned it) and the
+    helpers they name with /event helper check others in by naming them, and count
+    guests without an account with --guests.
     """
     if not members and guests is None:
         event = await find_event(context.session, event_id)
@@ -778,10 +787,15 @@ async def _check_in_others(
     context: Context, event_id: int, members: tuple[MemberRef, ...], guests: int | None
 ) -> Reply:
     """The organiser's check-in for others: privileged, so refused and audited here (the
-    same command, unprivileged, checks the member in themself)."""
-    if not context.has(Role.HQ) and context.member.id not in await event_keepers(context, event_id):
+    same command, unprivileged, checks the member in themself). A helper named for
+    this event may do it too."""
+    if (
+        not context.has(Role.HQ)
+        and context.member.id not in await event_keepers(context, event_id)
+        and not await is_helper(context.session, event_id, context.member.id)
+    ):
         raise Forbidden(
-            "the event's organiser, its president or HQ",
+            "the event's organiser, its president, one of its helpers or HQ",
             f"check others in to event {event_id} "
             f"(check yourself in with /event checkin {event_id})",
         )
@@ -822,6 +836,52 @@ async def _check_in_others(
     if guests:
         parts.append(f"Added {plural(guests, 'guest')} ({event.guests} in all).")
     return Reply.private(" ".join(parts))
+
+
+@router.command(
+    "event",
+    "helper",
+    access=KEEPERS,
+    examples=["/event helper 3 @alice", "/event helper 3 @alice --remove"],
+)
+async def event_helper(
+    context: Context,
+    event_id: EventId,
+    member: Annotated[MemberRef, Arg("the member who will check others in at this event")],
+    remove: Annotated[bool, Opt("stop them being a helper for this event")] = False,
+) -> Reply:
+    """Name a helper who may check members in and count guests at this event only."""
+    event = await lock(context.session, event_id)
+    if event is None:
+        raise NotFound(f"No event {event_id}. /event list shows the coming events.")
+    person = await resolve(context.uow, member)
+    current = await context.session.get(EventHelper, (event.id, person.id))
+    if remove:
+        if current is None:
+            raise Conflict(
+                f"{person.name} is not a helper for event {event.id}; "
+                f"/event show {event.id} lists its helpers."
+            )
+        await context.session.delete(current)
+        return Reply.private(f"{mention(person.id)} is no longer a helper for {event.title}.")
+    if event.status is EventStatus.CANCELLED:
+        raise Conflict(f"Event {event.id} was cancelled; it needs no helpers.")
+    if current is not None:
+        raise Conflict(f"{person.name} is already a helper for event {event.id}; nothing changed.")
+    if person.id in await event_keepers(context, event.id):
+        raise Conflict(
+            f"{person.name} already checks members in to event {event.id} as its organiser."
+        )
+    await refuse_outsider(context.session, event, await event_host(context.session, event), person)
+    context.session.add(
+        EventHelper(
+            event_id=event.id, member_id=person.id, added_by=context.member.id, added_at=context.now
+        )
+    )
+    return Reply.private(
+        f"{mention(person.id)} is now a helper for {event.title}: they may check members in "
+        f"(/event checkin {event.id} @member) and count guests there."
+    )
 
 
 @router.command(

@@ -297,7 +297,8 @@ async def test_check_in_is_open_from_half_an_hour_before_to_two_hours_after(
     before = await demo.snapshot()
     refused = await demo.refused(f"/event checkin {event_id} @frank", as_="grace")
     assert refused.startswith(
-        f"Only the event's organiser, its president or HQ may check others in to event {event_id}"
+        "Only the event's organiser, its president, one of its helpers or HQ "
+        f"may check others in to event {event_id}"
     )
     assert await demo.snapshot() == before
     admitted = await demo.ok(f"/event checkin {event_id} @frank @grace --guests 3", as_="bob")

@@ -19,6 +19,7 @@ from chapterhouse.testing.discord.world import (
     GUILD_ID,
     LOADING,
     OWNER_ID,
+    VOICE_ID,
     dm_channel_id,
     user_object,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "GUILD_ID",
     "LOADING",
     "OWNER_ID",
+    "VOICE_ID",
     "Call",
     "FakeDiscord",
     "HttpError",

@@ -12,10 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from chapterhouse.testing.discord.limits import HttpError, form_error
-from chapterhouse.testing.discord.world import _P, BOT_ID, World
+from chapterhouse.testing.discord.world import _P, BOT_ID, GUILD_VOICE, World
 
 MANAGE_EVENTS = _P["manage_events"]
 STAGE, VOICE, EXTERNAL = 1, 2, 3
+GUILD_STAGE_VOICE = 13
+"""The channel type a STAGE_INSTANCE event is held in (a VOICE event: `GUILD_VOICE`, 2)."""
 SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
 ALLOWED_STATUS = {SCHEDULED: {ACTIVE, CANCELED}, ACTIVE: {COMPLETED}}
 """Scheduled may become active or canceled; active may complete; the rest are final."""
@@ -116,7 +118,11 @@ class ScheduledEvents(World):
         elif event["entity_type"] in (STAGE, VOICE):
             if event.get("channel_id") is None:
                 raise form_error(["channel_id"], "BASE_TYPE_REQUIRED", "Required.")
-            self._channel(event["channel_id"])
+            wanted = GUILD_VOICE if event["entity_type"] == VOICE else GUILD_STAGE_VOICE
+            if self._channel(event["channel_id"])["type"] != wanted:
+                raise form_error(
+                    ["channel_id"], "BASE_TYPE_BAD", "Must be a voice or stage channel to match."
+                )
         else:
             raise form_error(["entity_type"], "BASE_TYPE_CHOICES", "Value must be 1, 2 or 3.")
         if end is not None and datetime.fromisoformat(end) <= start:

@@ -27,11 +27,15 @@ BOT_ROLE_ID = 1_300_000_000_000_000_101
 GENERAL_ID = 1_300_000_000_000_000_201
 ANNOUNCEMENTS_ID = 1_300_000_000_000_000_202
 BOSTON_ID = 1_300_000_000_000_000_203
+VOICE_ID = 1_300_000_000_000_000_204
 DEFAULT_CHANNELS: Mapping[int, str] = {
     GENERAL_ID: "general",
     ANNOUNCEMENTS_ID: "announcements",
     BOSTON_ID: "boston-chapter",
 }
+DEFAULT_VOICE_CHANNELS: Mapping[int, str] = {VOICE_ID: "chapter-voice"}
+"""Voice channels (type 2), after the text ones: where an `--online discord` event is held."""
+GUILD_VOICE = 2
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -96,6 +100,7 @@ class World:
         guild_id: int = GUILD_ID,
         guild_name: str = "Chapterhouse Society",
         channels: Mapping[int, str] = DEFAULT_CHANNELS,
+        voice_channels: Mapping[int, str] = DEFAULT_VOICE_CHANNELS,
         members: Mapping[int, str] | None = None,
     ) -> None:
         """`token`: when set, only `Bot <token>` is accepted; otherwise any token is.
@@ -119,6 +124,8 @@ class World:
         self.channels: dict[int, dict[str, Any]] = {}
         for position, (channel_id, name) in enumerate(channels.items()):
             self.channels[channel_id] = self._text_channel(channel_id, name, position)
+        for position, (channel_id, name) in enumerate(voice_channels.items(), len(channels)):
+            self.channels[channel_id] = self._voice_channel(channel_id, name, position)
         self.dm_channels: dict[int, dict[str, Any]] = {}
 
         self.messages: dict[int, dict[str, Any]] = {}
@@ -215,6 +222,26 @@ class World:
             "last_message_id": None,
             "rate_limit_per_user": 0,
             "parent_id": None,
+            "flags": 0,
+        }
+
+    def _voice_channel(self, channel_id: int, name: str, position: int) -> dict[str, Any]:
+        """A GUILD_VOICE channel as discord-api-docs' Channel object shows one (see
+        `payloads/discord/guild_voice_channel.json`)."""
+        return {
+            "id": str(channel_id),
+            "type": GUILD_VOICE,
+            "guild_id": str(self.guild_id),
+            "name": name,
+            "position": position,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "parent_id": None,
+            "bitrate": 64000,
+            "user_limit": 0,
+            "rtc_region": None,
             "flags": 0,
         }
 

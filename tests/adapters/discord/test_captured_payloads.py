@@ -12,7 +12,14 @@ import pytest
 from discord import app_commands
 
 from chapterhouse.testing import captured
-from chapterhouse.testing.discord import BOSTON_ID, GENERAL_ID, GUILD_ID, Call, FakeDiscord
+from chapterhouse.testing.discord import (
+    BOSTON_ID,
+    GENERAL_ID,
+    GUILD_ID,
+    VOICE_ID,
+    Call,
+    FakeDiscord,
+)
 from chapterhouse.testing.discord.scheduled_events import MANAGE_EVENTS
 from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, custom_id
 from tests.adapters.discord.test_fake_discord import fake, make_client, running
@@ -50,6 +57,8 @@ def built(fake: FakeDiscord, name: str) -> dict[str, Any]:
         path = f"/guilds/{GUILD_ID}/scheduled-events"
         _, answered = fake._create_scheduled_event(Call("POST", path, body, {}, {}), str(GUILD_ID))
         return dict(answered)
+    if name == "guild_voice_channel":
+        return fake.channels[VOICE_ID]
     raise AssertionError(f"no builder for the captured {name}")
 
 

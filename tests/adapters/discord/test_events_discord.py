@@ -78,7 +78,10 @@ async def test_a_society_event_and_the_organisers_check_in_on_discord(
     refused = await discord_app.reply(
         BEA, "/event checkin", {"event_id": event.id, "members": f"<@{DORA}>"}
     )
-    assert "Only the event's organiser, its president or HQ may check others in" in text_of(refused)
+    assert (
+        "Only the event's organiser, its president, one of its helpers or HQ may check others in"
+        in text_of(refused)
+    )
     checked = await discord_app.reply(
         DORA, "/event checkin", {"event_id": event.id, "members": f"<@{BEA}>", "guests": 2}
     )

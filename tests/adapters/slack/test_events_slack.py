@@ -53,7 +53,7 @@ async def test_a_society_event_and_the_organisers_check_in_on_slack(slack: Slack
     slack.bot.clock.set(event.starts_at)
     refused = await slack.command(BEA, f"/event checkin {event.id} <@{ALICE}|alice>")
     assert (
-        "Only the event's organiser, its president or HQ may check others in"
+        "Only the event's organiser, its president, one of its helpers or HQ may check others in"
         in (refused.params["text"])
     )
     checked = await slack.command(ALICE, f"/event checkin {event.id} <@{BEA}|bea> --guests 2")
