@@ -121,7 +121,10 @@ async def test_migration_0014_goes_down_and_up_keeping_rows_and_counting_again(
     before = await row_counts(engine)
     await downgrade(engine, "0012")
     assert await current_revision(engine) == "0012"
-    assert await row_counts(engine) == before
+    kept = await row_counts(engine)
+    assert kept == {table: rows for table, rows in before.items() if table in kept}
+    # Only tables of later migrations are gone, and they held nothing here.
+    assert all(before[table] == 0 for table in before.keys() - kept.keys())
     async with engine.begin() as connection:  # a move while no count is kept
         await connection.execute(
             text(
