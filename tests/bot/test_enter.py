@@ -1,17 +1,16 @@
 """Every command starts with one statement for identity, member and roles: it must
-find the same roles the separate queries did, and a read-only command commits nothing."""
+find the same roles the separate queries did. (That a read-only command commits
+nothing is tests/bot/test_read_only.py's.)"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot.identity import enter_many, register_many, roles_many
 from bot.permissions import Role
-from storage.models import GrantedRole, Identity, Member, RoleGrant
+from storage.models import GrantedRole, Identity, RoleGrant
 from tests.support import START, TestBot, start_bot
 
 
@@ -65,19 +64,3 @@ async def test_one_statement_finds_the_roles_the_two_queries_found(admin_bot: Te
     assert by_name["granted"] == {Role.MEMBER, Role.MODERATOR, Role.HQ}
     assert by_name["boss"] == {Role.MEMBER, Role.HQ}
     assert by_name["newcomer"] == {Role.MEMBER}
-
-
-async def test_a_read_only_command_commits_nothing_and_a_write_commits(bot: TestBot) -> None:
-    await bot.ok("/help", as_="alice")  # registers alice and stamps her activity
-    commits: list[Any] = []
-    engine = bot.app.engine.sync_engine
-    listener = lambda *_: commits.append(1)  # noqa: E731
-    event.listen(engine, "commit", listener)
-    try:
-        await bot.ok("/help", as_="alice")  # active a moment ago: nothing to write
-        assert commits == []
-        await bot.ok("/member nudges off", as_="alice")
-        assert commits == [1]
-    finally:
-        event.remove(engine, "commit", listener)
-    assert await bot.count(Member, Member.nudges.is_(False)) == 1  # the write was kept
