@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict
@@ -47,12 +48,7 @@ class Counts:
 
 
 async def counts(session: AsyncSession, event_id: int) -> Counts:
-    rows = await session.execute(
-        select(EventRsvp.status, func.count())
-        .where(EventRsvp.event_id == event_id)
-        .group_by(EventRsvp.status)
-    )
-    by = {status: n for status, n in rows}
+    by = await _by_status(session, event_id)
     checked = await session.scalar(
         select(func.count())
         .select_from(EventRsvp)
@@ -120,46 +116,40 @@ async def answer_many(
     """Record answers in the order given; "going" past capacity joins the waitlist.
 
     Set-based, for bursts: the answers already given and the places held are read
-    once, the new rows written in one flush (in order, so the waitlist keeps the
-    order of arrival). The caller holds the event locked (`lock`) and has checked
-    RSVPs are open.
+    in two statements and the changes written in two more (new rows in arrival
+    order, so the waitlist keeps it), through Core rather than ORM objects, which
+    cost more to build than a burst of rows costs to insert. The caller holds the
+    event locked (`lock`) and has checked RSVPs are open.
     """
     session = uow.session
     ids = list(dict.fromkeys(member for member, _ in wanted))
-    rows = {
-        row.member_id: row
-        for row in await session.scalars(
-            select(EventRsvp).where(EventRsvp.event_id == event.id, EventRsvp.member_id.in_(ids))
+    known: dict[int, dict[str, Any]] = {
+        member_id: {"id": row_id, "status": status, "queued_at": queued_at}
+        for row_id, member_id, status, queued_at in await session.execute(
+            select(EventRsvp.id, EventRsvp.member_id, EventRsvp.status, EventRsvp.queued_at).where(
+                EventRsvp.event_id == event.id, EventRsvp.member_id.in_(ids)
+            )
         )
     }
-    held = await place_held(session, event.id)
-    in_line = int(
-        await session.scalar(
-            select(func.count())
-            .select_from(EventRsvp)
-            .where(EventRsvp.event_id == event.id, EventRsvp.status == RsvpStatus.WAITLIST)
-        )
-        or 0
-    )
+    by = await _by_status(session, event.id)
+    held = sum(by.get(status, 0) for status in HOLDS_PLACE)
+    in_line = by.get(RsvpStatus.WAITLIST, 0)
+    fresh: dict[int, dict[str, Any]] = {}
     answers: list[Answer] = []
     requeued: list[int] = []
     freed = False
     for member_id, choice in wanted:
-        row = rows.get(member_id)
-        was = row.status if row is not None else None
+        row = known.get(member_id) or fresh.get(member_id)
+        was = row["status"] if row is not None else None
         if row is None:
-            row = EventRsvp(
-                event_id=event.id, member_id=member_id, answered_at=uow.now, status=choice
-            )
-            session.add(row)
-            rows[member_id] = row
+            row = fresh[member_id] = {"member_id": member_id, "queued_at": None}
         status, position = choice, 0
         if choice is RsvpStatus.GOING and was not in HOLDS_PLACE:
             if was is RsvpStatus.WAITLIST:
                 status = RsvpStatus.WAITLIST
                 requeued.append(len(answers))
             elif event.capacity is not None and held >= event.capacity:
-                status, row.queued_at = RsvpStatus.WAITLIST, uow.now
+                status, row["queued_at"] = RsvpStatus.WAITLIST, uow.now
                 in_line += 1
                 position = in_line
         if status in HOLDS_PLACE and was not in HOLDS_PLACE:
@@ -169,15 +159,30 @@ async def answer_many(
             freed = True
         if was is RsvpStatus.WAITLIST and status is not RsvpStatus.WAITLIST:
             in_line -= 1
-        row.status, row.answered_at = status, uow.now
-        if status is not RsvpStatus.OFFERED:
-            row.offered_until = None
+        row["status"], row["changed"] = status, True
         answers.append(Answer(status, was, position))
-    await session.flush()
+    if fresh:
+        await session.execute(
+            insert(EventRsvp),
+            [
+                {
+                    "event_id": event.id,
+                    "member_id": member_id,
+                    "status": row["status"],
+                    "answered_at": uow.now,
+                    "queued_at": row["queued_at"],
+                }
+                for member_id, row in fresh.items()
+            ],
+        )
+    changed = [row for row in known.values() if row.get("changed")]
+    if changed:
+        await session.execute(update(EventRsvp), [_update_params(row, uow.now) for row in changed])
+    _forget_loaded_answers(session)
     for index in requeued:  # asked again while in line: their place, counted
-        member_id = wanted[index][0]
+        row = known[wanted[index][0]]
         answers[index] = Answer(
-            RsvpStatus.WAITLIST, RsvpStatus.WAITLIST, await _place_in_line(session, rows[member_id])
+            RsvpStatus.WAITLIST, RsvpStatus.WAITLIST, await _place_in_line(session, event.id, row)
         )
     if freed:
         await offer_next(uow, event)
@@ -185,16 +190,43 @@ async def answer_many(
     return answers
 
 
-async def _place_in_line(session: AsyncSession, row: EventRsvp) -> int:
+def _update_params(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One changed answer for the ORM's bulk update by primary key."""
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "answered_at": now,
+        "queued_at": row["queued_at"],
+        "offered_until": None,  # an answer is never an offer: any offer is over
+    }
+
+
+def _forget_loaded_answers(session: AsyncSession) -> None:
+    """Answers loaded as objects earlier in this transaction are stale after a Core write."""
+    for loaded in list(session.sync_session.identity_map.values()):
+        if isinstance(loaded, EventRsvp):
+            session.expire(loaded)
+
+
+async def _by_status(session: AsyncSession, event_id: int) -> dict[RsvpStatus, int]:
+    rows = await session.execute(
+        select(EventRsvp.status, func.count())
+        .where(EventRsvp.event_id == event_id)
+        .group_by(EventRsvp.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
+async def _place_in_line(session: AsyncSession, event_id: int, row: dict[str, Any]) -> int:
     ahead = await session.scalar(
         select(func.count())
         .select_from(EventRsvp)
         .where(
-            EventRsvp.event_id == row.event_id,
+            EventRsvp.event_id == event_id,
             EventRsvp.status == RsvpStatus.WAITLIST,
             or_(
-                EventRsvp.queued_at < row.queued_at,
-                and_(EventRsvp.queued_at == row.queued_at, EventRsvp.id < row.id),
+                EventRsvp.queued_at < row["queued_at"],
+                and_(EventRsvp.queued_at == row["queued_at"], EventRsvp.id < row["id"]),
             ),
         )
     )
