@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -58,13 +57,12 @@ from bench.common import (
 from chapterhouse.bootstrap import bootstrap
 from chapterhouse.serve import serve
 from chapterhouse.testing.discord import FakeDiscord
+from chapterhouse.testing.probes import CLOSE_NOT_RETRIED, restarts, until_health
 from commands.demo import seed_demo
 from storage.uow import UnitOfWork
 from tests.support import free_port
 
 TOKEN = "fake-discord-token-for-the-restart-bench"
-CLOSE_NOT_RETRIED = 4013
-"""Discord's "invalid intents": a close code discord.py gives up on, ending its task."""
 MEMBER = 1_300_000_000_000_002_001
 POLL = 0.01
 """How often /healthz is asked: the resolution of the "ready" figure."""
@@ -77,31 +75,6 @@ class Figures:
     restarts: float = 0.0
     deaf: int = 0
     """Restarts after which the command was not answered with the chapters."""
-
-
-async def healthy(http: aiohttp.ClientSession, base: str) -> bool:
-    try:
-        async with http.get(base + "/healthz") as response:
-            return response.status == 200
-    except aiohttp.ClientConnectionError:
-        return False
-
-
-async def until_health(http: aiohttp.ClientSession, base: str, ok: bool) -> None:
-    async with asyncio.timeout(60):
-        while await healthy(http, base) != ok:
-            await asyncio.sleep(POLL)
-
-
-async def restarts(http: aiohttp.ClientSession, base: str) -> float:
-    async with http.get(base + "/metrics") as response:
-        text = await response.text()
-    found = re.search(
-        r'^chapterhouse_platform_restarts_total\{kind="client",platform="discord"\} (\S+)$',
-        text,
-        re.MULTILINE,
-    )
-    return float(found[1]) if found else 0.0
 
 
 async def answered(fake: FakeDiscord) -> bool:
@@ -144,14 +117,14 @@ async def measure(url: str, drops: int) -> Figures:
                 server = asyncio.create_task(serve(app, until=stopped))
                 try:
                     async with aiohttp.ClientSession() as http:
-                        await until_health(http, base, True)
+                        await until_health(http, base, 200, every=POLL)
                         await answered(fake)  # warm: the first command fills the caches
                         before = await restarts(http, base)
                         for _ in range(drops):
                             dropped = time.perf_counter()
                             await fake.close_gateway(CLOSE_NOT_RETRIED)
-                            await until_health(http, base, False)
-                            await until_health(http, base, True)
+                            await until_health(http, base, 503, every=POLL)
+                            await until_health(http, base, 200, every=POLL)
                             figures.ready.append(time.perf_counter() - dropped)
                             ok = await answered(fake)
                             figures.serving.append(time.perf_counter() - dropped)

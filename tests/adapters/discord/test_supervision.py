@@ -10,47 +10,16 @@ a figure, printed by `bench/discord_restart.py`, not something a test asserts.
 from __future__ import annotations
 
 import asyncio
-import re
-from typing import Any
 
 import aiohttp
 
 from chapterhouse.serve import serve
 from chapterhouse.testing.discord import FakeDiscord
+from chapterhouse.testing.probes import CLOSE_NOT_RETRIED, health, restarts, until_health
 from tests.adapters.discord.harness import BEA, DORA, MEMBERS
 from tests.support import free_port, start_bot
 
 TOKEN = "fake-discord-token-for-supervision"
-CLOSE_NOT_RETRIED = 4013
-"""Discord's "invalid intents": a close code discord.py gives up on, ending its task."""
-
-
-async def health(http: aiohttp.ClientSession, base: str) -> tuple[int, dict[str, Any]]:
-    async with http.get(base + "/healthz") as response:
-        return response.status, await response.json()
-
-
-async def until_health(http: aiohttp.ClientSession, base: str, status: int) -> dict[str, Any]:
-    async with asyncio.timeout(30):
-        while True:
-            try:
-                code, body = await health(http, base)
-                if code == status:
-                    return body
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.02)
-
-
-async def restarts(http: aiohttp.ClientSession, base: str) -> float:
-    async with http.get(base + "/metrics") as response:
-        text = await response.text()
-    found = re.search(
-        r'^chapterhouse_platform_restarts_total\{kind="client",platform="discord"\} (\S+)$',
-        text,
-        re.MULTILINE,
-    )
-    return float(found[1]) if found else 0.0
 
 
 async def answer(fake: FakeDiscord) -> str:
