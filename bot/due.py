@@ -8,7 +8,10 @@ so a preview runs exactly the code a real tick would, and sends nothing.
 
 Jobs share one transaction per tick, each inside a savepoint: a quiet minute costs
 one round of `BEGIN … COMMIT`, not one per job, and a job that fails is undone
-alone.
+alone. A job may also declare a probe: a cheap test of whether anything could be
+due. The scheduler asks every probe in one statement and runs only the jobs whose
+probe says yes, so a quiet minute costs one query, not a savepoint and a query per
+job, however many features the society adds.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -70,3 +73,9 @@ class DueRun:
 
 
 DueJob = Callable[[DueRun], Awaitable[None]]
+
+
+DueProbe = Callable[[datetime], ColumnElement[bool] | bool]
+"""Whether a job may have work at this time: an SQL test (usually `exists(...)` over
+the rows its query would select) or a plain answer. It must never say no when the
+job has work; saying yes when it has none only costs the job's own query."""

@@ -22,7 +22,7 @@ from bot.declarations import (
     spec_from_handler,
 )
 from bot.declarations import Opt as Opt
-from bot.due import DueJob
+from bot.due import DueJob, DueProbe
 from bot.permissions import ANYONE, Access
 from bot.reply import Reply
 
@@ -53,6 +53,7 @@ class Router:
         self.batches: dict[tuple[str, str | None], BatchHandler] = {}
         self.home_sections: list[tuple[int, HomeSection]] = []
         self.due_jobs: dict[str, DueJob] = {}
+        self.due_probes: dict[str, DueProbe] = {}
 
     def command(
         self,
@@ -133,15 +134,18 @@ class Router:
 
         return decorate
 
-    def due(self, name: str) -> Callable[[DueJob], DueJob]:
+    def due(self, name: str, *, probe: DueProbe | None = None) -> Callable[[DueJob], DueJob]:
         """Declare time-based work (`polls.close`), run by the scheduler on every tick.
 
         A job must be safe to run every minute, late, or from two processes at once:
-        it claims each item before acting on it (see `bot.due`).
+        it claims each item before acting on it (see `bot.due`). With `probe`, a
+        tick runs the job only when the probe finds something that may be due.
         """
 
         def decorate(job: DueJob) -> DueJob:
             self.due_jobs[name] = job
+            if probe is not None:
+                self.due_probes[name] = probe
             return job
 
         return decorate
@@ -171,6 +175,7 @@ class Registry:
         self.member_hooks: list[MemberHook] = []
         self.home_sections: list[HomeSection] = []
         self.due_jobs: dict[str, DueJob] = {}
+        self.due_probes: dict[str, DueProbe] = {}
 
     def include(self, *routers: Router) -> Registry:
         for router in routers:
@@ -202,6 +207,7 @@ class Registry:
                 if name in self.due_jobs:
                     raise ValueError(f"due job {name!r} is declared twice ({router.name})")
                 self.due_jobs[name] = job
+            self.due_probes.update(router.due_probes)
             self.member_hooks.extend(router.member_hooks)
             self._home.extend(router.home_sections)
             for source, completer in router.completers.items():

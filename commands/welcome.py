@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.due import DueRun
@@ -151,20 +151,25 @@ def welcome_reply(
     )
 
 
+def _unwelcomed(now: datetime) -> Select[Member]:
+    key = literal("welcome:member-", String) + cast(Member.id, String)
+    return select(Member).where(
+        Member.joined_at > now - NEW_FOR,
+        Member.last_active_at.is_not(None),
+        exists().where(Identity.member_id == Member.id),
+        ~exists().where(DueClaim.key == key),
+    )
+
+
+def newcomers_due(now: datetime) -> ColumnElement[bool]:
+    return exists(_unwelcomed(now))
+
+
 async def welcome_newcomers(run: DueRun) -> None:
     """Welcome members seen (a first command) in the last 30 days and not yet welcomed."""
-    key = literal("welcome:member-", String) + cast(Member.id, String)
     newcomers = list(
         await run.session.scalars(
-            select(Member)
-            .where(
-                Member.joined_at > run.now - NEW_FOR,
-                Member.last_active_at.is_not(None),
-                exists().where(Identity.member_id == Member.id),
-                ~exists().where(DueClaim.key == key),
-            )
-            .order_by(Member.joined_at, Member.id)
-            .limit(BATCH + 1)
+            _unwelcomed(run.now).order_by(Member.joined_at, Member.id).limit(BATCH + 1)
         )
     )
     if not newcomers:
@@ -209,4 +214,4 @@ async def welcome_newcomers(run: DueRun) -> None:
         run.note(f"welcome {member.name} {'by direct message' if sent else '(unreachable)'}{told}")
 
 
-router.due("welcome.newcomers")(welcome_newcomers)
+router.due("welcome.newcomers", probe=newcomers_due)(welcome_newcomers)

@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.due import DueJob, DueRun
+from bot.due import DueJob, DueProbe, DueRun
 from bot.formatting import plural
 from bot.notifier import Notifier
 from bot.reply import Reply
@@ -37,6 +37,9 @@ NAME_CHUNK = 500
 class HasDueJobs(Protocol):
     @property
     def due_jobs(self) -> dict[str, DueJob]: ...
+
+    @property
+    def due_probes(self) -> dict[str, DueProbe]: ...
 
 
 class DueParts(Protocol):
@@ -157,9 +160,13 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
     pending = list(parts.registry.due_jobs.items())
     touched: set[str] = set()
     work = False
+    first = True
     while pending:
         again: list[tuple[str, DueJob]] = []
         async with UnitOfWork(parts.sessions, now) as uow:
+            if first:
+                idle = await _idle(uow.session, parts.registry.due_probes, pending, now)
+                pending, first = [(n, j) for n, j in pending if n not in idle], False
             for name, job in pending:
                 if await _run_one(parts, uow, name, job, entries[name]):
                     again.append((name, job))
@@ -182,6 +189,32 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
         if waiting:
             report.leftover = max(waiting - await parts.notifier.waiting(), 0)
     return report
+
+
+async def _idle(
+    session: AsyncSession,
+    probes: dict[str, DueProbe],
+    jobs: list[tuple[str, DueJob]],
+    now: datetime,
+) -> set[str]:
+    """The jobs whose probes find nothing due, every SQL probe asked in one statement."""
+    idle: set[str] = set()
+    tests: dict[str, ColumnElement[bool]] = {}
+    for name, _ in jobs:
+        probe = probes.get(name)
+        verdict = probe(now) if probe is not None else True
+        if not isinstance(verdict, bool):
+            tests[name] = verdict
+        elif not verdict:
+            idle.add(name)
+    if tests:
+        row = (
+            await session.execute(
+                select(*(test.label(f"probe_{i}") for i, test in enumerate(tests.values())))
+            )
+        ).one()
+        idle |= {name for name, found in zip(tests, row, strict=True) if not found}
+    return idle
 
 
 async def _run_one(

@@ -20,8 +20,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import ColumnElement, Select, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.due import DueRun
 from bot.notifier import Announcement, queue_direct
@@ -108,18 +109,72 @@ async def announce_recap(
     return Announcement(reply, targets=tuple(targets))
 
 
+def _unannounced(now: datetime) -> Select[ChapterEvent]:
+    return select(ChapterEvent).where(
+        ChapterEvent.status == EventStatus.SCHEDULED,
+        ChapterEvent.announced_at.is_(None),
+        ChapterEvent.starts_at > now,
+        ChapterEvent.starts_at <= now + ANNOUNCE_AHEAD,
+    )
+
+
+REMINDERS = (
+    ("day", DAY, ChapterEvent.reminded_day_at),
+    ("hour", HOUR, ChapterEvent.reminded_hour_at),
+)
+"""Each reminder: its name, how long before the start, and the column claiming it."""
+
+
+def _unreminded(
+    now: datetime, ahead: timedelta, column: InstrumentedAttribute[datetime | None]
+) -> Select[ChapterEvent]:
+    return select(ChapterEvent).where(
+        ChapterEvent.status == EventStatus.SCHEDULED,
+        ChapterEvent.starts_at > now,
+        ChapterEvent.starts_at <= now + ahead,
+        column.is_(None),
+    )
+
+
+def _lapsed_offers(now: datetime) -> Select[EventRsvp]:
+    return (
+        select(EventRsvp)
+        .join(ChapterEvent, ChapterEvent.id == EventRsvp.event_id)
+        .where(
+            EventRsvp.status == RsvpStatus.OFFERED,
+            EventRsvp.offered_until <= now,
+            ChapterEvent.status == EventStatus.SCHEDULED,  # a cancelled event offers nothing
+        )
+    )
+
+
+def _ended(now: datetime) -> Select[ChapterEvent]:
+    return select(ChapterEvent).where(
+        ChapterEvent.status == EventStatus.SCHEDULED,
+        ChapterEvent.ends_at <= now,
+        ChapterEvent.closed_at.is_(None),
+    )
+
+
+def announcements_due(now: datetime) -> ColumnElement[bool]:
+    return exists(_unannounced(now))
+
+
+def reminders_due(now: datetime) -> ColumnElement[bool]:
+    return or_(*(exists(_unreminded(now, ahead, column)) for _, ahead, column in REMINDERS))
+
+
+def offers_lapsed(now: datetime) -> ColumnElement[bool]:
+    return exists(_lapsed_offers(now))
+
+
+def ends_due(now: datetime) -> ColumnElement[bool]:
+    return exists(_ended(now))
+
+
 async def announce_series(run: DueRun) -> None:
     """Post the card of each later date of a series a week before it (once each)."""
-    query = (
-        select(ChapterEvent)
-        .where(
-            ChapterEvent.status == EventStatus.SCHEDULED,
-            ChapterEvent.announced_at.is_(None),
-            ChapterEvent.starts_at > run.now,
-            ChapterEvent.starts_at <= run.now + ANNOUNCE_AHEAD,
-        )
-        .order_by(ChapterEvent.starts_at, ChapterEvent.id)
-    )
+    query = _unannounced(run.now).order_by(ChapterEvent.starts_at, ChapterEvent.id)
     unannounced = (ChapterEvent.announced_at.is_(None),)
     async for event in claimed(run, query, unannounced, {"announced_at": run.now}):
         targets = await channels_of(run.session, event) or []
@@ -194,19 +249,11 @@ async def _summary(run: DueRun, event: ChapterEvent) -> bool:
 
 async def remind(run: DueRun) -> None:
     """The day-before and hour-before reminders, and the organiser's summary."""
-    for label, ahead, column, statuses in (
-        ("day", DAY, ChapterEvent.reminded_day_at, (RsvpStatus.GOING, RsvpStatus.MAYBE)),
-        ("hour", HOUR, ChapterEvent.reminded_hour_at, (RsvpStatus.GOING,)),
+    for (label, ahead, column), statuses in zip(
+        REMINDERS, ((RsvpStatus.GOING, RsvpStatus.MAYBE), (RsvpStatus.GOING,)), strict=True
     ):
-        query = (
-            select(ChapterEvent)
-            .where(
-                ChapterEvent.status == EventStatus.SCHEDULED,
-                ChapterEvent.starts_at > run.now,
-                ChapterEvent.starts_at <= run.now + ahead,
-                column.is_(None),
-            )
-            .order_by(ChapterEvent.starts_at, ChapterEvent.id)
+        query = _unreminded(run.now, ahead, column).order_by(
+            ChapterEvent.starts_at, ChapterEvent.id
         )
         unsent = (column.is_(None),)
         async for event in claimed(run, query, unsent, {column.key: run.now}):
@@ -231,16 +278,7 @@ async def remind(run: DueRun) -> None:
 
 async def expire_offers(run: DueRun) -> None:
     """Offers not taken in time go to the next in line."""
-    query = (
-        select(EventRsvp)
-        .join(ChapterEvent, ChapterEvent.id == EventRsvp.event_id)
-        .where(
-            EventRsvp.status == RsvpStatus.OFFERED,
-            EventRsvp.offered_until <= run.now,
-            ChapterEvent.status == EventStatus.SCHEDULED,  # a cancelled event offers nothing
-        )
-        .order_by(EventRsvp.offered_until, EventRsvp.id)
-    )
+    query = _lapsed_offers(run.now).order_by(EventRsvp.offered_until, EventRsvp.id)
     locked: dict[int, ChapterEvent] = {}
 
     async def lock_event(row: EventRsvp) -> bool:
@@ -274,15 +312,7 @@ async def expire_offers(run: DueRun) -> None:
 
 async def close_ended(run: DueRun) -> None:
     """Credit ended events from their check-ins; ask for a headcount, a recap, ratings."""
-    query = (
-        select(ChapterEvent)
-        .where(
-            ChapterEvent.status == EventStatus.SCHEDULED,
-            ChapterEvent.ends_at <= run.now,
-            ChapterEvent.closed_at.is_(None),
-        )
-        .order_by(ChapterEvent.ends_at, ChapterEvent.id)
-    )
+    query = _ended(run.now).order_by(ChapterEvent.ends_at, ChapterEvent.id)
     open_ = (ChapterEvent.closed_at.is_(None),)
     async for event in claimed(run, query, open_, {"closed_at": run.now}):
         event.closed_at = run.now

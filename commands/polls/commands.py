@@ -31,7 +31,7 @@ from commands.polls.closing import (
     render_card,
     settle,
 )
-from commands.polls.due import close_polls, remind_polls
+from commands.polls.due import close_polls, closing_due, remind_polls, reminders_due
 from commands.polls.lookup import find_poll, poll_chapter
 from commands.polls.reminders import remind_non_voters
 from commands.polls.tally import count, is_closed, results_visible
@@ -55,8 +55,8 @@ router.announcer("poll.opened")(announce_opened)
 router.announcer("poll.closed")(announce_closed)
 router.live_post("poll")(render_card)
 router.before_member_leaves(ballots.move_ballots)
-router.due("polls.close")(close_polls)
-router.due("polls.remind")(remind_polls)
+router.due("polls.close", probe=closing_due)(close_polls)
+router.due("polls.remind", probe=reminders_due)(remind_polls)
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_QUESTION, MAX_OPTION = 300, 75

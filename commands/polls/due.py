@@ -11,10 +11,10 @@ These are plain functions; the polls router registers them where it is built
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, exists, select
 
 from bot.due import DueRun
 from commands.polls import audience as audiences
@@ -26,6 +26,27 @@ from storage.models import Poll
 
 BATCH = 200
 REMIND_BEFORE = timedelta(hours=24)
+
+
+def _closing(now: datetime) -> Select[Poll]:
+    return select(Poll).where(Poll.closed_at.is_(None), Poll.closes_at <= now)
+
+
+def _to_remind(now: datetime) -> Select[Poll]:
+    return select(Poll).where(
+        Poll.closed_at.is_(None),
+        Poll.closes_at > now,
+        Poll.closes_at <= now + REMIND_BEFORE,
+        Poll.auto_reminded_at.is_(None),
+    )
+
+
+def closing_due(now: datetime) -> ColumnElement[bool]:
+    return exists(_closing(now))
+
+
+def reminders_due(now: datetime) -> ColumnElement[bool]:
+    return exists(_to_remind(now))
 
 
 def _where(poll: Poll) -> str:
@@ -41,10 +62,7 @@ async def close_polls(run: DueRun) -> None:
     while True:
         due = list(
             await run.session.scalars(
-                select(Poll)
-                .where(Poll.closed_at.is_(None), Poll.closes_at <= run.now)
-                .order_by(Poll.closes_at, Poll.id)
-                .limit(BATCH)
+                _closing(run.now).order_by(Poll.closes_at, Poll.id).limit(BATCH)
             )
         )
         for poll in due:
@@ -65,18 +83,7 @@ async def remind_polls(run: DueRun) -> None:
     anyone in a channel may vote in (nobody is counted there), is claimed without a
     message, so later ticks do not look at it again.
     """
-    due = list(
-        await run.session.scalars(
-            select(Poll)
-            .where(
-                Poll.closed_at.is_(None),
-                Poll.closes_at > run.now,
-                Poll.closes_at <= run.now + REMIND_BEFORE,
-                Poll.auto_reminded_at.is_(None),
-            )
-            .order_by(Poll.closes_at, Poll.id)
-        )
-    )
+    due = list(await run.session.scalars(_to_remind(run.now).order_by(Poll.closes_at, Poll.id)))
     for poll in due:
         if not await claim(
             run.session,

@@ -40,7 +40,7 @@ from commands.positions.deciding import (
     settle_open,
     tally_of,
 )
-from commands.positions.due import decide_positions, remind_chapters
+from commands.positions.due import decide_positions, decisions_due, remind_chapters, reminders_due
 from commands.positions.listing import listing
 from commands.positions.lookup import LIVE, find_position, position_proposer
 from commands.positions.rule import Outcome, Stance, Tally, describe
@@ -57,8 +57,8 @@ from storage.models import (
 
 router = Router("positions")
 router.owner("position")(position_proposer)
-router.due("positions.remind")(remind_chapters)
-router.due("positions.decide")(decide_positions)
+router.due("positions.remind", probe=reminders_due)(remind_chapters)
+router.due("positions.decide", probe=decisions_due)(decide_positions)
 
 MAX_TITLE = 200
 MAX_STATEMENT = 3000

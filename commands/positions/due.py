@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, exists, select
 
 from bot.due import DueRun
 from bot.mentions import mention
@@ -84,19 +84,30 @@ def reminder_reply(position: Position, chapter: Chapter, words: str, checked_out
     )
 
 
+def _to_remind(now: datetime) -> Select[Position]:
+    return select(Position).where(
+        Position.status == PositionStatus.OPEN,
+        Position.closes_at > now,
+        Position.closes_at <= now + max(before for _, before, _ in REMINDERS),
+    )
+
+
+def _deciding(now: datetime) -> Select[Position]:
+    return select(Position).where(Position.status == PositionStatus.OPEN, Position.closes_at <= now)
+
+
+def reminders_due(now: datetime) -> ColumnElement[bool]:
+    return exists(_to_remind(now))
+
+
+def decisions_due(now: datetime) -> ColumnElement[bool]:
+    return exists(_deciding(now))
+
+
 async def remind_chapters(run: DueRun) -> None:
     """Remind the active chapters that have not checked in, a week and a day before."""
-    horizon = run.now + max(before for _, before, _ in REMINDERS)
     positions = list(
-        await run.session.scalars(
-            select(Position)
-            .where(
-                Position.status == PositionStatus.OPEN,
-                Position.closes_at > run.now,
-                Position.closes_at <= horizon,
-            )
-            .order_by(Position.closes_at, Position.id)
-        )
+        await run.session.scalars(_to_remind(run.now).order_by(Position.closes_at, Position.id))
     )
     if not positions:
         return
@@ -161,8 +172,7 @@ async def decide_positions(run: DueRun) -> None:
     while True:
         due = list(
             await run.session.scalars(
-                select(Position)
-                .where(Position.status == PositionStatus.OPEN, Position.closes_at <= run.now)
+                _deciding(run.now)
                 .order_by(Position.closes_at, Position.id)
                 .limit(BATCH)
                 .with_for_update()

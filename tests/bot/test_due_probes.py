@@ -1,0 +1,111 @@
+"""A due job's probe never hides work, and a quiet minute runs no probed job.
+
+The scheduler asks every job's probe in one statement and skips the jobs whose
+probe finds nothing (see `bot.due`). A wrong probe would silently stop polls from
+closing or reminders from going out, so each probe is checked against its own job
+over the demo society's coming weeks: wherever the probe says "nothing", the job,
+run anyway and rolled back, must find nothing either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, select
+
+from bot.due import DueRun
+from bot.scheduler.run import run_due
+from commands.events.demo import seed_demo_events
+from storage.models import ChapterEvent, EventRsvp, Position
+from tests.support import TestBot
+
+STEP, WEEKS = timedelta(hours=5), 2
+
+
+async def job_finds_work(bot: TestBot, name: str) -> bool:
+    """Run one job now and roll it back: did it note, queue or record anything?"""
+    async with bot.uow() as uow:
+        run = DueRun(uow, bot.app.settings)
+        await bot.app.registry.due_jobs[name](run)
+        await uow.session.flush()
+        found = bool(run.notes or uow.events or uow.queued or run.more)
+        await uow.session.rollback()
+    return found
+
+
+async def probe_says(bot: TestBot, name: str) -> bool:
+    verdict = bot.app.registry.due_probes[name](bot.clock.now())
+    if isinstance(verdict, bool):
+        return verdict
+    async with bot.uow() as uow:
+        return bool(await uow.session.scalar(select(verdict)))
+
+
+async def moments(bot: TestBot) -> list[datetime]:
+    """Every few hours for two weeks, and just inside each event's, offer's and
+    position's windows."""
+    start = bot.clock.now()
+    times = {start + STEP * k for k in range(WEEKS * 7 * 24 * 60 // (5 * 60))}
+    async with bot.uow() as uow:
+        for starts, ends in await uow.session.execute(
+            select(ChapterEvent.starts_at, ChapterEvent.ends_at)
+        ):
+            times |= {starts - timedelta(minutes=30), ends + timedelta(minutes=1)}
+        for closes in await uow.session.scalars(
+            select(Position.closes_at).where(Position.closes_at.is_not(None))
+        ):
+            times |= {closes - timedelta(hours=23), closes + timedelta(minutes=1)}
+        for until in await uow.session.scalars(
+            select(EventRsvp.offered_until).where(EventRsvp.offered_until.is_not(None))
+        ):
+            times.add(until + timedelta(minutes=1))
+    return sorted(times)
+
+
+async def test_a_probe_says_nothing_is_due_only_when_its_job_finds_nothing(demo: TestBot) -> None:
+    await demo.ok(
+        '/poll create "Picnic or pub?" Picnic Pub --closes 2h --audience society', as_="alice"
+    )
+    async with demo.uow() as uow:
+        await seed_demo_events(uow.session, uow.now)
+        await uow.commit()
+    async with demo.uow() as uow:
+        walk = await uow.session.scalar(
+            select(ChapterEvent.id).where(ChapterEvent.title == "Harbour walk")
+        )
+    await demo.ok(f"/event rsvp {walk} no", as_="bob")  # the walk is full: carol is offered
+    probed = sorted(demo.app.registry.due_probes)
+    assert {"polls.close", "events.remind", "positions.decide"} <= set(probed)
+    worked: set[str] = set()
+    for at in await moments(demo):
+        demo.clock.set(at)
+        for name in probed:
+            found = await job_finds_work(demo, name)
+            if not await probe_says(demo, name):
+                assert not found, f"{name}'s probe hid work due at {at}"
+            worked |= {name} if found else set()
+    # Not vacuous: over these weeks each job but three has work to find somewhere.
+    assert set(probed) - {"welcome.newcomers", "events.announce", "positions.remind"} <= worked
+
+
+async def test_a_quiet_minute_opens_no_savepoint_for_a_probed_job(bot: TestBot) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    await run_due(bot.app, bot.clock.now())  # the day's first tick does the daily work
+    bot.clock.set(bot.clock.now() + timedelta(minutes=10))
+    engine = bot.app.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report = await run_due(bot.app, bot.clock.now())
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert report.quiet
+    unprobed = set(bot.app.registry.due_jobs) - set(bot.app.registry.due_probes)
+    savepoints = [s for s in statements if s.lstrip().upper().startswith("SAVEPOINT")]
+    assert len(savepoints) == len(unprobed)
+    probes = [s for s in statements if "probe_0" in s]
+    assert len(probes) == 1
