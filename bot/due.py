@@ -75,7 +75,7 @@ class DueRun:
 DueJob = Callable[[DueRun], Awaitable[None]]
 
 
-DueProbe = Callable[[datetime], ColumnElement[bool] | bool]
+DueProbe = Callable[[datetime, Settings], ColumnElement[bool] | bool]
 """Whether a job may have work at this time: an SQL test (usually `exists(...)` over
 the rows its query would select) or a plain answer. It must never say no when the
 job has work; saying yes when it has none only costs the job's own query."""

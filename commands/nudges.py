@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy import ColumnElement, Select, String, cast, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -43,7 +43,7 @@ from commands.digest import SocietyParts, chapter_digest
 from commands.events.planned import planned_this_year
 from commands.text import moment, plural
 from commands.workgroups.lookup import as_typed
-from commands.workgroups.status import expire
+from commands.workgroups.status import expire, expiry_due
 from storage.models import (
     ChannelBinding,
     Chapter,
@@ -285,20 +285,22 @@ def idle_reply(workgroup: Workgroup, since: datetime, zone: ZoneInfo) -> Reply:
     )
 
 
+def _idle(now: datetime, settings: Settings) -> Select[Workgroup]:
+    return select(Workgroup).where(
+        Workgroup.status == WorkgroupStatus.ACTIVE,
+        Workgroup.lead_id.is_not(None),
+        Workgroup.last_activity_at <= now - timedelta(days=settings.workgroup_idle_days),
+    )
+
+
+def idle_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
+    """Any idle workgroup: those already told this stretch are passed over by the job."""
+    return exists(_idle(now, settings))
+
+
 async def nudge_idle_workgroups(run: DueRun) -> None:
     """Tell the lead of an active workgroup idle for `WORKGROUP_IDLE_DAYS`, once per stretch."""
-    cutoff = run.now - timedelta(days=run.settings.workgroup_idle_days)
-    idle = list(
-        await run.session.scalars(
-            select(Workgroup)
-            .where(
-                Workgroup.status == WorkgroupStatus.ACTIVE,
-                Workgroup.lead_id.is_not(None),
-                Workgroup.last_activity_at <= cutoff,
-            )
-            .order_by(Workgroup.id)
-        )
-    )
+    idle = list(await run.session.scalars(_idle(run.now, run.settings).order_by(Workgroup.id)))
     plan = {
         f"workgroup-idle:workgroup-{w.id}:{w.last_activity_at.date().isoformat()}": w for w in idle
     }
@@ -409,26 +411,31 @@ def onboarding_reply(member: Member, chapter: Chapter | None, workgroups: list[W
     )
 
 
+def _unboarded(now: datetime, settings: Settings) -> Select[Member]:
+    due_before = now - timedelta(days=settings.onboarding_days)
+    key = literal("onboarding:member-", String) + cast(Member.id, String)
+    return select(Member).where(
+        Member.joined_at > due_before - ONBOARDING_WINDOW,
+        Member.joined_at <= due_before,
+        Member.chapter_id.is_(None),
+        Member.nudges.is_(True),
+        exists().where(Identity.member_id == Member.id),
+        ~exists().where(WorkgroupMember.member_id == Member.id),
+        ~exists().where(WorkgroupBacking.member_id == Member.id),
+        ~exists().where(DueClaim.key == key),
+    )
+
+
+def onboarding_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
+    return exists(_unboarded(now, settings))
+
+
 async def onboard_members(run: DueRun) -> None:
     """Tell members with no chapter and no workgroup where to start, days after joining."""
     settings = run.settings
-    due_before = run.now - timedelta(days=settings.onboarding_days)
-    key = literal("onboarding:member-", String) + cast(Member.id, String)
     members = list(
         await run.session.scalars(
-            select(Member)
-            .where(
-                Member.joined_at > due_before - ONBOARDING_WINDOW,
-                Member.joined_at <= due_before,
-                Member.chapter_id.is_(None),
-                Member.nudges.is_(True),
-                exists().where(Identity.member_id == Member.id),
-                ~exists().where(WorkgroupMember.member_id == Member.id),
-                ~exists().where(WorkgroupBacking.member_id == Member.id),
-                ~exists().where(DueClaim.key == key),
-            )
-            .order_by(Member.joined_at, Member.id)
-            .limit(BATCH)
+            _unboarded(run.now, settings).order_by(Member.joined_at, Member.id).limit(BATCH)
         )
     )
     if not members:
@@ -460,6 +467,6 @@ async def onboard_members(run: DueRun) -> None:
 # The jobs are plain functions, registered here in the order the scheduler runs them.
 router.due("nudges.digest")(post_digests)
 router.due("nudges.cadence")(nudge_cadence)
-router.due("nudges.workgroup_idle")(nudge_idle_workgroups)
-router.due("nudges.workgroup_expire")(expire_proposals)
-router.due("nudges.onboarding")(onboard_members)
+router.due("nudges.workgroup_idle", probe=idle_due)(nudge_idle_workgroups)
+router.due("nudges.workgroup_expire", probe=expiry_due)(expire_proposals)
+router.due("nudges.onboarding", probe=onboarding_due)(onboard_members)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.due import DueRun
 from bot.mentions import mention
 from bot.notifier import queue_direct
@@ -161,7 +162,7 @@ def _unwelcomed(now: datetime) -> Select[Member]:
     )
 
 
-def newcomers_due(now: datetime) -> ColumnElement[bool]:
+def newcomers_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return exists(_unwelcomed(now))
 
 

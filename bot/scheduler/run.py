@@ -165,7 +165,7 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
         again: list[tuple[str, DueJob]] = []
         async with UnitOfWork(parts.sessions, now) as uow:
             if first:
-                idle = await _idle(uow.session, parts.registry.due_probes, pending, now)
+                idle = await _idle(uow.session, parts, pending, now)
                 pending, first = [(n, j) for n, j in pending if n not in idle], False
             for name, job in pending:
                 if await _run_one(parts, uow, name, job, entries[name]):
@@ -193,16 +193,17 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
 
 async def _idle(
     session: AsyncSession,
-    probes: dict[str, DueProbe],
+    parts: DueParts,
     jobs: list[tuple[str, DueJob]],
     now: datetime,
 ) -> set[str]:
     """The jobs whose probes find nothing due, every SQL probe asked in one statement."""
+    probes = parts.registry.due_probes
     idle: set[str] = set()
     tests: dict[str, ColumnElement[bool]] = {}
     for name, _ in jobs:
         probe = probes.get(name)
-        verdict = probe(now) if probe is not None else True
+        verdict = probe(now, parts.settings) if probe is not None else True
         if not isinstance(verdict, bool):
             tests[name] = verdict
         elif not verdict:

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.config import Settings
 from bot.due import DueRun
 from bot.notifier import Announcement, queue_direct
 from bot.reply import Actions, Button, Header, Reply, Section, stamp
@@ -156,19 +157,19 @@ def _ended(now: datetime) -> Select[ChapterEvent]:
     )
 
 
-def announcements_due(now: datetime) -> ColumnElement[bool]:
+def announcements_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return exists(_unannounced(now))
 
 
-def reminders_due(now: datetime) -> ColumnElement[bool]:
+def reminders_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return or_(*(exists(_unreminded(now, ahead, column)) for _, ahead, column in REMINDERS))
 
 
-def offers_lapsed(now: datetime) -> ColumnElement[bool]:
+def offers_lapsed(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return exists(_lapsed_offers(now))
 
 
-def ends_due(now: datetime) -> ColumnElement[bool]:
+def ends_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return exists(_ended(now))
 
 

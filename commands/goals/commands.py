@@ -23,7 +23,7 @@ from bot.permissions import HQ_ONLY
 from bot.registry import Router
 from bot.reply import Block, Fields, File, Header, Note, Reply, Section
 from commands.goals.chart import ChartPanel, render_chart
-from commands.goals.due import daily_snapshot
+from commands.goals.due import daily_snapshot, snapshot_due
 from commands.goals.metrics import DESCRIPTIONS, UNITS, count
 from commands.goals.pace import milestone, number
 from commands.goals.progress import Standing, standing_of, standings
@@ -31,7 +31,7 @@ from commands.goals.snapshots import announce_milestone, record_snapshot
 from storage.models import Goal, GoalMetric, GoalSnapshot, GoalUpdate
 
 router = Router("goals")
-router.due("goals.snapshot")(daily_snapshot)
+router.due("goals.snapshot", probe=snapshot_due)(daily_snapshot)
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 MAX_TITLE = 200

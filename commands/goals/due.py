@@ -6,15 +6,29 @@ A plain function; the goals router registers it where it is built
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, select
+
+from bot.config import Settings
 from bot.due import DueRun
 from bot.formatting import percentage
 from commands.goals.snapshots import snapshot_goals
+from storage.models import DueClaim
+
+
+def _key(now: datetime, settings: Settings) -> str:
+    return f"goals:snapshot:{now.astimezone(settings.tz).date().isoformat()}"
+
+
+def snapshot_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
+    return ~exists(select(DueClaim.key).where(DueClaim.key == _key(now, settings)))
 
 
 async def daily_snapshot(run: DueRun) -> None:
     """Once a society day: every goal's value into its history, and new milestones."""
     today = run.now.astimezone(run.settings.tz).date()
-    if not await run.claim(f"goals:snapshot:{today.isoformat()}"):
+    if not await run.claim(_key(run.now, run.settings)):
         return
     for standing, passed in await snapshot_goals(run.uow, today):
         if passed:

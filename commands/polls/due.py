@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, exists, select
 
+from bot.config import Settings
 from bot.due import DueRun
 from commands.polls import audience as audiences
 from commands.polls.closing import close_poll
@@ -41,11 +42,11 @@ def _to_remind(now: datetime) -> Select[Poll]:
     )
 
 
-def closing_due(now: datetime) -> ColumnElement[bool]:
+def closing_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return exists(_closing(now))
 
 
-def reminders_due(now: datetime) -> ColumnElement[bool]:
+def reminders_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return exists(_to_remind(now))
 
 

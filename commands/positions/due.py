@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, exists, select
 
+from bot.config import Settings
 from bot.due import DueRun
 from bot.mentions import mention
 from bot.notifier import bound_channels, queue_direct, queue_posts
@@ -96,11 +97,11 @@ def _deciding(now: datetime) -> Select[Position]:
     return select(Position).where(Position.status == PositionStatus.OPEN, Position.closes_at <= now)
 
 
-def reminders_due(now: datetime) -> ColumnElement[bool]:
+def reminders_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return exists(_to_remind(now))
 
 
-def decisions_due(now: datetime) -> ColumnElement[bool]:
+def decisions_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
     return exists(_deciding(now))
 
 

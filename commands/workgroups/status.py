@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -80,12 +80,7 @@ def require_active(context: Context, workgroup: Workgroup, doing: str) -> None:
         raise not_open(workgroup, context.settings, context.now, doing)
 
 
-async def expire(session: AsyncSession, now: datetime, settings: Settings) -> list[int]:
-    """Expire proposals older than `workgroup_expiry_days` still short of the threshold.
-
-    One conditional update: two runs at once (or a run racing a backing) never
-    both expire a proposal. Returns the ids expired; the caller commits.
-    """
+def _expiring(now: datetime, settings: Settings) -> tuple[ColumnElement[bool], ...]:
     cutoff = now - timedelta(days=settings.workgroup_expiry_days)
     backers = (
         select(func.count())
@@ -93,12 +88,27 @@ async def expire(session: AsyncSession, now: datetime, settings: Settings) -> li
         .where(WorkgroupBacking.workgroup_id == Workgroup.id)
         .scalar_subquery()
     )
-    expired = await claim(
-        session,
-        Workgroup,
+    return (
         Workgroup.status == WorkgroupStatus.PROPOSED,
         Workgroup.created_at < cutoff,
         backers < settings.workgroup_threshold,
+    )
+
+
+def expiry_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
+    return exists(select(Workgroup.id).where(*_expiring(now, settings)))
+
+
+async def expire(session: AsyncSession, now: datetime, settings: Settings) -> list[int]:
+    """Expire proposals older than `workgroup_expiry_days` still short of the threshold.
+
+    One conditional update: two runs at once (or a run racing a backing) never
+    both expire a proposal. Returns the ids expired; the caller commits.
+    """
+    expired = await claim(
+        session,
+        Workgroup,
+        *_expiring(now, settings),
         status=WorkgroupStatus.EXPIRED,
         closed_at=now,
     )

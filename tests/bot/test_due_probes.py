@@ -17,10 +17,10 @@ from sqlalchemy import event, select
 from bot.due import DueRun
 from bot.scheduler.run import run_due
 from commands.events.demo import seed_demo_events
-from storage.models import ChapterEvent, EventRsvp, Position
+from storage.models import ChapterEvent, EventRsvp, Member, Position, Workgroup
 from tests.support import TestBot
 
-STEP, WEEKS = timedelta(hours=5), 2
+STEP, WEEKS = timedelta(hours=12), 2
 
 
 async def job_finds_work(bot: TestBot, name: str) -> bool:
@@ -35,7 +35,7 @@ async def job_finds_work(bot: TestBot, name: str) -> bool:
 
 
 async def probe_says(bot: TestBot, name: str) -> bool:
-    verdict = bot.app.registry.due_probes[name](bot.clock.now())
+    verdict = bot.app.registry.due_probes[name](bot.clock.now(), bot.app.settings)
     if isinstance(verdict, bool):
         return verdict
     async with bot.uow() as uow:
@@ -43,10 +43,11 @@ async def probe_says(bot: TestBot, name: str) -> bool:
 
 
 async def moments(bot: TestBot) -> list[datetime]:
-    """Every few hours for two weeks, and just inside each event's, offer's and
-    position's windows."""
+    """Twice a day for two weeks, and just inside the window of each event, offer,
+    position, newcomer's onboarding and proposal's expiry."""
     start = bot.clock.now()
-    times = {start + STEP * k for k in range(WEEKS * 7 * 24 * 60 // (5 * 60))}
+    times = {start + STEP * k for k in range(WEEKS * 14)}
+    settings = bot.app.settings
     async with bot.uow() as uow:
         for starts, ends in await uow.session.execute(
             select(ChapterEvent.starts_at, ChapterEvent.ends_at)
@@ -56,6 +57,10 @@ async def moments(bot: TestBot) -> list[datetime]:
             select(Position.closes_at).where(Position.closes_at.is_not(None))
         ):
             times |= {closes - timedelta(hours=23), closes + timedelta(minutes=1)}
+        for joined in await uow.session.scalars(select(Member.joined_at)):
+            times.add(joined + timedelta(days=settings.onboarding_days, minutes=1))
+        for created in await uow.session.scalars(select(Workgroup.created_at)):
+            times.add(created + timedelta(days=settings.workgroup_expiry_days, minutes=1))
         for until in await uow.session.scalars(
             select(EventRsvp.offered_until).where(EventRsvp.offered_until.is_not(None))
         ):
@@ -75,6 +80,8 @@ async def test_a_probe_says_nothing_is_due_only_when_its_job_finds_nothing(demo:
             select(ChapterEvent.id).where(ChapterEvent.title == "Harbour walk")
         )
     await demo.ok(f"/event rsvp {walk} no", as_="bob")  # the walk is full: carol is offered
+    await demo.ok("/whoami", as_="yan")  # a newcomer: welcomed, and later shown where to start
+    await demo.ok('/workgroup propose Podcast --purpose "A monthly episode"', as_="zed")
     probed = sorted(demo.app.registry.due_probes)
     assert {"polls.close", "events.remind", "positions.decide"} <= set(probed)
     worked: set[str] = set()
@@ -85,8 +92,8 @@ async def test_a_probe_says_nothing_is_due_only_when_its_job_finds_nothing(demo:
             if not await probe_says(demo, name):
                 assert not found, f"{name}'s probe hid work due at {at}"
             worked |= {name} if found else set()
-    # Not vacuous: over these weeks each job but three has work to find somewhere.
-    assert set(probed) - {"welcome.newcomers", "events.announce", "positions.remind"} <= worked
+    # Not vacuous: over these weeks every probed job has work to find somewhere.
+    assert set(probed) <= worked
 
 
 async def test_a_quiet_minute_opens_no_savepoint_for_a_probed_job(bot: TestBot) -> None:
