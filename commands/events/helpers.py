@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.context import Context
 from bot.errors import Conflict
-from commands.events.lookup import Host
+from commands.events.lookup import Host, event_keepers
 from storage.models import ChapterEvent, EventHelper, Member, WorkgroupMember
 
 
@@ -25,13 +26,9 @@ async def helper_ids(session: AsyncSession, event_id: int) -> list[int]:
     )
 
 
-async def is_helper(session: AsyncSession, event_id: int, member_id: int) -> bool:
-    found = await session.scalar(
-        select(EventHelper.member_id).where(
-            EventHelper.event_id == event_id, EventHelper.member_id == member_id
-        )
-    )
-    return found is not None
+async def door_keepers(context: Context, event_id: int) -> set[int]:
+    """Who may check others in at an event: those who keep it, and its helpers."""
+    return await event_keepers(context, event_id) | set(await helper_ids(context.session, event_id))
 
 
 async def refuse_outsider(

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage.models import AuditEvent, EventHelper
+from bot.mentions import mention
+from storage.models import AuditEvent, EventHelper, Identity
 from tests.commands.test_events import PICNIC, event_row, new_event
 from tests.support import TestBot
 
@@ -54,6 +55,19 @@ async def test_a_helper_checks_members_in_and_counts_guests_at_that_event_only(
     assert await audited(demo, "event helper")
     admitted = await demo.ok(f"/event checkin {event_id} @frank --guests 2", as_="grace")
     assert admitted == "Checked in @frank. Added 2 guests (2 in all)."
+    # Audited as every privileged command is, the member named by their mention token;
+    # checking oneself in is not privileged, so not audited.
+    await demo.ok(f"/event checkin {event_id}", as_="grace")
+    log = await demo.ok("/audit 3", as_="alice")
+    assert f"@grace · /event checkin {event_id} @frank --guests 2" in log, log
+    async with demo.uow() as uow:
+        frank = await uow.session.scalar(
+            select(Identity.member_id).where(Identity.external_id == "frank")
+        )
+    assert frank is not None
+    assert await audited(demo, "event checkin") == [
+        f"/event checkin {event_id} {mention(frank)} --guests 2"
+    ]
     assert (await event_row(demo, event_id)).guests == 2
     # Only for that event: the other one is still refused.
     demo.clock.set((await event_row(demo, other_id)).starts_at)
