@@ -30,7 +30,7 @@ from commands.events.cards import (
     where,
 )
 from commands.events.credit import credit_meeting
-from commands.events.helpers import door_keepers, helper_ids, refuse_outsider
+from commands.events.helpers import door_keepers, helper_ids, refuse_outsider, tell_helper
 from commands.events.lookup import (
     Host,
     channels_of,
@@ -432,7 +432,8 @@ async def event_show(context: Context, event_id: EventId) -> Reply:
     event = await find_event(context.session, event_id)
     host = await event_host(context.session, event)
     tally = await counts(context.session, event.id)
-    card = event_card(event, host, tally, context.now)
+    helpers = await helper_ids(context.session, event.id)
+    card = event_card(event, host, tally, context.now, helpers)
     blocks: list[Block] = list(card.blocks)
     going = await _ids(context.session, event.id, RsvpStatus.GOING)
     pairs: list[tuple[str, str]] = [("Going", names(going))]
@@ -440,8 +441,8 @@ async def event_show(context: Context, event_id: EventId) -> Reply:
     if keeper:
         line = await _ids(context.session, event.id, RsvpStatus.OFFERED, RsvpStatus.WAITLIST)
         pairs.append(("Waitlist", names(line)))
-        helpers = await helper_ids(context.session, event.id)
-        pairs.append(("Helpers", names(helpers) if helpers else "none"))
+        if not helpers:  # named ones are on the card, for everyone
+            pairs.append(("Helpers", f"none yet (/event helper {event.id} @member names one)"))
         if context.now >= event.starts_at:
             absent = list(
                 await context.session.scalars(
@@ -493,7 +494,13 @@ async def _tell_rsvps(
     if with_card:
         host = await event_host(context.session, event)
         blocks += list(
-            event_card(event, host, await counts(context.session, event.id), context.now).blocks
+            event_card(
+                event,
+                host,
+                await counts(context.session, event.id),
+                context.now,
+                await helper_ids(context.session, event.id),
+            ).blocks
         )
     return await queue_direct(context.uow, Reply.private(line, *blocks), keys)
 
@@ -863,7 +870,11 @@ async def event_helper(
                 f"/event show {event.id} lists its helpers."
             )
         await context.session.delete(current)
-        return Reply.private(f"{mention(person.id)} is no longer a helper for {event.title}.")
+        context.uow.touch(subject(event.id))
+        told = await tell_helper(context, event, person.id, named=False)
+        return Reply.private(
+            f"{mention(person.id)} is no longer a helper for {event.title}." + _told(told)
+        )
     if event.status is EventStatus.CANCELLED:
         raise Conflict(f"Event {event.id} was cancelled; it needs no helpers.")
     if current is not None:
@@ -878,10 +889,18 @@ async def event_helper(
             event_id=event.id, member_id=person.id, added_by=context.member.id, added_at=context.now
         )
     )
+    context.uow.touch(subject(event.id))
+    told = await tell_helper(context, event, person.id, named=True)
     return Reply.private(
         f"{mention(person.id)} is now a helper for {event.title}: they may check members in "
-        f"(/event checkin {event.id} @member) and count guests there."
+        f"(/event checkin {event.id} @member) and count guests there." + _told(told)
     )
+
+
+def _told(told: bool) -> str:
+    if told:
+        return " They were told by direct message."
+    return " They have no chat account to be told on; let them know yourself."
 
 
 @router.command(

@@ -77,22 +77,24 @@ async def test_a_helper_checks_members_in_and_counts_guests_at_that_event_only(
     assert await demo.snapshot() == before
 
 
-async def test_the_president_sees_the_helpers_and_members_do_not(demo: TestBot) -> None:
+async def test_the_organiser_is_prompted_and_everyone_sees_the_helpers(demo: TestBot) -> None:
     event_id = await new_event(demo)
     shown = await demo.ok(f"/event show {event_id}", as_="bob")
-    assert re.search(r"^Helpers +none$", shown, re.MULTILINE), shown
-    await demo.ok(f"/event helper {event_id} @grace", as_="bob")
-    for who in ("bob", "alice"):
-        shown = await demo.ok(f"/event show {event_id}", as_=who)
-        assert re.search(r"^Helpers +@grace$", shown, re.MULTILINE), shown
+    assert re.search(r"^Helpers +none yet", shown, re.MULTILINE), shown
     assert "Helpers" not in await demo.ok(f"/event show {event_id}", as_="frank")
+    await demo.ok(f"/event helper {event_id} @grace", as_="bob")
+    for who in ("bob", "alice", "frank"):
+        shown = await demo.ok(f"/event show {event_id}", as_=who)
+        assert re.search(r"^Helpers: @grace$", shown, re.MULTILINE), shown
 
 
 async def test_removing_a_helper_takes_the_power_back(demo: TestBot) -> None:
     event_id = await new_event(demo)
     await demo.ok(f"/event helper {event_id} @grace", as_="alice")
     removed = await demo.ok(f"/event helper {event_id} @grace --remove", as_="bob")
-    assert removed == "@grace is no longer a helper for Summer picnic."
+    assert removed == (
+        "@grace is no longer a helper for Summer picnic. They were told by direct message."
+    )
     assert await helpers(demo, event_id) == []
     assert len(await audited(demo, "event helper")) == 2
     demo.clock.set((await event_row(demo, event_id)).starts_at + timedelta(minutes=5))
