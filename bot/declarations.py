@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from bot.permissions import Access
+from bot.permissions import Access, Given
 from bot.reply import Reply
 from storage.models import Member
 
@@ -140,6 +140,8 @@ class CommandSpec:
     """Destructive: adapters may ask for confirmation before running it."""
     form: bool = False
     """Typed with no arguments, platforms with forms (Slack, Discord modals) ask for them."""
+    given: tuple[Given, ...] = ()
+    """More access, needed only when some arguments are given (see `Given`)."""
 
     @property
     def path(self) -> str:
@@ -155,6 +157,14 @@ class CommandSpec:
 
     def usage(self) -> str:
         return " ".join([f"/{self.path}", *(p.usage() for p in self.params)])
+
+    def rules(self, args: dict[str, Any]) -> list[Given]:
+        """The `given` rules these arguments bring into force."""
+        return [rule for rule in self.given if rule.applies(args)]
+
+    def privileged(self, args: dict[str, Any]) -> bool:
+        """Whether running it with these arguments takes a role, so is checked and audited."""
+        return self.access.privileged or bool(self.rules(args))
 
 
 _TYPES: dict[Any, Kind] = {
@@ -222,6 +232,7 @@ def spec_from_handler(
     examples: Iterable[str],
     confirm: bool,
     form: bool = False,
+    given: Iterable[Given] = (),
 ) -> CommandSpec:
     hints = typing.get_type_hints(handler, include_extras=True)
     params: list[Param] = []
@@ -255,4 +266,5 @@ def spec_from_handler(
         handler=handler,
         confirm=confirm,
         form=form,
+        given=tuple(given),
     )

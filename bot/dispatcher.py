@@ -32,6 +32,7 @@ from bot.identity import (
     NO_HQ_HINT,
     Account,
     enter_many,
+    known,
     known_many,
     register_many,
     renamed,
@@ -42,7 +43,7 @@ from bot.mentions import mention
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
 from bot.people import with_people
-from bot.permissions import Role
+from bot.permissions import Access, Role
 from bot.profilefill import ProfileFiller
 from bot.registry import Registry
 from bot.reply import Reply
@@ -342,14 +343,16 @@ class Dispatcher:
                         raise
                     replies[index] = Reply.error(str(error))
                     continue
-                if spec.access.privileged:
-                    uow.audit(member.id, spec.path, canonical(spec, args))
                 ready.append((index, context, args))
-            if batch is not None:
+            if batch is not None:  # never privileged: the registry refuses it
                 results = await batch([(c, a) for _, c, a in ready]) if ready else []
             else:
                 [(_, context, args)] = ready
                 results = [await spec.handler(context, **args)]
+                if spec.privileged(args):
+                    # After the handler: the mentions it resolved are audited as members.
+                    shown = await _known_members(uow, args)
+                    uow.audit(context.member.id, spec.path, canonical(spec, shown))
             active: list[int] = []
             for (index, context, _), reply in zip(ready, results, strict=True):
                 if reply.ok and stale(context.member, now):  # a refusal changes nothing
@@ -401,7 +404,14 @@ class Dispatcher:
         return resolved
 
     async def _authorize(self, context: Context, spec: CommandSpec, args: dict[str, Any]) -> None:
-        access = spec.access
+        """The declared access, then each `given` rule the arguments bring into force."""
+        await self._check(context, spec.access, args, f"use /{spec.path}")
+        for rule in spec.rules(args):
+            await self._check(context, rule.access, args, rule.refused(args))
+
+    async def _check(
+        self, context: Context, access: Access, args: dict[str, Any], action: str
+    ) -> None:
         if not access.privileged or Role.HQ in context.roles:
             return
         if context.roles & access.roles:
@@ -411,7 +421,7 @@ class Dispatcher:
             owners = await resolver(context, access.owner.value(args))
             if context.member.id in owners:
                 return
-        refusal = Forbidden(access.describe(), f"use /{spec.path}")
+        refusal = Forbidden(access.describe(), action)
         if not await society_has_hq(context.uow, self.settings):
             refusal.args = (f"{refusal} {NO_HQ_HINT}",)
         raise refusal
@@ -471,6 +481,22 @@ def _is_race(error: DBAPIError) -> bool:
     )
 
 
+async def _known_members(uow: UnitOfWork, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments with each mention as typed replaced by the member it names, if known,
+    so the audit log names members by their mention token (forgetting them works)."""
+
+    async def one(value: Any) -> Any:
+        return (await known(uow, value) or value) if isinstance(value, MemberRef) else value
+
+    shown: dict[str, Any] = {}
+    for name, value in args.items():
+        if isinstance(value, tuple):
+            shown[name] = tuple([await one(v) for v in value])
+        else:
+            shown[name] = await one(value)
+    return shown
+
+
 def canonical(spec: CommandSpec, args: dict[str, Any]) -> str:
     """The command as it ran, for the audit log; members appear as mention tokens."""
     parts = [f"/{spec.path}"]
@@ -491,6 +517,8 @@ def canonical(spec: CommandSpec, args: dict[str, Any]) -> str:
 def _render(value: Any) -> str:
     if isinstance(value, Member):
         return mention(value.id)
+    if isinstance(value, MemberRef):  # nobody known by it: as typed
+        return f"@{value.name or value.external_id}"
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
     if isinstance(value, date):

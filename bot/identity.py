@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from bot.config import AdminIdentity, Settings, normal_account_id
 from bot.declarations import MemberRef
-from bot.errors import BadArgument, NotFound
+from bot.errors import BadArgument, NotFound, UserError
 from bot.parser import closest
 from bot.permissions import Role
 from storage.models import GrantedRole, Identity, Member, RoleGrant
@@ -308,6 +308,21 @@ async def resolve(uow: UnitOfWork, ref: MemberRef) -> Member:
     suggestion = closest(name, list(nearby))
     hint = f" Did you mean @{suggestion}?" if suggestion else ""
     raise NotFound(f"No member @{name}.{hint}")
+
+
+async def known(uow: UnitOfWork, ref: MemberRef) -> Member | None:
+    """The member a typed mention means, if they are known; writes nothing, raises nothing.
+
+    For records made after the fact (the audit log), where `resolve` has already
+    answered the user, or never needed to.
+    """
+    if ref.platform in ("slack", "discord"):
+        [found] = await known_many(uow, [(ref.platform, ref.external_id, ref.name)])
+        return found[0] if isinstance(found, tuple) else None
+    try:
+        return await resolve(uow, ref)  # a console or bare `@name` is only looked up
+    except UserError:
+        return None
 
 
 async def society_has_hq(uow: UnitOfWork, settings: Settings) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,44 @@ class Access:
         words = [self.owner.title] if self.owner is not None else []
         words += [ROLE_TITLES[r] for r in (Role.MODERATOR,) if r in self.roles]
         return ", ".join(words) if words else ROLE_TITLES[Role.HQ]
+
+
+@dataclass(frozen=True)
+class Given:
+    """Access a command needs only when it is given some of its arguments.
+
+    One command may do more for some than for all: `/event checkin 3` checks the
+    member in themself, anyone may; `/event checkin 3 @grace` checks someone else in,
+    which only the event's organiser or a helper may. Declared beside `access`, it is
+    checked by the dispatcher after parsing, as `access` is, refused in the same
+    words, and the command is audited whenever it applies.
+    """
+
+    params: tuple[str, ...]
+    """The rule applies when any of these is given (not None, not False, not empty)."""
+    access: Access
+    action: str
+    """What those arguments do, for the refusal (`Only … may {action}.`) and help;
+    `{name}` fields are filled in with the arguments (`check others in to event {event_id}`)."""
+    hint: str = ""
+    """What the caller may do instead, in brackets after the refusal; filled in likewise."""
+
+    def applies(self, args: Mapping[str, Any]) -> bool:
+        return any(args.get(name) not in (None, False, ()) for name in self.params)
+
+    def fields(self) -> set[str]:
+        """The argument names `action` and `hint` are filled in with."""
+        return {
+            name
+            for text in (self.action, self.hint)
+            for _, name, _, _ in string.Formatter().parse(text)
+            if name
+        }
+
+    def refused(self, args: Mapping[str, Any]) -> str:
+        """What the refusal says may not be done: `{action} ({hint})`, filled in."""
+        action = self.action.format_map(args)
+        return f"{action} ({self.hint.format_map(args)})" if self.hint else action
 
 
 ANYONE = Access(frozenset({Role.MEMBER}))

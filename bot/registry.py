@@ -23,7 +23,7 @@ from bot.declarations import (
 )
 from bot.declarations import Opt as Opt
 from bot.due import DueJob, DueProbe
-from bot.permissions import ANYONE, Access
+from bot.permissions import ANYONE, Access, Given
 from bot.reply import Reply
 
 BatchHandler = Callable[[list[tuple[Context, dict[str, Any]]]], Awaitable[list[Reply]]]
@@ -64,10 +64,14 @@ class Router:
         examples: Iterable[str] = (),
         confirm: bool = False,
         form: bool = False,
+        given: Iterable[Given] = (),
     ) -> Callable[[Handler], Handler]:
+        """Declare a command; `access` says who may run it, `given` who may use some
+        of its arguments (see `bot.permissions.Given`)."""
+
         def decorate(handler: Handler) -> Handler:
             self.specs.append(
-                spec_from_handler(handler, group, name, access, examples, confirm, form)
+                spec_from_handler(handler, group, name, access, examples, confirm, form, given)
             )
             return handler
 
@@ -187,7 +191,7 @@ class Registry:
             for key, batch in router.batches.items():
                 if key not in self._specs:
                     raise ValueError(f"batch for unknown command /{' '.join(filter(None, key))}")
-                if self._specs[key].access.privileged:
+                if self._specs[key].access.privileged or self._specs[key].given:
                     # A refused request in a batch still shares a commit; keep audits honest.
                     raise ValueError(f"/{self._specs[key].path} is privileged and cannot batch")
                 self._batches[key] = batch
@@ -218,11 +222,24 @@ class Registry:
         self.home_sections = [section for _, section in sorted(self._home, key=lambda o: o[0])]
         groups_with_subs = {g for (g, n) in self._specs if n is not None}
         for spec in self._specs.values():
-            owner = spec.access.owner
-            if owner is not None and owner.kind not in self.owners:
-                raise ValueError(f"/{spec.path} is scoped to a {owner.kind}, which has no owner")
-            if owner is not None and owner.param not in {p.name for p in spec.params}:
-                raise ValueError(f"/{spec.path}: scope parameter {owner.param!r} is missing")
+            names = {p.name for p in spec.params}
+            for access in (spec.access, *(rule.access for rule in spec.given)):
+                owner = access.owner
+                if owner is None:
+                    continue
+                if owner.kind not in self.owners:
+                    raise ValueError(
+                        f"/{spec.path} is scoped to a {owner.kind}, which has no owner"
+                    )
+                if {owner.param, *owner.also} - names:
+                    raise ValueError(f"/{spec.path}: scope parameter {owner.param!r} is missing")
+            for rule in spec.given:
+                if not rule.params or set(rule.params) - names:
+                    raise ValueError(f"/{spec.path}: a `given` rule names no parameter it has")
+                if rule.fields() - names:
+                    raise ValueError(f"/{spec.path}: a `given` rule's wording names no parameter")
+                if not rule.access.privileged:
+                    raise ValueError(f"/{spec.path}: a `given` rule must need a role")
             for param in spec.params:
                 if param.complete is not None and param.complete not in self.completers:
                     raise ValueError(f"/{spec.path}: no completer for {param.complete!r}")

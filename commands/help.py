@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.declarations import Arg, CommandSpec, Kind
 from bot.errors import NotFound
 from bot.parser import closest
+from bot.permissions import Given
 from bot.registry import Router
 from bot.reply import Header, Note, Reply, Section
 
@@ -15,7 +16,22 @@ router = Router("help")
 
 
 def _who(spec: CommandSpec) -> str:
-    return "" if not spec.access.privileged else f" _({spec.access.describe()})_"
+    parts = [spec.access.describe()] if spec.access.privileged else []
+    parts += [f"{_given(spec, rule)}: {rule.access.describe()}" for rule in spec.given]
+    return f" _({'; '.join(parts)})_" if parts else ""
+
+
+def _given(spec: CommandSpec, rule: Given) -> str:
+    """What a `given` rule covers, as help writes it (`check others in to event ID,
+    with @member… or --guests`): its wording filled in with the parameters' metavars."""
+    params = {p.name: p for p in spec.params}
+    shown = " or ".join(
+        params[name].metavar + ("…" if params[name].variadic else "")
+        if params[name].positional
+        else params[name].flag
+        for name in rule.params
+    )
+    return f"{rule.action.format_map({n: p.metavar for n, p in params.items()})}, with {shown}"
 
 
 def _overview(group: str, specs: list[CommandSpec]) -> str:
@@ -46,6 +62,7 @@ def describe(spec: CommandSpec) -> Reply:
     if details:
         lines += ["", *details]
     lines += ["", f"Who may: {spec.access.describe()}."]
+    lines += [f"Who may {_given(spec, rule)}: {rule.access.describe()}." for rule in spec.given]
     if spec.examples:
         lines += ["Examples:", *(f"• `{e}`" for e in spec.examples)]
     text = "\n".join(lines)

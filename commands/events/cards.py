@@ -2,11 +2,13 @@
 
 Times are written as tokens (`bot.reply.stamp`), so Discord and Slack readers see
 them in their own zone; the console shows the event's. A card never names who is
-going: counts are for the channel, names are for `/event show`.
+going: counts are for the channel, names are for `/event show`. It does name the
+event's helpers, so everyone knows who at the door may check them in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.mentions import mention
@@ -39,7 +41,7 @@ def where(event: ChapterEvent) -> str:
     return "to be announced"
 
 
-def _body(event: ChapterEvent, host: Host) -> str:
+def _body(event: ChapterEvent, host: Host, helpers: Sequence[int]) -> str:
     lines = [
         f"*{event.kind.value.title()}* meeting · {host.name}",
         f"*When:* {when(event)}",
@@ -47,6 +49,8 @@ def _body(event: ChapterEvent, host: Host) -> str:
     ]
     if event.capacity:
         lines.append(f"*Places:* {event.capacity}")
+    if helpers and event.status is EventStatus.SCHEDULED:
+        lines.append(f"*Helpers:* {names(list(helpers))}")
     if event.rrule:
         lines.append("*Repeats:* part of a series; each date is answered on its own")
     if event.description:
@@ -67,9 +71,12 @@ def buttons(event: ChapterEvent, now: datetime) -> Actions | None:
     return Actions(tuple(row)) if row else None
 
 
-def event_card(event: ChapterEvent, host: Host, counts: Counts, now: datetime) -> Reply:
+def event_card(
+    event: ChapterEvent, host: Host, counts: Counts, now: datetime, helpers: Sequence[int] = ()
+) -> Reply:
+    """The event as its channels see it; `helpers` are named on it (see `helpers.helper_ids`)."""
     title = f"Event {event.id}: {event.title}"
-    blocks: list[Block] = [Header(title), Section(_body(event, host))]
+    blocks: list[Block] = [Header(title), Section(_body(event, host, helpers))]
     if event.status is EventStatus.CANCELLED:
         reason = f": {event.cancel_reason}" if event.cancel_reason else ""
         blocks.append(Section(f"*Cancelled*{reason}"))

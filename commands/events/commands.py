@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.declarations import Arg, MemberRef, Opt
-from bot.errors import BadArgument, Conflict, Forbidden, NotFound, UserError
+from bot.errors import BadArgument, Conflict, NotFound, UserError
 from bot.identity import resolve
 from bot.mentions import mention
 from bot.notifier import queue_direct
-from bot.permissions import Access, Owner, Role
+from bot.permissions import Access, Given, Owner, Role
 from bot.registry import MAX_CHOICES, Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section, stamp
 from commands.events import due, feeds
@@ -30,7 +30,7 @@ from commands.events.cards import (
     where,
 )
 from commands.events.credit import credit_meeting
-from commands.events.helpers import helper_ids, is_helper, refuse_outsider
+from commands.events.helpers import door_keepers, helper_ids, refuse_outsider, tell_helper
 from commands.events.lookup import (
     Host,
     channels_of,
@@ -67,6 +67,7 @@ from storage.models import (
 router = Router("events")
 router.owner("event_host")(host_leaders)
 router.owner("event")(event_keepers)
+router.owner("event_door")(door_keepers)
 router.due("events.announce", probe=due.announcements_due)(due.announce_series)
 router.due("events.remind", probe=due.reminders_due)(due.remind)
 router.due("events.offers", probe=due.offers_lapsed)(due.expire_offers)
@@ -97,6 +98,22 @@ KEEPERS = Access(
     frozenset({Role.HQ}),
     Owner("event", "event_id", "organiser", wording="the event's organiser or its president"),
 )
+CHECK_IN_OTHERS = Given(
+    ("members", "guests"),
+    Access(
+        frozenset({Role.HQ}),
+        Owner(
+            "event_door",
+            "event_id",
+            "organiser or helper",
+            wording="the event's organiser, its president, one of its helpers",
+        ),
+    ),
+    "check others in to event {event_id}",
+    hint="check yourself in with /event checkin {event_id}",
+)
+"""Checking in others (named, or guests by count) is the door's work: the event's
+keepers and the helpers they name. Checking oneself in is anyone's."""
 EventId = Annotated[int, Arg("the event's number, as shown on it", complete="events", metavar="ID")]
 
 
@@ -415,7 +432,8 @@ async def event_show(context: Context, event_id: EventId) -> Reply:
     event = await find_event(context.session, event_id)
     host = await event_host(context.session, event)
     tally = await counts(context.session, event.id)
-    card = event_card(event, host, tally, context.now)
+    helpers = await helper_ids(context.session, event.id)
+    card = event_card(event, host, tally, context.now, helpers)
     blocks: list[Block] = list(card.blocks)
     going = await _ids(context.session, event.id, RsvpStatus.GOING)
     pairs: list[tuple[str, str]] = [("Going", names(going))]
@@ -423,8 +441,8 @@ async def event_show(context: Context, event_id: EventId) -> Reply:
     if keeper:
         line = await _ids(context.session, event.id, RsvpStatus.OFFERED, RsvpStatus.WAITLIST)
         pairs.append(("Waitlist", names(line)))
-        helpers = await helper_ids(context.session, event.id)
-        pairs.append(("Helpers", names(helpers) if helpers else "none"))
+        if not helpers:  # named ones are on the card, for everyone
+            pairs.append(("Helpers", f"none yet (/event helper {event.id} @member names one)"))
         if context.now >= event.starts_at:
             absent = list(
                 await context.session.scalars(
@@ -476,7 +494,13 @@ async def _tell_rsvps(
     if with_card:
         host = await event_host(context.session, event)
         blocks += list(
-            event_card(event, host, await counts(context.session, event.id), context.now).blocks
+            event_card(
+                event,
+                host,
+                await counts(context.session, event.id),
+                context.now,
+                await helper_ids(context.session, event.id),
+            ).blocks
         )
     return await queue_direct(context.uow, Reply.private(line, *blocks), keys)
 
@@ -750,6 +774,7 @@ def _refuse_outside_window(event: ChapterEvent, now: datetime) -> None:
 @router.command(
     "event",
     "checkin",
+    given=[CHECK_IN_OTHERS],
     examples=[
         "/event checkin 3",
         "/event checkin 3 @grace @frank",
@@ -786,19 +811,8 @@ async def event_checkin(
 async def _check_in_others(
     context: Context, event_id: int, members: tuple[MemberRef, ...], guests: int | None
 ) -> Reply:
-    """The organiser's check-in for others: privileged, so refused and audited here (the
-    same command, unprivileged, checks the member in themself). A helper named for
-    this event may do it too."""
-    if (
-        not context.has(Role.HQ)
-        and context.member.id not in await event_keepers(context, event_id)
-        and not await is_helper(context.session, event_id, context.member.id)
-    ):
-        raise Forbidden(
-            "the event's organiser, its president, one of its helpers or HQ",
-            f"check others in to event {event_id} "
-            f"(check yourself in with /event checkin {event_id})",
-        )
+    """The door's check-in for others: the dispatcher has checked who may
+    (`CHECK_IN_OTHERS`) and audits it."""
     event = await lock(context.session, event_id)
     if event is None:
         raise NotFound(f"No event {event_id}. /event list shows the coming events.")
@@ -821,13 +835,6 @@ async def _check_in_others(
     if guests:
         event.guests += guests
     context.uow.touch(subject(event.id))
-    context.uow.audit(
-        context.member.id,
-        "event checkin",
-        f"{event.id} "
-        + " ".join(f"member:{m.id}" for m in named)
-        + (f" --guests {guests}" if guests else ""),
-    )
     parts = []
     if admitted:
         parts.append(f"Checked in {names(admitted)}.")
@@ -863,7 +870,11 @@ async def event_helper(
                 f"/event show {event.id} lists its helpers."
             )
         await context.session.delete(current)
-        return Reply.private(f"{mention(person.id)} is no longer a helper for {event.title}.")
+        context.uow.touch(subject(event.id))
+        told = await tell_helper(context, event, person.id, named=False)
+        return Reply.private(
+            f"{mention(person.id)} is no longer a helper for {event.title}." + _told(told)
+        )
     if event.status is EventStatus.CANCELLED:
         raise Conflict(f"Event {event.id} was cancelled; it needs no helpers.")
     if current is not None:
@@ -878,10 +889,18 @@ async def event_helper(
             event_id=event.id, member_id=person.id, added_by=context.member.id, added_at=context.now
         )
     )
+    context.uow.touch(subject(event.id))
+    told = await tell_helper(context, event, person.id, named=True)
     return Reply.private(
         f"{mention(person.id)} is now a helper for {event.title}: they may check members in "
-        f"(/event checkin {event.id} @member) and count guests there."
+        f"(/event checkin {event.id} @member) and count guests there." + _told(told)
     )
+
+
+def _told(told: bool) -> str:
+    if told:
+        return " They were told by direct message."
+    return " They have no chat account to be told on; let them know yourself."
 
 
 @router.command(

@@ -30,6 +30,7 @@ from bot.notifier import Announcement, queue_direct
 from bot.reply import Actions, Button, Header, Reply, Section, stamp
 from commands.events.cards import event_card, names, when, where
 from commands.events.credit import credit_meeting
+from commands.events.helpers import helper_ids
 from commands.events.lookup import channels_of, event_host
 from commands.events.mirror import queue_mirror
 from commands.events.rsvp import counts, lock, offer_next, subject
@@ -82,7 +83,8 @@ async def render_card(session: AsyncSession, ident: str, now: datetime) -> Reply
     if event is None:
         return None
     host = await event_host(session, event)
-    return event_card(event, host, await counts(session, event.id), now)
+    helpers = await helper_ids(session, event.id)
+    return event_card(event, host, await counts(session, event.id), now, helpers)
 
 
 async def announce_opened(
@@ -205,7 +207,8 @@ async def _remind(
     host = await event_host(run.session, event)
     soon = "tomorrow" if label == "day" else "in an hour"
     line = f"Reminder: {event.title} is {soon}, {when(event)}, {where(event)}."
-    card = event_card(event, host, await counts(run.session, event.id), run.now)
+    helpers = await helper_ids(run.session, event.id)
+    card = event_card(event, host, await counts(run.session, event.id), run.now, helpers)
     reply = Reply.private(line, Section(line), *card.blocks[1:])
     sent = await queue_direct(run.uow, reply, keys, settings=run.settings, nudge=True)
     if sent:

@@ -6,13 +6,16 @@ Commands added later join the matrix through their declaration and first example
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.declarations import CommandSpec
 from bot.parser import ParseEnv, parse
-from bot.permissions import Role
+from bot.permissions import Given, Role
 from commands import build_registry
 from commands.events.demo import seed_demo_events
+from storage.models import ChapterEvent
 from tests.support import START, TestBot
 
 REGISTRY = build_registry()
@@ -91,3 +94,52 @@ def test_refusal_names_the_role_needed() -> None:
     assert spec.access.describe() == "the president of that chapter or HQ"
     create = REGISTRY.get("chapter", "create")
     assert create is not None and create.access.describe() == "HQ"
+
+
+GIVEN = [(spec, rule) for spec in REGISTRY for rule in spec.given]
+"""Access that depends on the arguments: each rule × every kind of member, driven by
+the first example that brings it into force."""
+OWNERS[("event_door", "3")] = "carol"  # the demo's third event's organiser; no helpers yet
+
+
+def _applying(spec: CommandSpec, rule: Given) -> tuple[str, dict[str, Any]]:
+    env = ParseEnv("console", START, START.tzinfo)  # type: ignore[arg-type]
+    for example in spec.examples:
+        _, args = parse(REGISTRY, example, env)
+        if rule.applies(args):
+            return example, args
+    raise AssertionError(f"/{spec.path} needs an example that uses {rule.params}")
+
+
+def test_every_given_rule_has_an_example() -> None:
+    assert GIVEN, "no command declares access that depends on its arguments"
+    for spec, rule in GIVEN:
+        _applying(spec, rule)
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+@pytest.mark.parametrize(
+    ("spec", "rule"), GIVEN, ids=lambda v: v.path.replace(" ", "-") if hasattr(v, "path") else ""
+)
+async def test_given_rule_matrix(demo: TestBot, spec: CommandSpec, rule: Given, who: str) -> None:
+    command, args = _applying(spec, rule)
+    if spec.group == "event":
+        async with demo.uow() as uow:
+            await seed_demo_events(uow.session, uow.now)
+            await uow.commit()
+            event = await uow.session.get(ChapterEvent, args["event_id"])
+            assert event is not None
+        demo.clock.set(event.starts_at)  # inside its check-in window
+    before = await demo.snapshot()
+    reply = await demo.send(command, as_=who)
+    held = PEOPLE[who]
+    owner = rule.access.owner
+    allowed = Role.HQ in held or bool(held & rule.access.roles)
+    if owner is not None and not allowed:
+        allowed = OWNERS.get((owner.kind, str(args[owner.param]).lower())) == who
+    if allowed:
+        assert reply.ok, f"{who} should be allowed {command!r}: {reply.text}"
+    else:
+        assert not reply.ok
+        assert reply.text == f"Only {rule.access.describe()} may {rule.refused(args)}."
+        assert await demo.snapshot() == before, "a refused command wrote something"

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage.models import AuditEvent, EventHelper
+from bot.mentions import mention
+from storage.models import AuditEvent, EventHelper, Identity
 from tests.commands.test_events import PICNIC, event_row, new_event
 from tests.support import TestBot
 
@@ -54,6 +55,19 @@ async def test_a_helper_checks_members_in_and_counts_guests_at_that_event_only(
     assert await audited(demo, "event helper")
     admitted = await demo.ok(f"/event checkin {event_id} @frank --guests 2", as_="grace")
     assert admitted == "Checked in @frank. Added 2 guests (2 in all)."
+    # Audited as every privileged command is, the member named by their mention token;
+    # checking oneself in is not privileged, so not audited.
+    await demo.ok(f"/event checkin {event_id}", as_="grace")
+    log = await demo.ok("/audit 3", as_="alice")
+    assert f"@grace · /event checkin {event_id} @frank --guests 2" in log, log
+    async with demo.uow() as uow:
+        frank = await uow.session.scalar(
+            select(Identity.member_id).where(Identity.external_id == "frank")
+        )
+    assert frank is not None
+    assert await audited(demo, "event checkin") == [
+        f"/event checkin {event_id} {mention(frank)} --guests 2"
+    ]
     assert (await event_row(demo, event_id)).guests == 2
     # Only for that event: the other one is still refused.
     demo.clock.set((await event_row(demo, other_id)).starts_at)
@@ -63,22 +77,24 @@ async def test_a_helper_checks_members_in_and_counts_guests_at_that_event_only(
     assert await demo.snapshot() == before
 
 
-async def test_the_president_sees_the_helpers_and_members_do_not(demo: TestBot) -> None:
+async def test_the_organiser_is_prompted_and_everyone_sees_the_helpers(demo: TestBot) -> None:
     event_id = await new_event(demo)
     shown = await demo.ok(f"/event show {event_id}", as_="bob")
-    assert re.search(r"^Helpers +none$", shown, re.MULTILINE), shown
-    await demo.ok(f"/event helper {event_id} @grace", as_="bob")
-    for who in ("bob", "alice"):
-        shown = await demo.ok(f"/event show {event_id}", as_=who)
-        assert re.search(r"^Helpers +@grace$", shown, re.MULTILINE), shown
+    assert re.search(r"^Helpers +none yet", shown, re.MULTILINE), shown
     assert "Helpers" not in await demo.ok(f"/event show {event_id}", as_="frank")
+    await demo.ok(f"/event helper {event_id} @grace", as_="bob")
+    for who in ("bob", "alice", "frank"):
+        shown = await demo.ok(f"/event show {event_id}", as_=who)
+        assert re.search(r"^Helpers: @grace$", shown, re.MULTILINE), shown
 
 
 async def test_removing_a_helper_takes_the_power_back(demo: TestBot) -> None:
     event_id = await new_event(demo)
     await demo.ok(f"/event helper {event_id} @grace", as_="alice")
     removed = await demo.ok(f"/event helper {event_id} @grace --remove", as_="bob")
-    assert removed == "@grace is no longer a helper for Summer picnic."
+    assert removed == (
+        "@grace is no longer a helper for Summer picnic. They were told by direct message."
+    )
     assert await helpers(demo, event_id) == []
     assert len(await audited(demo, "event helper")) == 2
     demo.clock.set((await event_row(demo, event_id)).starts_at + timedelta(minutes=5))
