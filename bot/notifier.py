@@ -783,6 +783,8 @@ async def queue_directs(
         reached.append(len(mine))
     if queued:
         # One statement for many: a targeted call or a tick queues hundreds at once.
-        await uow.session.execute(insert(Delivery), queued)
+        # NULLs written as such: otherwise rows with and without `not_before` (quiet
+        # hours) alternate, and each run of them becomes a statement of its own.
+        await uow.session.execute(insert(Delivery).execution_options(render_nulls=True), queued)
         uow.queued += len(queued)
     return reached

@@ -11,7 +11,8 @@ import base64
 import enum
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from copy import deepcopy
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -197,15 +198,50 @@ _BLOCK_TYPES: dict[str, type[Any]] = {
 
 
 def _strings(value: object) -> list[str]:
+    found: list[str] = []
+    _gather_strings(value, found)
+    return found
+
+
+def _gather_strings(value: object, found: list[str]) -> None:
     if isinstance(value, str):
-        return [value]
-    if isinstance(value, tuple):
-        return [s for item in value for s in _strings(item)]
-    if isinstance(value, File) and not value.is_text:
-        return [value.name]
-    if hasattr(value, "__dataclass_fields__"):
-        return [s for name in value.__dataclass_fields__ for s in _strings(getattr(value, name))]
-    return []
+        found.append(value)
+    elif isinstance(value, tuple):
+        for item in value:
+            _gather_strings(item, found)
+    elif isinstance(value, File) and not value.is_text:
+        found.append(value.name)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in _field_names(type(value)):
+            _gather_strings(getattr(value, name), found)
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _field_names(kind: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return names
+
+
+def _plain(value: Any) -> Any:
+    """What `dataclasses.asdict` makes of a value, without its generic deep copies.
+
+    Blocks hold strings, numbers, tuples and other blocks; the scheduler serialises
+    hundreds of replies a tick into the delivery ledger, so this is worth a fast path.
+    """
+    if value is None or isinstance(value, str | int | float):
+        return value
+    kind = type(value)
+    if hasattr(kind, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in _field_names(kind)}
+    if kind is tuple or kind is list:
+        return kind(_plain(item) for item in value)
+    if kind is dict:
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    return deepcopy(value)
 
 
 def _button(data: Mapping[str, Any]) -> Button:
@@ -260,11 +296,14 @@ class Reply:
         return "\n".join([self.text, *(s for block in self.blocks for s in _strings(block))])
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["people"] = {
+        """As `dataclasses.asdict` writes it, people keyed by strings (JSON's keys)."""
+        people = {
             str(key): {"name": p.name, "handles": dict(p.handles)} for key, p in self.people.items()
         }
-        return data
+        return {
+            name: people if name == "people" else _plain(getattr(self, name))
+            for name in _field_names(Reply)
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Reply:

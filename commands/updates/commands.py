@@ -21,7 +21,7 @@ from bot.complete import rank_choices
 from bot.context import Context
 from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, NotFound
-from bot.notifier import Target, bound_channels, queue_posts
+from bot.notifier import queue_posts
 from bot.permissions import Access, Owner, Role
 from bot.registry import Router
 from bot.reply import Note, Reply, Section
@@ -32,6 +32,7 @@ from commands.charters.standing import metrics_of
 from commands.lookup import name_key
 from commands.text import plural
 from commands.updates import cards
+from commands.updates.channels import confirmation, update_channels
 from commands.updates.draft import draft
 from commands.updates.due import prompt_updates
 from commands.updates.fields import MAX_FIELD, MAX_LONG_FIELD, MAX_REASON, clean_field, long_form
@@ -58,7 +59,6 @@ from storage.models import (
     StatusUpdate,
     UpdateAway,
     UpdateCadence,
-    WorkgroupChannel,
 )
 from storage.uow import UnitOfWork
 
@@ -104,30 +104,6 @@ async def _period(context: Context, group: Group, label: str | None) -> Period:
     raise BadArgument(
         f"--period {label[:20]!r} is not a {cadence} period up to now; this one is {current.label}."
     )
-
-
-async def _channels(context: Context, group: Group) -> list[Target]:
-    if group.kind == "chapter" and group.id is not None:
-        return await bound_channels(context.session, [group.id])
-    if group.kind == "society":
-        return await bound_channels(context.session, None)
-    # A workgroup's update goes to its bound channels and to where it is posted.
-    targets = await workgroup_channels(context.session, group.id)
-    if context.place.channel_id:
-        here = (context.place.platform, context.place.channel_id)
-        if here not in targets:
-            targets.append(here)
-    return targets
-
-
-async def workgroup_channels(session: AsyncSession, workgroup_id: int | None) -> list[Target]:
-    """The channels bound to a workgroup with `/workgroup bind`, in binding order."""
-    rows = await session.execute(
-        select(WorkgroupChannel.platform, WorkgroupChannel.channel_id)
-        .where(WorkgroupChannel.workgroup_id == workgroup_id)
-        .order_by(WorkgroupChannel.id)
-    )
-    return [(platform, channel_id) for platform, channel_id in rows]
 
 
 async def _store(
@@ -286,21 +262,22 @@ async def _posted(
     earlier: StatusUpdate | None,
 ) -> Reply:
     card = cards.update_card(update, group, period)
-    targets = await _channels(context, group)
+    channels = await update_channels(context.session, group, context.place)
+    targets = [c.target for c in channels]
     await queue_posts(context.uow, card, f"update:{update.id}:{update.replaced}", targets)
-    where = (
-        f"to {plural(len(targets), 'channel')}"
-        if targets
-        else "(no channel is bound, so it shows in /update list)"
-    )
     what = "skip" if update.skipped else "update"
-    line = f"Your {what} for {group.name}, {period.describe()}, is posted {where}."
+    line = confirmation(what, group, period.describe(), channels)
+    if update.metrics:
+        values = ", ".join(f"{name} {value:g}" for name, value in update.metrics.items())
+        line += f" Metrics set: {values}."
     if earlier is not None:
         line = (
             f"This replaces the {'skip' if earlier.skipped else 'update'} posted earlier "
             f"for {period.describe()} (#{update.id}). " + line
         )
-    reply = Reply.private(line, Section(line), *card.blocks)
+    # The card goes to the group's channels only; the author hears where it went (a
+    # lead answering the scheduler's prompt in a direct message gets no copy there).
+    reply = Reply.private(line, Section(line), Note(f"See it with /update show {update.id}."))
     if group.kind == "society" and targets:
         # HQ's report goes to every chapter channel: answer with what arrived.
         sessions, prefix = context.uow.factory, f"update:{update.id}:{update.replaced}:"

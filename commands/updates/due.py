@@ -15,10 +15,12 @@ person, so two scheduler processes, a restart or a late tick send it once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 
 from bot.due import DueRun
 from bot.notifier import queue_directs
@@ -65,7 +67,30 @@ def prompt_reply(group: Group, period: Period, body: Reply, reminder: bool) -> R
     return Reply.private(f"{first} {body.text}", Section(first), *body.blocks, Actions((button,)))
 
 
-async def _hq(run: DueRun) -> list[Member]:
+@dataclass(frozen=True)
+class Leader:
+    """What a prompt needs of the person it goes to (read as columns, every tick)."""
+
+    id: int
+    name: str
+    timezone: str | None
+    chapter_id: int | None
+
+
+LEADER_COLUMNS = select(Member.id, Member.name, Member.timezone, Member.chapter_id)
+
+
+async def _leaders(run: DueRun, ids: Iterable[int]) -> list[Leader]:
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = await run.session.execute(
+        LEADER_COLUMNS.where(Member.id.in_(wanted)).order_by(Member.id)
+    )
+    return [Leader(*row) for row in rows]
+
+
+async def _hq(run: DueRun) -> list[Leader]:
     """Who writes the society's report: members granted HQ, and the configured admins."""
     ids = set(
         await run.session.scalars(
@@ -81,11 +106,7 @@ async def _hq(run: DueRun) -> list[Member]:
             )
         )
         ids |= set(await run.session.scalars(select(Identity.member_id).where(named)))
-    if not ids:
-        return []
-    return list(
-        await run.session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id))
-    )
+    return await _leaders(run, ids)
 
 
 async def prompt_updates(run: DueRun) -> None:
@@ -94,7 +115,7 @@ async def prompt_updates(run: DueRun) -> None:
     groups = [*await owing_groups(session), SOCIETY]
     kinds = await cadences(session, (g.key for g in groups))
     leaders = {g.leader_id for g in groups if g.leader_id is not None}
-    members = {m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(leaders)))}
+    members = {m.id: m for m in await _leaders(run, leaders)}
     chapter_zones = {
         chapter_id: zone
         for chapter_id, zone in await session.execute(select(Chapter.id, Chapter.timezone))
@@ -152,14 +173,16 @@ async def prompt_updates(run: DueRun) -> None:
             todo.append((group, period, zone, prompt_key, False))
     if len(todo) > BATCH:
         todo, run.more = todo[:BATCH], True
-    # One flush claims the whole batch: a second scheduler that got there first makes
+    # One statement claims the whole batch: a second scheduler that got there first makes
     # it fail on the key, and this job's work is rolled back and tried on the next tick.
-    session.add_all(DueClaim(key=key, claimed_at=now) for *_, key, _ in todo)
-    await session.flush()
+    if todo:
+        await session.execute(
+            insert(DueClaim), [{"key": key, "claimed_at": now} for *_, key, _ in todo]
+        )
     hq = await _hq(run) if any(g.kind == "society" for g, *_ in todo) else []
     written_all = await drafts(session, [(g, p, z) for g, p, z, _, _ in todo])
     messages: list[tuple[Reply, dict[int, str]]] = []
-    recipients: list[list[Member]] = []
+    recipients: list[list[Leader]] = []
     for (group, period, _, key, reminder), written in zip(todo, written_all, strict=True):
         leader = members.get(group.leader_id) if group.leader_id is not None else None
         people = hq if group.kind == "society" else [leader] if leader is not None else []

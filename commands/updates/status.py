@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commands.charters.group import Group, of_chapter, of_workgroup
+from commands.charters.group import Group
 from commands.updates.periods import (
     DEFAULT_CADENCE,
     REMIND_AFTER,
@@ -102,19 +102,36 @@ def due_period(group: Group, cadence: str, now: datetime, zone: ZoneInfo) -> Per
     return society_period(period) if group.kind == "society" else period
 
 
+OWING_WORKGROUPS = (
+    select(Workgroup.id, Workgroup.name, Workgroup.lead_id, Workgroup.activated_at)
+    .where(Workgroup.status == WorkgroupStatus.ACTIVE, Workgroup.lead_id.is_not(None))
+    .order_by(Workgroup.name_key)
+)
+OWING_CHAPTERS = (
+    select(Chapter.id, Chapter.name, Chapter.president_id, Chapter.timezone, Chapter.activated_at)
+    .where(Chapter.status == ChapterStatus.ACTIVE, Chapter.president_id.is_not(None))
+    .order_by(Chapter.name_key)
+)
+
+
 async def owing_groups(session: AsyncSession) -> list[Group]:
-    """Every group expected to post updates: active chapters and workgroups with a leader."""
-    chapters = await session.scalars(
-        select(Chapter)
-        .where(Chapter.status == ChapterStatus.ACTIVE, Chapter.president_id.is_not(None))
-        .order_by(Chapter.name_key)
-    )
-    workgroups = await session.scalars(
-        select(Workgroup)
-        .where(Workgroup.status == WorkgroupStatus.ACTIVE, Workgroup.lead_id.is_not(None))
-        .order_by(Workgroup.name_key)
-    )
-    return [*(of_workgroup(w) for w in workgroups), *(of_chapter(c) for c in chapters)]
+    """Every group expected to post updates: active chapters and workgroups with a leader.
+
+    Read as columns, not ORM rows: the scheduler's prompt job reads every group on
+    each of its transactions.
+    """
+    workgroups = await session.execute(OWING_WORKGROUPS)
+    chapters = await session.execute(OWING_CHAPTERS)
+    return [
+        *(
+            Group("workgroup", id_, name, lead, None, since.date() if since else None)
+            for id_, name, lead, since in workgroups
+        ),
+        *(
+            Group("chapter", id_, name, president, zone, since.date() if since else None)
+            for id_, name, president, zone, since in chapters
+        ),
+    ]
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,8 @@ async def test_hq_posts_the_longer_form_to_every_chapter_channel(demo: TestBot) 
         f'/update post society --got "{long}" --highlights "Ethics position adopted"',
         as_="alice",
     )
-    assert "Your update for the society, Q2 2026, is posted to 3 channels." in posted
+    assert "Your update for the society, Q2 2026, is posted to 3 channels: #" in posted
+    assert all(f"#{channel} (console)" in posted for channel in CHAPTERS)
     assert sorted(where for where, _ in hq_cards(demo)) == sorted(CHAPTERS)
     card = dict(hq_cards(demo))["boston"]
     assert "the society — update for Q2 2026" in card

@@ -20,7 +20,7 @@ POST = (
 
 async def test_an_update_posts_at_once_as_one_card_in_the_groups_channel(demo: TestBot) -> None:
     reply = await demo.ok(POST, as_="bob")
-    assert "Your update for Boston, May 2026, is posted to 1 channel." in reply
+    assert "Your update for Boston, May 2026, is posted to 1 channel: #boston (console)." in reply
     boston = [text for channel, text in demo.posts if channel == "boston"]
     assert len(boston) == 1
     card = boston[0]
@@ -79,7 +79,11 @@ async def test_bad_updates_are_refused_and_change_nothing(demo: TestBot) -> None
 
 async def test_a_lead_posts_for_their_workgroup_and_hq_for_the_society(demo: TestBot) -> None:
     reply = await demo.ok('/update post Mentoring --got "Matched 4 mentors"', as_="grace")
-    assert "Your update for Mentoring, May 2026, is posted" in reply
+    assert (
+        "Your update for Mentoring, May 2026, is posted, but no channel is bound to Mentoring, "
+        "so it shows only in /update list; type /workgroup bind Mentoring in the channel that "
+        "should get its updates."
+    ) in reply
     refused = await demo.refused('/update post Mentoring --got "x"', as_="bob")
     assert "the group's lead or president or HQ" in refused
     society = await demo.ok('/update post society --got "Three chapters active"', as_="alice")
@@ -171,7 +175,9 @@ async def test_an_update_sets_owned_metrics_and_shows_them(demo: TestBot) -> Non
     posted = await demo.ok(
         '/update post Mentoring --got "Matched seven" --metrics "mentors matched=7"', as_="grace"
     )
-    assert "mentors matched  7" in posted
+    assert "Metrics set: mentors matched 7." in posted
+    shown = await demo.ok("/update show 1")
+    assert "mentors matched  7" in shown
     info = await demo.ok("/workgroup info Mentoring")
     assert "7/20" in info
 
@@ -184,7 +190,10 @@ async def test_a_workgroups_update_goes_to_its_bound_channels_and_where_it_is_po
     reply = await demo.ok(
         '/update post Mentoring --got "Matched 4 mentors"', as_="grace", channel="lobby"
     )
-    assert "Your update for Mentoring, May 2026, is posted to 3 channels." in reply
+    assert (
+        "Your update for Mentoring, May 2026, is posted to 3 channels: #mentoring (console), "
+        "#mentors-west (console), #lobby (console)."
+    ) in reply
     cards = {channel: text for channel, text in demo.posts if "Mentoring — update" in text}
     assert sorted(cards) == ["lobby", "mentoring", "mentors-west"]
     assert "Matched 4 mentors" in cards["mentoring"]

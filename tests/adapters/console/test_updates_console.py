@@ -28,7 +28,9 @@ async def test_the_console_prompts_each_field_from_the_draft(demo: TestBot) -> N
     assert posted.ok, posted.text
     assert [label.split(":")[0] for label, _ in asked] == ["Asked", "Got", "Next"]
     assert "20 May working “Ethics debate” (14)" in asked[1][1]
-    assert "Your update for Boston, May 2026, is posted to 1 channel." in render(posted)
+    assert "Your update for Boston, May 2026, is posted to 1 channel: #boston (console)." in render(
+        posted
+    )
     (card,) = [text for channel, text in demo.posts if channel == "boston"]
     assert "Thanks to our hosts" in card and "Ethics debate" in card
     async with demo.uow() as uow:
