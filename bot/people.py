@@ -8,6 +8,7 @@ it sits below each of them rather than inside the dispatcher.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,13 +28,23 @@ async def with_people(session: AsyncSession, reply: Reply) -> Reply:
         .outerjoin(Identity, Identity.member_id == Member.id)
         .where(Member.id.in_(wanted))
     )
+    return dataclasses.replace(reply, people={**reply.people, **people_of(rows)})
+
+
+PersonRow = tuple[int | None, str | None, str | None, str | None]
+"""(member id, name, platform, account id): a member outer-joined to their identities."""
+
+
+def people_of(rows: Iterable[PersonRow]) -> dict[int, Person]:
+    """People from rows a handler's own query joined in (a row per account), so the
+    reply mentioning them needs no second query: give them to `Reply.people`."""
     names: dict[int, str] = {}
     handles: dict[int, dict[str, str]] = {}
     for member_id, name, platform, external_id in rows:
+        if member_id is None or name is None:
+            continue
         names[member_id] = name
-        if platform is not None:
-            handles.setdefault(member_id, {})[platform] = external_id
-    people = dict(reply.people)
-    for member_id, name in names.items():
-        people[member_id] = Person(name, handles.get(member_id, {}))
-    return dataclasses.replace(reply, people=people)
+        accounts = handles.setdefault(member_id, {})
+        if platform is not None and external_id is not None:
+            accounts[platform] = external_id
+    return {member_id: Person(name, handles[member_id]) for member_id, name in names.items()}

@@ -36,6 +36,7 @@ from storage.models import (
     MeetingKind,
     Member,
 )
+from storage.upsert import InsertNew
 
 router = Router("chapters")
 router.owner("chapter")(chapter_presidents)
@@ -238,6 +239,10 @@ async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
     )
 
 
+_NEW_CHAPTER = InsertNew(Chapter, ["name_key"])
+_NEW_MEETING = InsertNew(Meeting, ["chapter_id", "kind", "held_on"])
+
+
 @router.command(
     "chapter",
     "create",
@@ -258,21 +263,19 @@ async def chapter_create(
     if not clean_region or len(clean_region) > MAX_NAME:
         raise BadArgument(f"--region must be 1–{MAX_NAME} characters; got {len(clean_region)}.")
     zone = parse_zone(tz)
-    existing = await context.session.scalar(
-        select(Chapter.name).where(Chapter.name_key == name_key(clean))
-    )
-    if existing is not None:
-        raise Conflict(f"A chapter named {existing} already exists.")
-    context.session.add(
-        Chapter(
-            name=clean,
-            name_key=name_key(clean),
-            region=clean_region,
-            timezone=zone.key,
-            status=ChapterStatus.INCUBATING,
-            created_at=context.now,
+    row = {
+        "name": clean,
+        "name_key": name_key(clean),
+        "region": clean_region,
+        "timezone": zone.key,
+        "status": ChapterStatus.INCUBATING,
+        "created_at": context.now,
+    }
+    if await _NEW_CHAPTER.execute(context.session, row) is None:
+        existing = await context.session.scalar(
+            select(Chapter.name).where(Chapter.name_key == name_key(clean))
         )
-    )
+        raise Conflict(f"A chapter named {existing} already exists.")
     return Reply.public(f"Created chapter {clean} ({region}, {zone.key}); it is incubating.")
 
 
@@ -394,25 +397,17 @@ async def chapter_meeting(
     if len(clean_topic) > 200:
         raise BadArgument(f"TOPIC is {len(clean_topic)} characters; keep it to 200.")
     meeting_kind = MeetingKind(kind)
-    duplicate = await context.session.scalar(
-        select(Meeting.id).where(
-            Meeting.chapter_id == found.id, Meeting.kind == meeting_kind, Meeting.held_on == day
-        )
-    )
-    if duplicate is not None:
+    row = {
+        "chapter_id": found.id,
+        "kind": meeting_kind,
+        "held_on": day,
+        "topic": clean_topic,
+        "attendance": attendance,
+        "logged_by": context.member.id,
+        "logged_at": context.now,
+    }
+    if await _NEW_MEETING.execute(context.session, row) is None:
         raise Conflict(f"{found.name} already has a {kind} meeting logged on {day.isoformat()}.")
-    context.session.add(
-        Meeting(
-            chapter_id=found.id,
-            kind=meeting_kind,
-            held_on=day,
-            topic=clean_topic,
-            attendance=attendance,
-            logged_by=context.member.id,
-            logged_at=context.now,
-        )
-    )
-    await context.session.flush()
     counted = await counts_toward(context, found, meeting_kind, day)
     return Reply.public(
         f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. {counted}"
