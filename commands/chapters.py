@@ -22,9 +22,9 @@ from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
 from bot.zones import zone as parse_zone
 from commands.cadence import Cadence, cadence
+from commands.chapter_figures import status_figures
 from commands.charters.group import of_chapter
 from commands.charters.info import charter_blocks
-from commands.events.planned import planned_this_year
 from commands.lookup import chapter_presidents, find_chapter, name_key
 from commands.text import plural
 from storage.models import (
@@ -74,6 +74,16 @@ async def chapter_cadence(
             )
         ).all()
     )
+    return cadence_of(chapter, today, per_kind, held)
+
+
+def cadence_of(
+    chapter: Chapter,
+    today: date,
+    per_kind: Mapping[MeetingKind, int],
+    held: Mapping[MeetingKind, int],
+) -> dict[MeetingKind, Cadence]:
+    """The cadence per kind, given the meetings `held` from January 1 to `today`."""
     since = chapter.activated_at.date() if chapter.activated_at else None
     waiting = chapter.status is ChapterStatus.INCUBATING and since is None
     return {
@@ -224,10 +234,11 @@ async def home_chapter(context: Context) -> list[Block]:
 @router.command("chapter", "status", examples=["/chapter status Boston"])
 async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
     """Show a chapter's meeting cadence this year, pro rata: held, due by today, verdict."""
-    found = await find_chapter(context.session, chapter)
+    figures = await status_figures(context.session, chapter, context.now)
+    found = figures.chapter
     today = _local_today(context, found)
-    result = await chapter_cadence(context.session, found, today, _targets(context))
-    planned = await planned_this_year(context.session, found, context.now)
+    result = cadence_of(found, today, _targets(context), figures.held(today))
+    planned = figures.planned()
     lines = []
     for kind, c in result.items():
         lines.append(f"{kind.value.title()}: {c.summary()} · {planned[kind]} planned")
