@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -19,7 +21,8 @@ from bot.permissions import Role
 from bot.registry import Router
 from bot.reply import Actions, Button, Fields, Header, Note, Reply, Section
 from commands.lookup import chapter_of_place, find_chapter
-from commands.profiles.view import data_pairs, profile_pairs, visible_profile
+from commands.member_sheet import member_sheet
+from commands.profiles.view import data_pairs, profile_pairs, shown_profile
 from storage.models import (
     AuditEvent,
     Base,
@@ -98,11 +101,15 @@ async def _roles_line(context: Context, member: Member) -> str:
         roles = context.roles
     else:
         roles = await roles_of(context.uow, member, context.settings)
-    titles = ((Role.HQ, "HQ"), (Role.MODERATOR, "moderator"))
-    names = [title for role, title in titles if role in roles]
     presides = await context.session.scalars(
         select(Chapter.name).where(Chapter.president_id == member.id).order_by(Chapter.name)
     )
+    return _roles_text(roles, presides)
+
+
+def _roles_text(roles: frozenset[Role], presides: Iterable[str]) -> str:
+    titles = ((Role.HQ, "HQ"), (Role.MODERATOR, "moderator"))
+    names = [title for role, title in titles if role in roles]
     names += [f"president of {name}" for name in presides]
     return ", ".join(names) or "member"
 
@@ -118,28 +125,31 @@ async def member_profile(
     you see it (/member edit --visible).
     """
     who = member or context.member
-    profile, withheld = await visible_profile(context, who)
-    chapter = await context.session.get(Chapter, who.chapter_id) if who.chapter_id else None
-    platforms = await context.session.scalars(
-        select(Identity.platform).where(Identity.member_id == who.id).order_by(Identity.platform)
-    )
-    roles = await _roles_line(context, who)
-    linked = ", ".join(PLATFORM_NAMES.get(p, p) for p in platforms)
+    sheet = await member_sheet(context.session, who)  # one statement for the whole card
+    profile, withheld = shown_profile(context, who, sheet.profile)
+    held = context.roles if who.id == context.member.id else sheet.roles(context.settings)
+    roles = _roles_text(held, sheet.presides)
+    linked = ", ".join(PLATFORM_NAMES.get(p, p) for p, _ in sheet.accounts)
     pairs = (
-        ("Chapter", chapter.name if chapter else "none yet"),
+        ("Chapter", sheet.chapter or "none yet"),
         ("Roles", roles),
         ("Accounts", linked),
         ("Joined", who.joined_at.date().isoformat()),
     )
     own = who.id == context.member.id
-    about = [] if withheld else await profile_pairs(context.session, who, profile, own=own)
-    return Reply.private(
+    about = (
+        []
+        if withheld
+        else await profile_pairs(context.session, who, profile, own=own, tags=sheet.tags)
+    )
+    reply = Reply.private(
         f"{mention(who.id)}: chapter {pairs[0][1]}; roles {roles}; on {linked}"
         + "".join(f"; {k.lower()} {v}" for k, v in about),
         Header(who.name),
         Fields(pairs + tuple(about)),
         *([Note(withheld)] if withheld else []),
     )
+    return replace(reply, people={who.id: sheet.person(who)})
 
 
 @router.command("member", "data", examples=["/member data"])

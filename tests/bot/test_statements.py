@@ -52,6 +52,10 @@ async def statements(bot: TestBot, command: str, *, as_: str, refused: bool = Fa
 READS = [
     ("/help", "grace", 1),
     ("/chapter list", "grace", 2),
+    ("/chapter status Boston", "grace", 2),
+    ("/member profile", "grace", 2),
+    ("/member profile @bob", "grace", 3),  # the mention is resolved before the handler runs
+    ("/member profile @alice", "grace", 3),
 ]
 WRITES = [  # the COMMIT included
     ("/member nudges off", "grace", 3),
