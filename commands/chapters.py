@@ -22,6 +22,7 @@ from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
 from bot.zones import zone as parse_zone
 from commands.cadence import Cadence, cadence
+from commands.chapter_card import chapter_card
 from commands.chapter_figures import status_figures
 from commands.charters.group import of_chapter
 from commands.charters.info import charter_blocks
@@ -157,23 +158,12 @@ NEW_FOR = timedelta(days=30)
 @router.command("chapter", "info", examples=["/chapter info Boston"])
 async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
     """Show a chapter: region, time zone, status, president, channels and recent meetings."""
-    found = await find_chapter(context.session, chapter)
+    card = await chapter_card(context.session, chapter)  # one statement for the card
+    found = card.chapter
     members = found.member_count
-    channels = list(
-        await context.session.scalars(
-            select(ChannelBinding).where(ChannelBinding.chapter_id == found.id)
-        )
-    )
-    recent = list(
-        await context.session.scalars(
-            select(Meeting)
-            .where(Meeting.chapter_id == found.id)
-            .order_by(Meeting.held_on.desc())
-            .limit(5)
-        )
-    )
+    recent = card.recent
     president = mention(found.president_id) if found.president_id else "none yet"
-    where = ", ".join(f"#{c.channel_name} ({c.platform})" for c in channels) or "none bound"
+    where = ", ".join(f"#{name} ({platform})" for name, platform in card.channels) or "none bound"
     blocks: list[Any] = [
         Header(found.name),
         Fields(
@@ -195,7 +185,9 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
         ]
         blocks.append(Section("*Recent meetings*\n" + "\n".join(lines)))
         blocks.append(Note("Fix one with /chapter meeting edit ID, or /chapter meeting delete ID."))
-    blocks += await charter_blocks(context, of_chapter(found))
+    blocks += await charter_blocks(
+        context, of_chapter(found), read=(card.charter, card.has_metrics)
+    )
     if context.has(Role.HQ) or found.president_id == context.member.id:
         new = list(  # the president greets them; the welcome (commands.profiles) told them
             await context.session.scalars(
@@ -208,7 +200,8 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
         shown = ", ".join(mention(m) for m in new) or "none"
         blocks.append(Section(f"*Newcomers in the last 30 days ({len(new)})*\n{shown}"))
     text = f"{found.name}: {found.status.value}, {found.region}, president {president}"
-    return Reply.private(text, *blocks)
+    people = {found.president_id: card.president} if card.president and found.president_id else {}
+    return replace(Reply.private(text, *blocks), people=people)
 
 
 @router.home(order=10)

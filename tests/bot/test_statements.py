@@ -53,6 +53,7 @@ READS = [
     ("/help", "grace", 1),
     ("/chapter list", "grace", 2),
     ("/chapter status Boston", "grace", 2),
+    ("/chapter info Boston", "grace", 2),
     ("/member profile", "grace", 2),
     ("/member profile @bob", "grace", 3),  # the mention is resolved before the handler runs
     ("/member profile @alice", "grace", 3),
