@@ -9,29 +9,26 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict, NotFound
-from bot.identity import roles_of
 from bot.mentions import mention
 from bot.permissions import Role
 from bot.registry import Router
 from bot.reply import Actions, Button, Fields, Header, Note, Reply, Section
 from commands.lookup import chapter_of_place, find_chapter
-from commands.member_sheet import member_sheet
+from commands.member_sheet import data_sheet, member_sheet
 from commands.profiles.view import data_pairs, profile_pairs, shown_profile
 from storage.models import (
-    AuditEvent,
     Base,
     Chapter,
     ChapterStatus,
     GrantedRole,
     Identity,
     LinkCode,
-    Meeting,
     Member,
     RoleGrant,
 )
@@ -95,18 +92,6 @@ async def member_join(
     return Reply.private(f"Welcome to {found.name}!{moved}")
 
 
-async def _roles_line(context: Context, member: Member) -> str:
-    """Society-wide roles (configured admins included) and the chapters presided over."""
-    if member.id == context.member.id:
-        roles = context.roles
-    else:
-        roles = await roles_of(context.uow, member, context.settings)
-    presides = await context.session.scalars(
-        select(Chapter.name).where(Chapter.president_id == member.id).order_by(Chapter.name)
-    )
-    return _roles_text(roles, presides)
-
-
 def _roles_text(roles: frozenset[Role], presides: Iterable[str]) -> str:
     titles = ((Role.HQ, "HQ"), (Role.MODERATOR, "moderator"))
     names = [title for role, title in titles if role in roles]
@@ -156,17 +141,8 @@ async def member_profile(
 async def member_data(context: Context) -> Reply:
     """Show everything Chapterhouse stores about you."""
     member = context.member
-    session = context.session
-    identities = list(
-        await session.scalars(select(Identity).where(Identity.member_id == member.id))
-    )
-    chapter = await session.get(Chapter, member.chapter_id) if member.chapter_id else None
-    meetings = await session.scalar(
-        select(func.count()).select_from(Meeting).where(Meeting.logged_by == member.id)
-    )
-    actions = await session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == member.id)
-    )
+    sheet = await data_sheet(context.session, member)  # one statement for all of it
+    identities = sheet.identities
     accounts = "\n".join(
         f"• {PLATFORM_NAMES.get(i.platform, i.platform)} account {i.external_id} "
         f"(shown as {i.display_name}), since {i.created_at.date().isoformat()}"
@@ -175,17 +151,17 @@ async def member_data(context: Context) -> Reply:
     pairs = (
         ("Name", member.name),
         ("Email", member.email or "not stored"),
-        ("Chapter", chapter.name if chapter else "none"),
-        ("Roles", await _roles_line(context, member)),
+        ("Chapter", sheet.chapter or "none"),
+        ("Roles", _roles_text(context.roles, sheet.presides)),
         ("Nudges", "on" if member.nudges else "off"),
         ("Joined", member.joined_at.isoformat(timespec="minutes")),
         (
             "Last active",
             member.last_active_at.isoformat(timespec="minutes") if member.last_active_at else "—",
         ),
-        ("Meetings you logged", str(meetings or 0)),
-        ("Privileged actions in the audit log", str(actions or 0)),
-        *await data_pairs(context),
+        ("Meetings you logged", str(sheet.meetings)),
+        ("Privileged actions in the audit log", str(sheet.actions)),
+        *await data_pairs(context, (sheet.profile, sheet.tags, sheet.asks)),
     )
     text = "; ".join(f"{k}: {v}" for k, v in pairs) + "\nAccounts:\n" + accounts
     return Reply.private(

@@ -66,18 +66,28 @@ def _visible_to(profile: MemberProfile | None) -> str:
     }[shown.value]
 
 
-async def data_pairs(context: Context) -> list[tuple[str, str]]:
-    """Everything of the profile for `/member data`: fields, tags, settings, recruit history."""
+async def data_pairs(
+    context: Context,
+    read: tuple[MemberProfile | None, Mapping[str, list[str]], tuple[int, int]] | None = None,
+) -> list[tuple[str, str]]:
+    """Everything of the profile for `/member data`: fields, tags, settings, recruit history.
+
+    `read`: the profile, its tags and (calls, answered), when the caller's own query
+    read them; nothing is then queried again.
+    """
     member = context.member
-    profile = await context.session.get(MemberProfile, member.id)
-    pairs = await profile_pairs(context.session, member, profile, own=True)
-    asks = (
-        await context.session.execute(
+    if read is not None:
+        profile, tags, asks = read
+        pairs = await profile_pairs(context.session, member, profile, own=True, tags=tags)
+    else:
+        profile = await context.session.get(MemberProfile, member.id)
+        pairs = await profile_pairs(context.session, member, profile, own=True)
+        counted = await context.session.execute(
             select(func.count(), func.count(RecruitAsk.answer)).where(
                 RecruitAsk.member_id == member.id
             )
         )
-    ).one()
+        asks = tuple(counted.one())  # type: ignore[assignment]
     pairs.append(("Volunteer calls to you", f"{asks[0]} ({asks[1]} answered)"))
     if profile is not None:
         edited = ", ".join(profile.edited) or "none"

@@ -55,6 +55,7 @@ READS = [
     ("/chapter status Boston", "grace", 2),
     ("/chapter info Boston", "grace", 2),
     ("/member profile", "grace", 2),
+    ("/member data", "grace", 2),
     ("/member profile @bob", "grace", 3),  # the mention is resolved before the handler runs
     ("/member profile @alice", "grace", 3),
 ]

@@ -5,6 +5,9 @@ may not see it."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from storage.models import Identity
 from tests.support import TestBot
 
 
@@ -39,3 +42,33 @@ async def test_the_card_mentions_its_member_on_each_of_their_platforms(demo: Tes
     reply = await demo.send("/member profile @bob", as_="grace")
     [person] = reply.people.values()
     assert person.name == "Bob Boston" and person.handles == {"console": "bob"}
+
+
+async def test_data_shows_every_account_and_counts_each_thing_once(demo: TestBot) -> None:
+    await demo.ok('/member edit --skills "rust, ada" --title Engineer', as_="bob")
+    await demo.ok('/chapter meeting Boston working 2026-05-02 "Ethics"', as_="bob")
+    async with demo.uow() as uow:
+        bob = await uow.session.scalar(
+            select(Identity.member_id).where(Identity.external_id == "bob")
+        )
+        uow.session.add(
+            Identity(
+                member_id=bob,
+                platform="slack",
+                external_id="U0BOB",
+                display_name="bobby",
+                created_at=uow.now,
+            )
+        )
+        await uow.commit()
+    data = await demo.ok("/member data", as_="bob")
+    fields = dict(
+        (line[:37].strip(), line[37:].strip()) for line in data.splitlines() if len(line) > 37
+    )
+    assert fields["Chapter"] == "Boston" and fields["Roles"] == "president of Boston"
+    assert fields["Meetings you logged"] == "1"  # once, though bob has two accounts
+    assert fields["Privileged actions in the audit log"] == "1"
+    assert fields["Skills"] == "ada, rust" and fields["Title"] == "Engineer"
+    assert fields["Volunteer calls to you"] == "0 (0 answered)"
+    assert "• console account bob (shown as bob)" in data
+    assert "• Slack account U0BOB (shown as bobby)" in data
