@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
@@ -19,11 +19,12 @@ from bot.mentions import mention
 from bot.permissions import Role
 from bot.registry import Router
 from bot.reply import Actions, Button, Fields, Header, Note, Reply, Section
-from commands.lookup import chapter_of_place, find_chapter
+from commands.lookup import find_chapter, name_key
 from commands.member_sheet import data_sheet, member_sheet
 from commands.profiles.view import data_pairs, profile_pairs, shown_profile
 from storage.models import (
     Base,
+    ChannelBinding,
     Chapter,
     ChapterStatus,
     GrantedRole,
@@ -63,19 +64,14 @@ async def member_join(
 
     A member of another chapter is asked first; --move (or the button) confirms.
     """
-    found = await find_chapter(context.session, chapter) if chapter else None
+    found, previous = await _target_and_current(context, chapter)
     if found is None:
-        found = await chapter_of_place(context.session, context.place)
-        if found is None:
-            raise BadArgument(
-                "Name the chapter to join, e.g. /member join Boston (see /chapter list)."
-            )
+        raise BadArgument("Name the chapter to join, e.g. /member join Boston (see /chapter list).")
     if found.status is ChapterStatus.DORMANT:
         raise BadArgument(f"{found.name} is dormant; join an active or incubating chapter.")
     member = context.member
     if member.chapter_id == found.id:
         raise Conflict(f"You are already a member of {found.name}.")
-    previous = await context.session.get(Chapter, member.chapter_id) if member.chapter_id else None
     if previous is not None and not move:
         typed = f'"{found.name}"' if " " in found.name else found.name
         question = (
@@ -90,6 +86,43 @@ async def member_join(
     member.chapter_id = found.id
     moved = f" (you left {previous.name})" if previous else ""
     return Reply.private(f"Welcome to {found.name}!{moved}")
+
+
+async def _target_and_current(
+    context: Context, typed: str | None
+) -> tuple[Chapter | None, Chapter | None]:
+    """The chapter to join (the one named, else this channel's) and the member's current
+    one, in one statement; a name that is not a chapter's exact name is looked up as
+    `find_chapter` does (prefixes, hints)."""
+    session = context.session
+    place = context.place
+    wanted: ColumnElement[bool] | None = None
+    if typed:
+        wanted = Chapter.name_key == name_key(typed)
+    elif place.channel_id:
+        wanted = Chapter.id.in_(
+            select(ChannelBinding.chapter_id).where(
+                ChannelBinding.platform == place.platform,
+                ChannelBinding.channel_id == place.channel_id,
+            )
+        )
+    current_id = context.member.chapter_id
+    found = current = None
+    if wanted is not None or current_id is not None:
+        rows = await session.execute(
+            select(Chapter, (wanted if wanted is not None else false()).label("wanted")).where(
+                or_(
+                    wanted if wanted is not None else false(),
+                    Chapter.id == current_id if current_id is not None else false(),
+                )
+            )
+        )
+        for chapter, is_wanted in rows:
+            found = chapter if is_wanted else found
+            current = chapter if chapter.id == current_id else current
+    if found is None and typed:
+        found = await find_chapter(session, typed)  # a prefix, or a refusal with a hint
+    return found, current
 
 
 def _roles_text(roles: frozenset[Role], presides: Iterable[str]) -> str:

@@ -56,11 +56,13 @@ READS = [
     ("/chapter info Boston", "grace", 2),
     ("/member profile", "grace", 2),
     ("/member data", "grace", 2),
+    ("/member join Boston", "frank", 2),  # a member of London is asked first
     ("/member profile @bob", "grace", 3),  # the mention is resolved before the handler runs
     ("/member profile @alice", "grace", 3),
 ]
 WRITES = [  # the COMMIT included
     ("/member nudges off", "grace", 3),
+    ("/member join Boston --move", "frank", 4),
     ("/audit 20", "alice", 4),  # privileged: its own audit row is a write
     ('/chapter create Lisbon --region Europe --tz "Europe/Lisbon"', "alice", 4),
     ('/chapter meeting Boston working 2025-03-14 "Ethics of AI" --attendance 3', "bob", 6),
