@@ -66,7 +66,7 @@ WRITES = [  # the COMMIT included
     ("/audit 20", "alice", 4),  # privileged: its own audit row is a write
     ('/chapter create Lisbon --region Europe --tz "Europe/Lisbon"', "alice", 4),
     ('/chapter meeting Boston working 2025-03-14 "Ethics of AI" --attendance 3', "bob", 6),
-    ("/role grant @grace moderator", "alice", 6),
+    ("/role grant @grace moderator", "alice", 5),  # the mention resolved gives the reply's
 ]
 REFUSALS = [  # a refusal rolls back: no COMMIT
     ('/chapter create Boston --region Europe --tz "Europe/Lisbon"', "alice", 4),
