@@ -58,7 +58,7 @@ Usage
 -----
     .venv/bin/python bench/core_latency.py [--members 100000] [--chapters 200]
         [--commands 3000] [--workers 8] [--postgres URL] [--cpu N] [--tracemalloc]
-        [--quick] [--no-floor]
+        [--quick] [--no-floor] [--statements]
 """
 
 from __future__ import annotations
@@ -750,6 +750,21 @@ def overheads(
         )
 
 
+def show_statements(backend: str, seq: Phase, captured: list[list[Any]]) -> None:
+    """The statements of each kind's first command of the sequential phase, in order:
+    what to look at when a kind runs more statements than it should."""
+    shown: set[str] = set()
+    for sample, steps in zip(seq.samples, captured, strict=True):
+        label = sample.command.label
+        if label in shown:
+            continue
+        shown.add(label)
+        print(f"{backend:<8}  {label}: {sample.command.text!r}")
+        for kind, statement, _ in steps:
+            text = " ".join(statement.split()) if kind == "sql" else kind.upper()
+            print(f"{backend:<8}      {text[:160]}")
+
+
 async def run_backend(
     backend: str, url: str, args: argparse.Namespace, trace: bool, tmp: str
 ) -> Result:
@@ -794,6 +809,8 @@ async def run_backend(
             else:
                 floor = await replay_postgres(_asyncpg_dsn(url), capture.commands)
         overheads(backend, seq, capture.commands, floor)
+        if args.statements:
+            show_statements(backend, seq, capture.commands)
         print(f"{backend:<8}  peak memory (RSS) after commands = {peak_rss_mib():.0f} MiB")
         return result
     finally:
@@ -825,6 +842,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--no-floor",
         action="store_true",
         help="skip the raw-driver replay (statements per command are still printed)",
+    )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="also print the statements of each kind's first measured command",
     )
     parser.add_argument(
         "--quick",

@@ -25,6 +25,7 @@ from bot.config import AdminIdentity, Settings, normal_account_id
 from bot.declarations import MemberRef
 from bot.errors import BadArgument, NotFound, UserError
 from bot.parser import closest
+from bot.people import remember
 from bot.permissions import Role
 from storage.models import GrantedRole, Identity, Member, RoleGrant
 from storage.uow import UnitOfWork
@@ -280,12 +281,20 @@ async def resolve(uow: UnitOfWork, ref: MemberRef) -> Member:
         return member
     name = ref.external_id.lower()
     session = uow.session
-    exact = await session.scalar(
-        select(Member)
-        .join(Identity, Identity.member_id == Member.id)
-        .where(Identity.platform == "console", Identity.external_id == name)
-    )
-    if exact is not None:
+    # The member with all their accounts (a row each): a reply that mentions them
+    # needs no second query to write the mention (see `bot.people.remember`).
+    account = aliased(Identity)
+    rows = (
+        await session.execute(
+            select(Member, account.platform, account.external_id)
+            .join(Identity, Identity.member_id == Member.id)
+            .outerjoin(account, account.member_id == Member.id)
+            .where(Identity.platform == "console", Identity.external_id == name)
+        )
+    ).all()
+    if rows:
+        exact = rows[0][0]
+        remember(session, exact, {p: e for _, p, e in rows if p is not None})
         return exact
     # Each branch is served by its own lower(...) index; an OR across a join is not.
     named = union(

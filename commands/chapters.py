@@ -22,9 +22,10 @@ from bot.registry import Router
 from bot.reply import Block, Fields, Header, Note, Reply, Section
 from bot.zones import zone as parse_zone
 from commands.cadence import Cadence, cadence
+from commands.chapter_card import chapter_card
+from commands.chapter_figures import status_figures
 from commands.charters.group import of_chapter
 from commands.charters.info import charter_blocks
-from commands.events.planned import planned_this_year
 from commands.lookup import chapter_presidents, find_chapter, name_key
 from commands.text import plural
 from storage.models import (
@@ -36,6 +37,7 @@ from storage.models import (
     MeetingKind,
     Member,
 )
+from storage.upsert import InsertNew
 
 router = Router("chapters")
 router.owner("chapter")(chapter_presidents)
@@ -73,6 +75,16 @@ async def chapter_cadence(
             )
         ).all()
     )
+    return cadence_of(chapter, today, per_kind, held)
+
+
+def cadence_of(
+    chapter: Chapter,
+    today: date,
+    per_kind: Mapping[MeetingKind, int],
+    held: Mapping[MeetingKind, int],
+) -> dict[MeetingKind, Cadence]:
+    """The cadence per kind, given the meetings `held` from January 1 to `today`."""
     since = chapter.activated_at.date() if chapter.activated_at else None
     waiting = chapter.status is ChapterStatus.INCUBATING and since is None
     return {
@@ -146,23 +158,12 @@ NEW_FOR = timedelta(days=30)
 @router.command("chapter", "info", examples=["/chapter info Boston"])
 async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
     """Show a chapter: region, time zone, status, president, channels and recent meetings."""
-    found = await find_chapter(context.session, chapter)
+    card = await chapter_card(context.session, chapter)  # one statement for the card
+    found = card.chapter
     members = found.member_count
-    channels = list(
-        await context.session.scalars(
-            select(ChannelBinding).where(ChannelBinding.chapter_id == found.id)
-        )
-    )
-    recent = list(
-        await context.session.scalars(
-            select(Meeting)
-            .where(Meeting.chapter_id == found.id)
-            .order_by(Meeting.held_on.desc())
-            .limit(5)
-        )
-    )
+    recent = card.recent
     president = mention(found.president_id) if found.president_id else "none yet"
-    where = ", ".join(f"#{c.channel_name} ({c.platform})" for c in channels) or "none bound"
+    where = ", ".join(f"#{name} ({platform})" for name, platform in card.channels) or "none bound"
     blocks: list[Any] = [
         Header(found.name),
         Fields(
@@ -184,7 +185,9 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
         ]
         blocks.append(Section("*Recent meetings*\n" + "\n".join(lines)))
         blocks.append(Note("Fix one with /chapter meeting edit ID, or /chapter meeting delete ID."))
-    blocks += await charter_blocks(context, of_chapter(found))
+    blocks += await charter_blocks(
+        context, of_chapter(found), read=(card.charter, card.has_metrics)
+    )
     if context.has(Role.HQ) or found.president_id == context.member.id:
         new = list(  # the president greets them; the welcome (commands.profiles) told them
             await context.session.scalars(
@@ -197,7 +200,8 @@ async def chapter_info(context: Context, chapter: ChapterName) -> Reply:
         shown = ", ".join(mention(m) for m in new) or "none"
         blocks.append(Section(f"*Newcomers in the last 30 days ({len(new)})*\n{shown}"))
     text = f"{found.name}: {found.status.value}, {found.region}, president {president}"
-    return Reply.private(text, *blocks)
+    people = {found.president_id: card.president} if card.president and found.president_id else {}
+    return replace(Reply.private(text, *blocks), people=people)
 
 
 @router.home(order=10)
@@ -223,10 +227,11 @@ async def home_chapter(context: Context) -> list[Block]:
 @router.command("chapter", "status", examples=["/chapter status Boston"])
 async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
     """Show a chapter's meeting cadence this year, pro rata: held, due by today, verdict."""
-    found = await find_chapter(context.session, chapter)
+    figures = await status_figures(context.session, chapter, context.now)
+    found = figures.chapter
     today = _local_today(context, found)
-    result = await chapter_cadence(context.session, found, today, _targets(context))
-    planned = await planned_this_year(context.session, found, context.now)
+    result = cadence_of(found, today, _targets(context), figures.held(today))
+    planned = figures.planned()
     lines = []
     for kind, c in result.items():
         lines.append(f"{kind.value.title()}: {c.summary()} · {planned[kind]} planned")
@@ -236,6 +241,10 @@ async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
         Section("\n".join(f"• {line}" for line in lines)),
         Note(f"As of {today.isoformat()} in {found.timezone}."),
     )
+
+
+_NEW_CHAPTER = InsertNew(Chapter, ["name_key"])
+_NEW_MEETING = InsertNew(Meeting, ["chapter_id", "kind", "held_on"])
 
 
 @router.command(
@@ -258,21 +267,19 @@ async def chapter_create(
     if not clean_region or len(clean_region) > MAX_NAME:
         raise BadArgument(f"--region must be 1–{MAX_NAME} characters; got {len(clean_region)}.")
     zone = parse_zone(tz)
-    existing = await context.session.scalar(
-        select(Chapter.name).where(Chapter.name_key == name_key(clean))
-    )
-    if existing is not None:
-        raise Conflict(f"A chapter named {existing} already exists.")
-    context.session.add(
-        Chapter(
-            name=clean,
-            name_key=name_key(clean),
-            region=clean_region,
-            timezone=zone.key,
-            status=ChapterStatus.INCUBATING,
-            created_at=context.now,
+    row = {
+        "name": clean,
+        "name_key": name_key(clean),
+        "region": clean_region,
+        "timezone": zone.key,
+        "status": ChapterStatus.INCUBATING,
+        "created_at": context.now,
+    }
+    if await _NEW_CHAPTER.execute(context.session, row) is None:
+        existing = await context.session.scalar(
+            select(Chapter.name).where(Chapter.name_key == name_key(clean))
         )
-    )
+        raise Conflict(f"A chapter named {existing} already exists.")
     return Reply.public(f"Created chapter {clean} ({region}, {zone.key}); it is incubating.")
 
 
@@ -394,25 +401,17 @@ async def chapter_meeting(
     if len(clean_topic) > 200:
         raise BadArgument(f"TOPIC is {len(clean_topic)} characters; keep it to 200.")
     meeting_kind = MeetingKind(kind)
-    duplicate = await context.session.scalar(
-        select(Meeting.id).where(
-            Meeting.chapter_id == found.id, Meeting.kind == meeting_kind, Meeting.held_on == day
-        )
-    )
-    if duplicate is not None:
+    row = {
+        "chapter_id": found.id,
+        "kind": meeting_kind,
+        "held_on": day,
+        "topic": clean_topic,
+        "attendance": attendance,
+        "logged_by": context.member.id,
+        "logged_at": context.now,
+    }
+    if await _NEW_MEETING.execute(context.session, row) is None:
         raise Conflict(f"{found.name} already has a {kind} meeting logged on {day.isoformat()}.")
-    context.session.add(
-        Meeting(
-            chapter_id=found.id,
-            kind=meeting_kind,
-            held_on=day,
-            topic=clean_topic,
-            attendance=attendance,
-            logged_by=context.member.id,
-            logged_at=context.now,
-        )
-    )
-    await context.session.flush()
     counted = await counts_toward(context, found, meeting_kind, day)
     return Reply.public(
         f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. {counted}"

@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.declarations import Arg, Opt
 from bot.errors import BadArgument, Conflict, NotFound
-from bot.identity import roles_of
 from bot.mentions import mention
 from bot.permissions import Role
 from bot.registry import Router
 from bot.reply import Actions, Button, Fields, Header, Note, Reply, Section
-from commands.lookup import chapter_of_place, find_chapter
-from commands.profiles.view import data_pairs, profile_pairs, visible_profile
+from commands.lookup import find_chapter, name_key
+from commands.member_sheet import data_sheet, member_sheet
+from commands.profiles.view import data_pairs, profile_pairs, shown_profile
 from storage.models import (
-    AuditEvent,
     Base,
+    ChannelBinding,
     Chapter,
     ChapterStatus,
     GrantedRole,
     Identity,
     LinkCode,
-    Meeting,
     Member,
     RoleGrant,
 )
@@ -63,19 +64,14 @@ async def member_join(
 
     A member of another chapter is asked first; --move (or the button) confirms.
     """
-    found = await find_chapter(context.session, chapter) if chapter else None
+    found, previous = await _target_and_current(context, chapter)
     if found is None:
-        found = await chapter_of_place(context.session, context.place)
-        if found is None:
-            raise BadArgument(
-                "Name the chapter to join, e.g. /member join Boston (see /chapter list)."
-            )
+        raise BadArgument("Name the chapter to join, e.g. /member join Boston (see /chapter list).")
     if found.status is ChapterStatus.DORMANT:
         raise BadArgument(f"{found.name} is dormant; join an active or incubating chapter.")
     member = context.member
     if member.chapter_id == found.id:
         raise Conflict(f"You are already a member of {found.name}.")
-    previous = await context.session.get(Chapter, member.chapter_id) if member.chapter_id else None
     if previous is not None and not move:
         typed = f'"{found.name}"' if " " in found.name else found.name
         question = (
@@ -92,17 +88,46 @@ async def member_join(
     return Reply.private(f"Welcome to {found.name}!{moved}")
 
 
-async def _roles_line(context: Context, member: Member) -> str:
-    """Society-wide roles (configured admins included) and the chapters presided over."""
-    if member.id == context.member.id:
-        roles = context.roles
-    else:
-        roles = await roles_of(context.uow, member, context.settings)
+async def _target_and_current(
+    context: Context, typed: str | None
+) -> tuple[Chapter | None, Chapter | None]:
+    """The chapter to join (the one named, else this channel's) and the member's current
+    one, in one statement; a name that is not a chapter's exact name is looked up as
+    `find_chapter` does (prefixes, hints)."""
+    session = context.session
+    place = context.place
+    wanted: ColumnElement[bool] | None = None
+    if typed:
+        wanted = Chapter.name_key == name_key(typed)
+    elif place.channel_id:
+        wanted = Chapter.id.in_(
+            select(ChannelBinding.chapter_id).where(
+                ChannelBinding.platform == place.platform,
+                ChannelBinding.channel_id == place.channel_id,
+            )
+        )
+    current_id = context.member.chapter_id
+    found = current = None
+    if wanted is not None or current_id is not None:
+        rows = await session.execute(
+            select(Chapter, (wanted if wanted is not None else false()).label("wanted")).where(
+                or_(
+                    wanted if wanted is not None else false(),
+                    Chapter.id == current_id if current_id is not None else false(),
+                )
+            )
+        )
+        for chapter, is_wanted in rows:
+            found = chapter if is_wanted else found
+            current = chapter if chapter.id == current_id else current
+    if found is None and typed:
+        found = await find_chapter(session, typed)  # a prefix, or a refusal with a hint
+    return found, current
+
+
+def _roles_text(roles: frozenset[Role], presides: Iterable[str]) -> str:
     titles = ((Role.HQ, "HQ"), (Role.MODERATOR, "moderator"))
     names = [title for role, title in titles if role in roles]
-    presides = await context.session.scalars(
-        select(Chapter.name).where(Chapter.president_id == member.id).order_by(Chapter.name)
-    )
     names += [f"president of {name}" for name in presides]
     return ", ".join(names) or "member"
 
@@ -118,45 +143,39 @@ async def member_profile(
     you see it (/member edit --visible).
     """
     who = member or context.member
-    profile, withheld = await visible_profile(context, who)
-    chapter = await context.session.get(Chapter, who.chapter_id) if who.chapter_id else None
-    platforms = await context.session.scalars(
-        select(Identity.platform).where(Identity.member_id == who.id).order_by(Identity.platform)
-    )
-    roles = await _roles_line(context, who)
-    linked = ", ".join(PLATFORM_NAMES.get(p, p) for p in platforms)
+    sheet = await member_sheet(context.session, who)  # one statement for the whole card
+    profile, withheld = shown_profile(context, who, sheet.profile)
+    held = context.roles if who.id == context.member.id else sheet.roles(context.settings)
+    roles = _roles_text(held, sheet.presides)
+    linked = ", ".join(PLATFORM_NAMES.get(p, p) for p, _ in sheet.accounts)
     pairs = (
-        ("Chapter", chapter.name if chapter else "none yet"),
+        ("Chapter", sheet.chapter or "none yet"),
         ("Roles", roles),
         ("Accounts", linked),
         ("Joined", who.joined_at.date().isoformat()),
     )
     own = who.id == context.member.id
-    about = [] if withheld else await profile_pairs(context.session, who, profile, own=own)
-    return Reply.private(
+    about = (
+        []
+        if withheld
+        else await profile_pairs(context.session, who, profile, own=own, tags=sheet.tags)
+    )
+    reply = Reply.private(
         f"{mention(who.id)}: chapter {pairs[0][1]}; roles {roles}; on {linked}"
         + "".join(f"; {k.lower()} {v}" for k, v in about),
         Header(who.name),
         Fields(pairs + tuple(about)),
         *([Note(withheld)] if withheld else []),
     )
+    return replace(reply, people={who.id: sheet.person(who)})
 
 
 @router.command("member", "data", examples=["/member data"])
 async def member_data(context: Context) -> Reply:
     """Show everything Chapterhouse stores about you."""
     member = context.member
-    session = context.session
-    identities = list(
-        await session.scalars(select(Identity).where(Identity.member_id == member.id))
-    )
-    chapter = await session.get(Chapter, member.chapter_id) if member.chapter_id else None
-    meetings = await session.scalar(
-        select(func.count()).select_from(Meeting).where(Meeting.logged_by == member.id)
-    )
-    actions = await session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == member.id)
-    )
+    sheet = await data_sheet(context.session, member)  # one statement for all of it
+    identities = sheet.identities
     accounts = "\n".join(
         f"• {PLATFORM_NAMES.get(i.platform, i.platform)} account {i.external_id} "
         f"(shown as {i.display_name}), since {i.created_at.date().isoformat()}"
@@ -165,17 +184,17 @@ async def member_data(context: Context) -> Reply:
     pairs = (
         ("Name", member.name),
         ("Email", member.email or "not stored"),
-        ("Chapter", chapter.name if chapter else "none"),
-        ("Roles", await _roles_line(context, member)),
+        ("Chapter", sheet.chapter or "none"),
+        ("Roles", _roles_text(context.roles, sheet.presides)),
         ("Nudges", "on" if member.nudges else "off"),
         ("Joined", member.joined_at.isoformat(timespec="minutes")),
         (
             "Last active",
             member.last_active_at.isoformat(timespec="minutes") if member.last_active_at else "—",
         ),
-        ("Meetings you logged", str(meetings or 0)),
-        ("Privileged actions in the audit log", str(actions or 0)),
-        *await data_pairs(context),
+        ("Meetings you logged", str(sheet.meetings)),
+        ("Privileged actions in the audit log", str(sheet.actions)),
+        *await data_pairs(context, (sheet.profile, sheet.tags, sheet.asks)),
     )
     text = "; ".join(f"{k}: {v}" for k, v in pairs) + "\nAccounts:\n" + accounts
     return Reply.private(

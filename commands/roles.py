@@ -14,6 +14,7 @@ from bot.permissions import HQ_ONLY
 from bot.registry import Router
 from bot.reply import Reply
 from storage.models import GrantedRole, Identity, Member, RoleGrant
+from storage.upsert import InsertNew
 
 router = Router("roles")
 
@@ -22,22 +23,21 @@ RoleName = Annotated[
     Literal["moderator", "hq"], Arg("moderator (polls anywhere) or hq (everything)")
 ]
 TITLES = {GrantedRole.MODERATOR: "a moderator", GrantedRole.HQ: "HQ"}
+_NEW_GRANT = InsertNew(RoleGrant, ["member_id", "role"])
 
 
 @router.command("role", "grant", access=HQ_ONLY, examples=["/role grant @grace moderator"])
 async def role_grant(context: Context, member: Who, role: RoleName) -> Reply:
     """Give a member a society-wide role."""
     granted = GrantedRole(role)
-    exists = await context.session.scalar(
-        select(RoleGrant.id).where(RoleGrant.member_id == member.id, RoleGrant.role == granted)
-    )
-    if exists is not None:
+    row = {
+        "member_id": member.id,
+        "role": granted,
+        "granted_by": context.member.id,
+        "granted_at": context.now,
+    }
+    if await _NEW_GRANT.execute(context.session, row) is None:
         raise Conflict(f"{member.name} is already {TITLES[granted]}.")
-    context.session.add(
-        RoleGrant(
-            member_id=member.id, role=granted, granted_by=context.member.id, granted_at=context.now
-        )
-    )
     return Reply.public(f"{mention(member.id)} is now {TITLES[granted]}.")
 
 

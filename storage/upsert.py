@@ -26,3 +26,26 @@ class Upsert:
 
     async def execute(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         await session.execute(self._statements[session.get_bind().dialect.name], rows)
+
+
+class InsertNew:
+    """`INSERT … ON CONFLICT (keys) DO NOTHING RETURNING …`: a row written only if no row
+    has its keys, in one statement, instead of a look-up followed by an insert.
+
+    The look-up first was a statement on every write, and still lost races to the
+    unique constraint; here the database decides, and a conflict returns no row.
+    """
+
+    def __init__(self, model: type[Any], keys: Sequence[str], returning: str = "id") -> None:
+        self._statements: dict[str, Any] = {}
+        for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
+            self._statements[name] = (
+                insert(model)
+                .on_conflict_do_nothing(index_elements=[getattr(model, key) for key in keys])
+                .returning(getattr(model, returning))
+            )
+
+    async def execute(self, session: AsyncSession, row: dict[str, Any]) -> Any | None:
+        """The new row's `returning` column, or None when a row with its keys exists."""
+        statement = self._statements[session.get_bind().dialect.name]
+        return (await session.execute(statement, row)).scalar_one_or_none()

@@ -21,17 +21,30 @@ def local_today(context: Context, group: Group) -> date:
 
 
 async def charter_blocks(
-    context: Context, group: Group, charter: ChapterCharter | None = None
+    context: Context,
+    group: Group,
+    charter: ChapterCharter | None = None,
+    *,
+    read: tuple[ChapterCharter | None, bool] | None = None,
 ) -> list[Block]:
-    """A group's charter metrics (and a chapter's purpose lines) for its info card."""
+    """A group's charter metrics (and a chapter's purpose lines) for its info card.
+
+    `read`: the chapter's charter (None: it has none) and whether the group keeps
+    metrics, when the caller's own query read them; neither is then queried again.
+    """
     session = context.session
     blocks: list[Block] = []
+    if read is not None:
+        charter = read[0]
     if group.kind == "chapter" and group.id is not None:
-        charter = charter or await session.get(ChapterCharter, group.id)
+        if read is None:
+            charter = charter or await session.get(ChapterCharter, group.id)
         if charter is not None and (
             lines := cards.charter_lines(charter.purpose, charter.not_responsible)
         ):
             blocks.append(Section(lines))
+    if read is not None and not read[1]:
+        return blocks
     rows = await metrics_of(session, group.key)
     if rows:
         shown = await standings(session, rows, local_today(context, group))

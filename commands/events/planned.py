@@ -17,21 +17,25 @@ RECAPS_FOR = timedelta(days=8)
 """A recap shows in the digest that follows the event (digests are weekly)."""
 
 
+def year_end(chapter: Chapter, now: datetime) -> datetime:
+    """When the chapter's year ends (midnight of its New Year, in its zone), in UTC."""
+    zone = ZoneInfo(chapter.timezone)
+    return datetime.combine(
+        date(now.astimezone(zone).year + 1, 1, 1), time(0), tzinfo=zone
+    ).astimezone(UTC)
+
+
 async def planned_this_year(
     session: AsyncSession, chapter: Chapter, now: datetime
 ) -> dict[MeetingKind, int]:
     """The chapter's events still to come this year (its year), by kind."""
-    zone = ZoneInfo(chapter.timezone)
-    year_end = datetime.combine(
-        date(now.astimezone(zone).year + 1, 1, 1), time(0), tzinfo=zone
-    ).astimezone(UTC)
     rows = await session.execute(
         select(ChapterEvent.kind, func.count())
         .where(
             ChapterEvent.chapter_id == chapter.id,
             ChapterEvent.status == EventStatus.SCHEDULED,
             ChapterEvent.starts_at > now,
-            ChapterEvent.starts_at < year_end,
+            ChapterEvent.starts_at < year_end(chapter, now),
         )
         .group_by(ChapterEvent.kind)
     )

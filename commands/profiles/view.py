@@ -6,6 +6,8 @@ themselves, within what the asker may see.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +19,10 @@ from commands.text import moment
 from storage.models import Member, MemberProfile, RecruitAsk
 
 
-async def visible_profile(context: Context, member: Member) -> tuple[MemberProfile | None, str]:
+def shown_profile(
+    context: Context, member: Member, profile: MemberProfile | None
+) -> tuple[MemberProfile | None, str]:
     """The member's profile row if the asker may see it, else None and who may."""
-    profile = await context.session.get(MemberProfile, member.id)
     visibility = profile.visibility if profile is not None else None
     if not may_see(context, member, visibility):
         return None, str(Forbidden(*refusal(member, visibility)))
@@ -27,10 +30,18 @@ async def visible_profile(context: Context, member: Member) -> tuple[MemberProfi
 
 
 async def profile_pairs(
-    session: AsyncSession, member: Member, profile: MemberProfile | None, *, own: bool
+    session: AsyncSession,
+    member: Member,
+    profile: MemberProfile | None,
+    *,
+    own: bool,
+    tags: Mapping[str, list[str]] | None = None,
 ) -> list[tuple[str, str]]:
-    """What the member said about themselves; empty fields left out, except for their own."""
-    tags = await member_tags(session, member.id)
+    """What the member said about themselves; empty fields left out, except for their own.
+
+    `tags` as `member_tags` gives them, when the caller read them already."""
+    if tags is None:
+        tags = await member_tags(session, member.id)
     values = [
         ("Title", profile.title if profile else None),
         ("Company", profile.company if profile else None),
@@ -55,18 +66,28 @@ def _visible_to(profile: MemberProfile | None) -> str:
     }[shown.value]
 
 
-async def data_pairs(context: Context) -> list[tuple[str, str]]:
-    """Everything of the profile for `/member data`: fields, tags, settings, recruit history."""
+async def data_pairs(
+    context: Context,
+    read: tuple[MemberProfile | None, Mapping[str, list[str]], tuple[int, int]] | None = None,
+) -> list[tuple[str, str]]:
+    """Everything of the profile for `/member data`: fields, tags, settings, recruit history.
+
+    `read`: the profile, its tags and (calls, answered), when the caller's own query
+    read them; nothing is then queried again.
+    """
     member = context.member
-    profile = await context.session.get(MemberProfile, member.id)
-    pairs = await profile_pairs(context.session, member, profile, own=True)
-    asks = (
-        await context.session.execute(
+    if read is not None:
+        profile, tags, asks = read
+        pairs = await profile_pairs(context.session, member, profile, own=True, tags=tags)
+    else:
+        profile = await context.session.get(MemberProfile, member.id)
+        pairs = await profile_pairs(context.session, member, profile, own=True)
+        counted = await context.session.execute(
             select(func.count(), func.count(RecruitAsk.answer)).where(
                 RecruitAsk.member_id == member.id
             )
         )
-    ).one()
+        asks = tuple(counted.one())  # type: ignore[assignment]
     pairs.append(("Volunteer calls to you", f"{asks[0]} ({asks[1]} answered)"))
     if profile is not None:
         edited = ", ".join(profile.edited) or "none"
