@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete, exists
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import Settings
 from storage.models import InboundClaim
 from storage.uow import UnitOfWork
 
@@ -60,11 +61,17 @@ async def claim(session: AsyncSession, key: str, now: datetime, within: timedelt
     return (await session.execute(statement)).first() is not None
 
 
+def _stale(now: datetime) -> ColumnElement[bool]:
+    return InboundClaim.claimed_at < now - RETENTION
+
+
+def prune_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
+    return exists().where(_stale(now))
+
+
 async def prune(session: AsyncSession, now: datetime) -> int:
     """Forget deliveries older than `RETENTION`; how many."""
     result = await session.execute(
-        delete(InboundClaim)
-        .where(InboundClaim.claimed_at < now - RETENTION)
-        .execution_options(synchronize_session=False)
+        delete(InboundClaim).where(_stale(now)).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -26,11 +26,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.people import with_people
 from bot.reply import Reply
 from storage.models import Delivery, DeliveryStatus, LiveClaim
@@ -244,6 +245,17 @@ class LiveMessages:
         return edited
 
 
+def _forgotten(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        LiveClaim.lease_until < now - FORGET_AFTER,
+        LiveClaim.holder.is_(None) & LiveClaim.lease_until.is_(None),
+    )
+
+
+def prune_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
+    return exists().where(_forgotten(now))
+
+
 async def prune(session: AsyncSession, now: datetime) -> int:
     """Forget cards nobody has drawn for `FORGET_AFTER`; how many.
 
@@ -254,14 +266,7 @@ async def prune(session: AsyncSession, now: datetime) -> int:
     are forgotten too.
     """
     result = await session.execute(
-        delete(LiveClaim)
-        .where(
-            or_(
-                LiveClaim.lease_until < now - FORGET_AFTER,
-                LiveClaim.holder.is_(None) & LiveClaim.lease_until.is_(None),
-            )
-        )
-        .execution_options(synchronize_session=False)
+        delete(LiveClaim).where(_forgotten(now)).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

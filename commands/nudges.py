@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, String, cast, exists, literal, select
+from sqlalchemy import ColumnElement, Select, String, cast, exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -120,6 +120,33 @@ DIGEST_BATCH = 50
 """Digests built in one transaction; each is a dozen queries."""
 
 
+EDGES = (ZoneInfo("Etc/GMT+12"), ZoneInfo("Etc/GMT-14"))
+"""The earliest and the latest clocks on Earth: every zone's date lies between theirs."""
+
+
+def _claim_missing(key: ColumnElement[str]) -> ColumnElement[bool]:
+    return ~exists().where(DueClaim.key == key)
+
+
+def digest_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
+    """A live chapter whose zone has a week, of those any zone can be in now, unclaimed.
+
+    Every zone's due digest falls in the week of one of the two edge zones' (the
+    week turns between them for a day at most), so a zone with both weeks claimed
+    has nothing due; the job itself sorts out which week it is.
+    """
+    weekday = WEEKDAYS.index(settings.digest_day)
+    weeks = {week_of(last_weekly(now, z, weekday, settings.digest_time).date()) for z in EDGES}
+    zone_key = literal("digest:zone:", String) + Chapter.timezone + literal(":", String)
+    return exists(
+        select(Chapter.id).where(
+            Chapter.status.in_(LIVE),
+            exists().where(ChannelBinding.chapter_id == Chapter.id),
+            or_(*(_claim_missing(zone_key + literal(week, String)) for week in sorted(weeks))),
+        )
+    )
+
+
 async def post_digests(run: DueRun) -> None:
     """Post each chapter's weekly digest to its channels at its local digest time.
 
@@ -207,6 +234,23 @@ def cadence_reply(chapter: Chapter, lines: list[str], today: date) -> Reply:
         ),
         Note("Turn these messages off with /member nudges off."),
     )
+
+
+def cadence_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
+    """A chapter with a president and, of the months any zone can be in now, one unclaimed."""
+    months = sorted({f"{d:%Y-%m}" for d in _local_dates(now)})
+    key = literal("cadence:chapter-", String) + cast(Chapter.id, String) + literal(":", String)
+    return exists(
+        select(Chapter.id).where(
+            Chapter.status == ChapterStatus.ACTIVE,
+            Chapter.president_id.is_not(None),
+            or_(*(_claim_missing(key + literal(month, String)) for month in months)),
+        )
+    )
+
+
+def _local_dates(now: datetime) -> set[date]:
+    return {now.astimezone(zone).date() for zone in EDGES}
 
 
 async def nudge_cadence(run: DueRun) -> None:
@@ -465,8 +509,8 @@ async def onboard_members(run: DueRun) -> None:
 
 
 # The jobs are plain functions, registered here in the order the scheduler runs them.
-router.due("nudges.digest")(post_digests)
-router.due("nudges.cadence")(nudge_cadence)
+router.due("nudges.digest", probe=digest_due)(post_digests)
+router.due("nudges.cadence", probe=cadence_due)(nudge_cadence)
 router.due("nudges.workgroup_idle", probe=idle_due)(nudge_idle_workgroups)
 router.due("nudges.workgroup_expire", probe=expiry_due)(expire_proposals)
 router.due("nudges.onboarding", probe=onboarding_due)(onboard_members)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from bot import live
 from bot.due import DueRun
 from bot.inbound import prune
+from bot.inbound import prune_due as inbound_prune_due
 from bot.registry import Router
 
 router = Router("upkeep")
 
 
-@router.due("upkeep.inbound")
+@router.due("upkeep.inbound", probe=inbound_prune_due)
 async def prune_inbound(run: DueRun) -> None:
     """Claimed deliveries older than an hour: no platform retries that late."""
     pruned = await prune(run.session, run.now)
@@ -19,7 +20,7 @@ async def prune_inbound(run: DueRun) -> None:
         run.note(f"Forgot {pruned} platform deliveries older than an hour.")
 
 
-@router.due("upkeep.live")
+@router.due("upkeep.live", probe=live.prune_due)
 async def prune_live(run: DueRun) -> None:
     """Live posts' claims free for an hour: the next change to a card writes its row again."""
     pruned = await live.prune(run.session, run.now)

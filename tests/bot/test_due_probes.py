@@ -17,7 +17,15 @@ from sqlalchemy import event, select
 from bot.due import DueRun
 from bot.scheduler.run import run_due
 from commands.events.demo import seed_demo_events
-from storage.models import ChapterEvent, EventRsvp, Member, Position, Workgroup
+from storage.models import (
+    ChapterEvent,
+    EventRsvp,
+    InboundClaim,
+    LiveClaim,
+    Member,
+    Position,
+    Workgroup,
+)
 from tests.support import TestBot
 
 STEP, WEEKS = timedelta(hours=12), 2
@@ -74,6 +82,9 @@ async def test_a_probe_says_nothing_is_due_only_when_its_job_finds_nothing(demo:
     )
     async with demo.uow() as uow:
         await seed_demo_events(uow.session, uow.now)
+        # A platform's delivery and a card's edit stream, both forgotten after an hour.
+        uow.session.add(InboundClaim(key="slack:T0-trigger", claimed_at=uow.now))
+        uow.session.add(LiveClaim(subject="poll:0", lease_until=uow.now))
         await uow.commit()
     async with demo.uow() as uow:
         walk = await uow.session.scalar(
