@@ -147,6 +147,7 @@ from bench import chat_load
 from bench.chat_load import HELP, INFO, JOIN, LIST, POLLS, PROFILE, RESULTS, STATUS, VOTE
 from bench.common import ms, percentile
 from bot.context import Place, Request
+from bot.profilefill import PlatformProfile
 from bot.registry import Registry
 from chapterhouse.testing.discord import (
     BOSTON_ID,
@@ -503,11 +504,15 @@ class Mix(chat_load.CommandMix[int, Action]):
 
 
 def request_of(registry: Registry, action: Action) -> Request:
-    """The request our adapter builds for this interaction (for the core alone)."""
+    """The request our adapter builds for this interaction (for the core alone), with
+    what the fake says of the member: its global name (the username, capitalised), which
+    the adapter passes on for the profile fill, as display name and profile."""
     place = Place("discord", str(action.channel), DEFAULT_CHANNELS[action.channel])
-    user, name = str(action.user), username(action.user)
+    user, name = str(action.user), username(action.user).capitalize()
+    profile = PlatformProfile(name=name)
     if action.custom_id is not None:
-        return Request("discord", user, name, place, text=action.custom_id.removeprefix("run:"))
+        text = action.custom_id.removeprefix("run:")
+        return Request("discord", user, name, place, text=text, profile=profile)
     group, _, sub = action.command.partition(" ")
     spec = registry.get(group, sub or None)
     if spec is None:
@@ -518,7 +523,8 @@ def request_of(registry: Registry, action: Action) -> Request:
         text = as_text(by_option[key], value)
         if text != "":
             values[by_option[key].name] = text
-    return Request("discord", user, name, place, path=(spec.group, spec.name), values=values)
+    path = (spec.group, spec.name)
+    return Request("discord", user, name, place, path=path, values=values, profile=profile)
 
 
 # --------------------------------------------------------------------- the clients
