@@ -164,7 +164,11 @@ class ProfileFiller:
             )
             if member_id is None:
                 return None
-            if await uow.session.get(MemberProfile, member_id) is None:
+            profile = await uow.session.get(MemberProfile, member_id)
+            filled = profile.filled_at if profile is not None else None
+            if filled is not None and filled > now - FILL_EVERY:
+                return None  # not due (most commands): nothing written, nothing committed
+            if profile is None:
                 uow.session.add(
                     MemberProfile(
                         member_id=member_id,
