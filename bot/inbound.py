@@ -32,6 +32,9 @@ from storage.uow import UnitOfWork
 RETENTION = timedelta(hours=1)
 """How long a delivery is remembered: Slack retries within minutes, Discord never late."""
 MAX_KEY = 200
+MAX_BATCH = 50
+"""Deliveries claimed in one transaction at most: each number of rows is a statement of
+its own to SQLAlchemy's compiled cache, which the core's statements share."""
 
 
 Claim = tuple[str, timedelta]
@@ -76,7 +79,7 @@ class Claimer:
         batch: list[Waiting] = []
         try:
             while self.waiting:
-                batch, self.waiting = self.waiting, []
+                batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
                 try:
                     firsts = await self._write(batch)
                 except Exception as error:

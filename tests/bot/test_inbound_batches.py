@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.inbound import RETENTION, first_delivery
+from bot.inbound import MAX_BATCH, RETENTION, first_delivery
 from storage.models import InboundClaim
 from tests.support import TestBot
 
@@ -57,3 +57,11 @@ async def test_a_claim_older_than_its_window_is_taken_over_in_a_batch(bot: TestB
         first_delivery(sessions, [("slack:body:y", RETENTION)], later),
     )
     assert firsts == [True, True]
+
+
+async def test_a_burst_larger_than_a_batch_is_claimed_in_several(bot: TestBot) -> None:
+    sessions = bot.app.sessions
+    keys = [f"discord:{n}" for n in range(MAX_BATCH * 2 + 3)]
+    firsts = await asyncio.gather(*(first_delivery(sessions, [(k, RETENTION)], NOW) for k in keys))
+    assert all(firsts)
+    assert await claimed_keys(bot) == set(keys)
