@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import random
@@ -379,6 +380,59 @@ class Result(Generic[PhaseT]):
     ours: PhaseT
     core_rate: float
     refused: Counter[str] = field(default_factory=Counter)
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds of this process per command handled: "bare", "ours" and "core"."""
+
+
+class CpuMeter:
+    """CPU time of this process (all its threads: aiosqlite's too) over a stretch of work.
+
+    The load runs in the child process, so what this process spends is the app's own
+    cost; per command, it can be compared across the apps of one run even when the
+    machine is too busy for wall-clock rates to mean much.
+    """
+
+    def __init__(self) -> None:
+        self.start = time.process_time()
+
+    def per(self, count: int) -> float:
+        """CPU seconds per unit of work since this meter was made."""
+        return (time.process_time() - self.start) / max(count, 1)
+
+
+def cpu_line(backend: str, cpu: Mapping[str, float], unit: str) -> str:
+    """CPU per command of each run, and ours over the core's: what the adapter adds."""
+    parts = ", ".join(f"{name} {seconds * 1000:.2f} ms" for name, seconds in cpu.items())
+    line = f"{backend:<8}  CPU of this process per {unit}: {parts}"
+    if cpu.get("ours") and cpu.get("core"):
+        line += (
+            f"; ours ÷ core: {cpu['ours'] / cpu['core']:.2f}"
+            f" (the adapter adds {(cpu['ours'] - cpu['core']) * 1000:.2f} ms)"
+        )
+    return line
+
+
+class Profiler:
+    """cProfile over one stretch (`--profile FILE`) in the main thread's CPU time,
+    written as pstats to FILE.BACKEND.NAME."""
+
+    def __init__(self, target: str | None, backend: str, name: str) -> None:
+        self.backend = backend
+        self.target = f"{target}.{backend}.{name}" if target else None
+        # The main thread's CPU time, not the wall clock: on a busy machine a wall-clock
+        # profile charges waiting for a CPU to whatever was running.
+        self.profile = cProfile.Profile(time.thread_time) if target else None
+
+    def __enter__(self) -> Self:
+        if self.profile is not None:
+            self.profile.enable()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.profile is not None and self.target is not None:
+            self.profile.disable()
+            self.profile.dump_stats(self.target)
+            print(f"{self.backend:<8}  profile written: {self.target}")
 
 
 def refusals(platform: str) -> Counter[str]:
@@ -423,8 +477,11 @@ def refusals_line(backend: str, refused: Counter[str]) -> str:
     )
 
 
-async def core_alone(core: App, requests: Iterable[Request], concurrency: int) -> float:
-    """The same mix straight into the dispatcher: requests per second, the core's ceiling.
+async def core_alone(
+    core: App, requests: Iterable[Request], concurrency: int, profile: Profiler | None = None
+) -> tuple[float, float]:
+    """The same mix straight into the dispatcher: requests per second, the core's ceiling,
+    and this process's CPU seconds per request.
 
     The live posts queued before are drained first, and those of this run after it.
     `requests` may be built lazily, as the workers take them."""
@@ -438,11 +495,12 @@ async def core_alone(core: App, requests: Iterable[Request], concurrency: int) -
             await core.dispatcher.handle(request)
             handled += 1
 
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    rate = handled / (time.perf_counter() - start)
+    start, cpu = time.perf_counter(), CpuMeter()
+    with profile or Profiler(None, "", ""):
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    rate, per = handled / (time.perf_counter() - start), cpu.per(handled)
     await core.notifier.live.drain()
-    return rate
+    return rate, per
 
 
 # ------------------------------------------------------------------ the options
@@ -462,6 +520,12 @@ def add_host_options(parser: argparse.ArgumentParser, *, cpu: str) -> None:
     """--postgres and --cpu, with the bench's own help text for --cpu."""
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
     parser.add_argument("--cpu", type=int, metavar="N", help=cpu)
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="cProfile this process during our measured run and the core alone; "
+        "pstats written to FILE.BACKEND.ours and FILE.BACKEND.core",
+    )
 
 
 def parse_load_args(

@@ -102,7 +102,11 @@ fake, e.g. an interaction answered twice) must be 0, deferrals should be 0 and
 refusals should be 0 for this mix (each is counted by command). On a small VM the
 child's process and aiosqlite's thread share the CPUs with the app; `--cpu N` pins
 this process to CPU N and the fakes to the other CPUs, and the `host` lines say
-how busy the machine was. `--profile` is cProfile: it counts each resumption of a
+how busy the machine was. The CPU time of this process per interaction is printed
+for each run (the fakes are in the child, so it is the clients' and the app's own
+cost); "ours ÷ core" of it is what the Discord path adds to a command, and it stays
+meaningful on a busy machine where rates do not. `--profile` is cProfile (pstats in
+FILE.BACKEND.ours and FILE.BACKEND.core): it counts each resumption of a
 coroutine as a call and loses its way across SQLAlchemy's greenlet switches, so read
 its own times (tottime), not cumulative ones; a sampling profiler gives fairer shares.
 
@@ -118,7 +122,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
-import cProfile
 import json
 import logging
 import random
@@ -144,6 +147,7 @@ from bench import chat_load
 from bench.chat_load import HELP, INFO, JOIN, LIST, POLLS, PROFILE, RESULTS, STATUS, VOTE
 from bench.common import ms, percentile
 from bot.context import Place, Request
+from bot.profilefill import PlatformProfile
 from bot.registry import Registry
 from chapterhouse.testing.discord import (
     BOSTON_ID,
@@ -500,11 +504,15 @@ class Mix(chat_load.CommandMix[int, Action]):
 
 
 def request_of(registry: Registry, action: Action) -> Request:
-    """The request our adapter builds for this interaction (for the core alone)."""
+    """The request our adapter builds for this interaction (for the core alone), with
+    what the fake says of the member: its global name (the username, capitalised), which
+    the adapter passes on for the profile fill, as display name and profile."""
     place = Place("discord", str(action.channel), DEFAULT_CHANNELS[action.channel])
-    user, name = str(action.user), username(action.user)
+    user, name = str(action.user), username(action.user).capitalize()
+    profile = PlatformProfile(name=name)
     if action.custom_id is not None:
-        return Request("discord", user, name, place, text=action.custom_id.removeprefix("run:"))
+        text = action.custom_id.removeprefix("run:")
+        return Request("discord", user, name, place, text=text, profile=profile)
     group, _, sub = action.command.partition(" ")
     spec = registry.get(group, sub or None)
     if spec is None:
@@ -515,7 +523,8 @@ def request_of(registry: Registry, action: Action) -> Request:
         text = as_text(by_option[key], value)
         if text != "":
             values[by_option[key].name] = text
-    return Request("discord", user, name, place, path=(spec.group, spec.name), values=values)
+    path = (spec.group, spec.name)
+    return Request("discord", user, name, place, path=path, values=values, profile=profile)
 
 
 # --------------------------------------------------------------------- the clients
@@ -704,18 +713,15 @@ async def run_backend(
                 f"warm-up: {warm.lost} callbacks lost, {warm.failed} failed, {warm.crashes} crashed"
             )
         before = chat_load.refusals("discord")
-        profile = cProfile.Profile() if args.profile else None
-        if profile is not None:
-            profile.enable()
-        ours = await load.run("ours", mix.draw(args.n), args.concurrency, card)
-        if profile is not None:
-            profile.disable()
-            target = f"{args.profile}.{backend}" if args.postgres else args.profile
-            profile.dump_stats(target)
-            print(f"{backend:<8}  profile of this process during our run: {target}")
+        cpu = chat_load.CpuMeter()
+        with chat_load.Profiler(args.profile, backend, "ours"):
+            ours = await load.run("ours", mix.draw(args.n), args.concurrency, card)
+        ours_cpu = cpu.per(args.n - ours.lost)
         refused = chat_load.refused_since(before, "discord")
         requests = [request_of(core.registry, a) for a in mix.draw(args.n)]
-        core_rate = await chat_load.core_alone(core, requests, args.concurrency)
+        core_rate, core_cpu = await chat_load.core_alone(
+            core, requests, args.concurrency, chat_load.Profiler(args.profile, backend, "core")
+        )
         await stop_client(adapter.client, ours_runner)
         adapter = ours_runner = None
 
@@ -728,11 +734,20 @@ async def run_backend(
         warm = await load.run("bare", bare_mix.draw(chat_load.WARM_UP), args.concurrency, card)
         if warm.lost or warm.failed:
             raise RuntimeError(f"bare warm-up: {warm.lost} callbacks lost, {warm.failed} failed")
+        cpu = chat_load.CpuMeter()
         bare_phase = await load.run("bare", bare_mix.draw(args.n), args.concurrency, card)
+        bare_cpu = cpu.per(args.n - bare_phase.lost)
         await stop_client(bare, bare_runner)
         bare = bare_runner = None
 
-        result = chat_load.Result(backend, bare_phase, ours, core_rate, refused)
+        result = chat_load.Result(
+            backend,
+            bare_phase,
+            ours,
+            core_rate,
+            refused,
+            {"bare": bare_cpu, "ours": ours_cpu, "core": core_cpu},
+        )
         report(result)
         return result
     finally:
@@ -763,6 +778,7 @@ def report(result: chat_load.Result[Phase]) -> None:
         f"{backend:<8}  the core alone (same mix into the dispatcher): {result.core_rate:.0f} "
         f"requests/s; ours ÷ core: {ours.rate / result.core_rate:.2f}"
     )
+    print(chat_load.cpu_line(backend, result.cpu, "interaction"))
     print(
         f"{backend:<8}  lost callbacks: ours {ours.lost}, bare {bare.lost} (must be 0); "
         f"failed callbacks: ours {ours.failed}, bare {bare.failed}; "
@@ -794,11 +810,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     chat_load.add_host_options(
         parser,
         cpu="pin this process (the clients and the app) to CPU N; the fakes run on the others",
-    )
-    parser.add_argument(
-        "--profile",
-        metavar="FILE",
-        help="cProfile this process during our measured run; pstats written to FILE",
     )
     return chat_load.parse_load_args(parser, argv, "interactions")
 

@@ -80,10 +80,18 @@ client's process and aiosqlite's thread share the CPUs with the app; `--cpu N`
 pins the apps to CPU N and the load to the other CPUs, and the `host` lines say
 how busy the machine was.
 
+The CPU time of this process per command is printed for each run (bare: per ack;
+ours: per reply; the core alone: per command). The load is in the child, so it is
+the apps' own cost, all threads included; on a shared machine it is steadier than
+any rate, and "ours ÷ core" of it is what the Slack path adds to a command.
+`--profile FILE` writes cProfile's pstats of this process during our run and the
+core alone (FILE.BACKEND.ours, FILE.BACKEND.core); cProfile counts each resumption
+of a coroutine as a call, so read its own times (tottime).
+
 Usage
 -----
     .venv/bin/python bench/slack_e2e.py [-n 2000] [--concurrency 16] [--members 2000]
-        [--users 50] [--postgres URL] [--cpu N] [--seed 7]
+        [--users 50] [--postgres URL] [--cpu N] [--profile FILE] [--seed 7]
 """
 
 from __future__ import annotations
@@ -463,14 +471,29 @@ async def run_backend(
         if warm.lost or warm.failed_acks:
             raise RuntimeError(f"warm-up: {warm.lost} replies lost, {warm.failed_acks} acks failed")
 
+        cpu = chat_load.CpuMeter()
         bare = await load.run(bare_url, bare_mix.draw(args.n), args.concurrency, replies=False)
+        bare_cpu = cpu.per(args.n)
         before = chat_load.refusals("slack")
-        ours = await load.run(ours_url, mix.draw(args.n), args.concurrency, replies=True)
+        cpu = chat_load.CpuMeter()
+        with chat_load.Profiler(args.profile, backend, "ours"):
+            ours = await load.run(ours_url, mix.draw(args.n), args.concurrency, replies=True)
+        ours_cpu = cpu.per(args.n - ours.lost)
         refused = chat_load.refused_since(before, "slack")
-        core_rate = await chat_load.core_alone(
-            core, (request_of(c) for c in mix.draw(args.n)), args.concurrency
+        core_rate, core_cpu = await chat_load.core_alone(
+            core,
+            (request_of(c) for c in mix.draw(args.n)),
+            args.concurrency,
+            chat_load.Profiler(args.profile, backend, "core"),
         )
-        result = chat_load.Result(backend, bare, ours, core_rate, refused)
+        result = chat_load.Result(
+            backend,
+            bare,
+            ours,
+            core_rate,
+            refused,
+            {"bare": bare_cpu, "ours": ours_cpu, "core": core_cpu},
+        )
         report(result)
         return result
     finally:
@@ -511,6 +534,7 @@ def report(result: chat_load.Result[Phase]) -> None:
         f"commands/s; ours handled/s ÷ core: {ours.handled_rate / result.core_rate:.2f}; "
         f"our acks/s ÷ bare acks/s: {ours.ack_rate / bare.ack_rate:.2f}"
     )
+    print(chat_load.cpu_line(backend, result.cpu, "command (bare: per ack)"))
     print(
         f"{backend:<8}  our ack throughput: {ours.ack_rate:.0f} acks/s; "
         f"all {len(ours.acks)} replies in {max(r or 0.0 for r in ours.replied):.2f}s "

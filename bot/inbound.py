@@ -8,11 +8,19 @@ id and hash, a Discord interaction id) with one insert into a table whose key is
 that identity. The first insert wins everywhere; the others find the row and drop
 the request. Rows are kept an hour (`RETENTION`), longer than any platform
 retries, and pruned by the `upkeep.inbound` due job.
+
+Under a burst every command and click needs its claim before anything else, so
+the claims that arrive while one batch is being written are written together as
+the next: one transaction and one commit for many deliveries instead of one each
+(on SQLite, each would also wait its turn for the one writer). Every delivery is
+still decided alone: a repeat claims nothing, however its batch goes.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, delete, exists
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +33,9 @@ from storage.uow import UnitOfWork
 RETENTION = timedelta(hours=1)
 """How long a delivery is remembered: Slack retries within minutes, Discord never late."""
 MAX_KEY = 200
+MAX_BATCH = 50
+"""Deliveries claimed in one transaction at most: each number of rows is a statement of
+its own to SQLAlchemy's compiled cache, which the core's statements share."""
 
 
 Claim = tuple[str, timedelta]
@@ -36,16 +47,96 @@ async def first_delivery(
 ) -> bool:
     """Claim every key; True for a first delivery, False if any is a repeat.
 
-    Committed at once, in a transaction of its own, so that every other instance
-    sees the claim before it could run the command. A repeat claims nothing.
-    Deliveries happen in real time, so `now` is the wall clock unless a test says.
+    Committed before this returns, so that every other instance sees the claim
+    before it could run the command. A repeat claims nothing. Deliveries happen in
+    real time, so `now` is the wall clock unless a test says.
     """
-    async with UnitOfWork(sessions, now or datetime.now(UTC)) as uow:
-        for key, within in claims:
-            if not await claim(uow.session, key[:MAX_KEY], uow.now, within):
-                return False  # leaving without commit: nothing claimed
-        await uow.commit()
-    return True
+    claimer = _CLAIMERS.get(sessions)
+    if claimer is None or claimer.loop is not asyncio.get_running_loop():
+        claimer = _CLAIMERS[sessions] = Claimer(sessions)
+    return await claimer.first(claims, now or datetime.now(UTC))
+
+
+Waiting = tuple[list[Claim], datetime, "asyncio.Future[bool]"]
+
+
+class Claimer:
+    """Writes the claims waiting for it in batches, one transaction each (see the top)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.loop = asyncio.get_running_loop()
+        self.waiting: list[Waiting] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def first(self, claims: list[Claim], now: datetime) -> bool:
+        future: asyncio.Future[bool] = self.loop.create_future()
+        self.waiting.append((claims, now, future))
+        if self.writer is None:
+            self.writer = self.loop.create_task(self._write_all())
+        return await future
+
+    async def _write_all(self) -> None:
+        batch: list[Waiting] = []
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+                try:
+                    firsts = await self._write(batch)
+                except Exception as error:
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (*_, future), first in zip(batch, firsts, strict=True):
+                    if not future.done():
+                        future.set_result(first)
+        except BaseException:  # cancelled: nobody may be left waiting for an answer
+            for *_, future in batch + self.waiting:
+                future.cancel()
+            self.waiting = []
+            raise
+        finally:
+            self.writer = None
+
+    async def _write(self, batch: list[Waiting]) -> list[bool]:
+        """Each delivery's claims in turn, in one transaction: whether each was a first."""
+        firsts: dict[int, bool] = {}
+        # Deliveries with one key (all but Slack's clicks) and the same `within` are
+        # claimed by one statement, as of the newest delivery among them; a key met
+        # twice in the batch is a repeat the second time.
+        alone: dict[timedelta, dict[str, int]] = {}
+        for i, (claims, _, _) in enumerate(batch):
+            if len(claims) == 1:
+                key, within = claims[0][0][:MAX_KEY], claims[0][1]
+                keys = alone.setdefault(within, {})
+                if key in keys or any(key in other for other in alone.values()):
+                    firsts[i] = False
+                else:
+                    keys[key] = i
+        async with UnitOfWork(self.sessions, batch[0][1]) as uow:
+            session = uow.session
+            for within, keys in alone.items():
+                now = max(batch[i][1] for i in keys.values())
+                claimed = await claim_all(session, list(keys), now, within)
+                firsts.update((i, key in claimed) for key, i in keys.items())
+            for i, (claims, now, _) in enumerate(batch):
+                if i in firsts:
+                    continue
+                async with session.begin_nested() as savepoint:
+                    first = True
+                    for key, within in claims:
+                        if not await claim(session, key[:MAX_KEY], now, within):
+                            first = False
+                            await savepoint.rollback()  # a repeat claims nothing
+                            break
+                firsts[i] = first
+            if any(firsts.values()):
+                await session.commit()
+        return [firsts[i] for i in range(len(batch))]
+
+
+_CLAIMERS: WeakKeyDictionary[async_sessionmaker[AsyncSession], Claimer] = WeakKeyDictionary()
 
 
 async def claim(session: AsyncSession, key: str, now: datetime, within: timedelta) -> bool:
@@ -59,6 +150,21 @@ async def claim(session: AsyncSession, key: str, now: datetime, within: timedelt
         where=InboundClaim.claimed_at < now - within,
     ).returning(InboundClaim.key)
     return (await session.execute(statement)).first() is not None
+
+
+async def claim_all(
+    session: AsyncSession, keys: list[str], now: datetime, within: timedelta
+) -> set[str]:
+    """`claim` for several distinct keys in one statement; the keys this call got."""
+    connection = await session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    rows = insert(InboundClaim).values([{"key": key, "claimed_at": now} for key in keys])
+    statement = rows.on_conflict_do_update(
+        index_elements=[InboundClaim.key],
+        set_={"claimed_at": rows.excluded.claimed_at},
+        where=InboundClaim.claimed_at < now - within,
+    ).returning(InboundClaim.key)
+    return set((await connection.execute(statement)).scalars())
 
 
 def _stale(now: datetime) -> ColumnElement[bool]:

@@ -107,6 +107,9 @@ class ProfileFiller:
         self.clock = clock
         self.sources: dict[str, ProfileSource] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._filling: set[tuple[str, str]] = set()
+        """Accounts with a fill under way: it decides whether one is due, for all of
+        that account's commands meanwhile (a burst would otherwise queue one each)."""
 
     def add_source(self, source: ProfileSource) -> None:
         self.sources[source.platform] = source
@@ -115,9 +118,18 @@ class ProfileFiller:
         """A command came from this account: fill its profile soon, if it is due."""
         if known is None and platform not in self.sources:
             return
+        account = (platform, user_id)
+        if account in self._filling:
+            return
+        self._filling.add(account)
         task = asyncio.create_task(self.fill(platform, user_id, known))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def done(task: asyncio.Task[None]) -> None:
+            self._tasks.discard(task)
+            self._filling.discard(account)
+
+        task.add_done_callback(done)
 
     async def settle(self) -> None:
         """Wait for the fills under way (tests, and shutting down cleanly)."""
@@ -152,7 +164,11 @@ class ProfileFiller:
             )
             if member_id is None:
                 return None
-            if await uow.session.get(MemberProfile, member_id) is None:
+            profile = await uow.session.get(MemberProfile, member_id)
+            filled = profile.filled_at if profile is not None else None
+            if filled is not None and filled > now - FILL_EVERY:
+                return None  # not due (most commands): nothing written, nothing committed
+            if profile is None:
                 uow.session.add(
                     MemberProfile(
                         member_id=member_id,

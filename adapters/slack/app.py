@@ -107,6 +107,7 @@ class SlackAdapter:
             process_before_response=True,
             raise_error_for_unhandled_request=False,
         )
+        self._groups = frozenset(core.registry.group_names())
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._register()
@@ -116,8 +117,10 @@ class SlackAdapter:
     def _register(self) -> None:
         bolt = self.bolt
         bolt.middleware(self._drop_duplicates)
-        for group in self.core.registry.group_names():
-            bolt.command(f"/{group}")(self._later(self._on_command))
+        # One listener for every group: Bolt tries its listeners in order, building
+        # each one's arguments, so a command should not walk past a dozen of them.
+        groups = "|".join(re.escape(group) for group in self.core.registry.group_names())
+        bolt.command(re.compile(f"^/(?:{groups})$"))(self._later(self._on_command))
         bolt.action({"action_id": _prefixed("run:")})(self._later(self._on_button))
         bolt.action({"action_id": _prefixed("ask:")})(self._later(self._on_ask_button))
         # A modal's answer is its acknowledgement (errors shown on its fields): run first.
@@ -204,7 +207,7 @@ class SlackAdapter:
     def _ours(self, body: Mapping[str, Any]) -> bool:
         """Whether a listener of ours acts on the payload (as `_register` routes it)."""
         if body.get("command"):
-            return str(body["command"]).lstrip("/") in self.core.registry.group_names()
+            return str(body["command"]).lstrip("/") in self._groups
         kind = body.get("type")
         if kind == "block_actions":
             action = (body.get("actions") or [{}])[0]
