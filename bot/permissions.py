@@ -101,7 +101,7 @@ class Given:
     """What the caller may do instead, in brackets after the refusal; filled in likewise."""
 
     def applies(self, args: Mapping[str, Any]) -> bool:
-        return any(args.get(name) not in (None, False, ()) for name in self.params)
+        return any(_given(args.get(name)) for name in self.params)
 
     def fields(self) -> set[str]:
         """The argument names `action` and `hint` are filled in with."""
@@ -116,6 +116,12 @@ class Given:
         """What the refusal says may not be done: `{action} ({hint})`, filled in."""
         action = self.action.format_map(args)
         return f"{action} ({self.hint.format_map(args)})" if self.hint else action
+
+
+def _given(value: Any) -> bool:
+    """Typed at all: `--guests 0` is given (and refused by who may give it), `0 == False`
+    notwithstanding; an absent option is None, an unset flag False, no mentions ()."""
+    return not (value is None or value is False or value == ())
 
 
 ANYONE = Access(frozenset({Role.MEMBER}))

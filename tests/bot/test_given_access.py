@@ -93,7 +93,12 @@ async def test_the_rule_applies_only_when_its_arguments_are_given(demo: TestBot)
     mine = await _say(dispatcher, "/door blue", "grace")
     assert mine.ok and mine.text == "In: blue 0 0"
     assert await _audits(demo) == []  # nothing privileged was done
-    for command in ("/door blue @frank", "/door blue --count 2", "/door blue @frank --count 1"):
+    for command in (
+        "/door blue @frank",
+        "/door blue --count 2",
+        "/door blue --count 0",  # given, though 0 is falsy
+        "/door blue @frank --count 1",
+    ):
         before = await demo.snapshot()
         refused = await _say(dispatcher, command, "grace")
         assert not refused.ok
