@@ -32,7 +32,7 @@ from chapterhouse.bootstrap import bootstrap
 from commands.demo import seed_demo
 from storage.engine import create_engine
 from storage.migrate import upgrade
-from storage.models import Base
+from storage.models import Base, Identity
 from storage.uow import UnitOfWork
 
 START = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)
@@ -219,6 +219,27 @@ class TestBot:
                 result = await uow.session.execute(select(table).order_by(*table.primary_key))
                 rows[table.name] = [tuple(r) for r in result]
             return rows
+
+    async def add_account(
+        self, handle: str, platform: str, external_id: str, display_name: str
+    ) -> int:
+        """Give the console member `handle` a second account; their member id."""
+        async with self.uow() as uow:
+            member_id = await uow.session.scalar(
+                select(Identity.member_id).where(Identity.external_id == handle)
+            )
+            assert member_id is not None, f"no member {handle!r}"
+            uow.session.add(
+                Identity(
+                    member_id=member_id,
+                    platform=platform,
+                    external_id=external_id,
+                    display_name=display_name,
+                    created_at=uow.now,
+                )
+            )
+            await uow.commit()
+        return member_id
 
     async def seed_demo(self) -> None:
         async with self.uow() as uow:

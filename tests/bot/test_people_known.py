@@ -5,7 +5,7 @@ the query is made again."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from bot.declarations import MemberRef
 from bot.identity import resolve
@@ -17,22 +17,7 @@ from tests.support import TestBot
 
 
 async def _bob(bot: TestBot) -> int:
-    async with bot.uow() as uow:
-        found = await uow.session.scalar(
-            select(Identity.member_id).where(Identity.external_id == "bob")
-        )
-        uow.session.add(
-            Identity(
-                member_id=found,
-                platform="slack",
-                external_id="U0BOB",
-                display_name="bobby",
-                created_at=uow.now,
-            )
-        )
-        await uow.commit()
-    assert found is not None
-    return found
+    return await bot.add_account("bob", "slack", "U0BOB", "bobby")
 
 
 async def test_a_resolved_member_is_mentioned_with_every_account(demo: TestBot) -> None:

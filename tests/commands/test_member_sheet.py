@@ -5,9 +5,6 @@ may not see it."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from storage.models import Identity
 from tests.support import TestBot
 
 
@@ -47,20 +44,7 @@ async def test_the_card_mentions_its_member_on_each_of_their_platforms(demo: Tes
 async def test_data_shows_every_account_and_counts_each_thing_once(demo: TestBot) -> None:
     await demo.ok('/member edit --skills "rust, ada" --title Engineer', as_="bob")
     await demo.ok('/chapter meeting Boston working 2026-05-02 "Ethics"', as_="bob")
-    async with demo.uow() as uow:
-        bob = await uow.session.scalar(
-            select(Identity.member_id).where(Identity.external_id == "bob")
-        )
-        uow.session.add(
-            Identity(
-                member_id=bob,
-                platform="slack",
-                external_id="U0BOB",
-                display_name="bobby",
-                created_at=uow.now,
-            )
-        )
-        await uow.commit()
+    await demo.add_account("bob", "slack", "U0BOB", "bobby")
     data = await demo.ok("/member data", as_="bob")
     fields = dict(
         (line[:37].strip(), line[37:].strip()) for line in data.splitlines() if len(line) > 37
