@@ -7,6 +7,7 @@ gateway); answers are read where Discord would receive them (the fake's REST).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -119,3 +120,8 @@ def custom_id(message: Mapping[str, Any], label_start: str) -> str:
         if str(component.get("label", "")).startswith(label_start):
             return str(component["custom_id"])
     raise AssertionError(f"no component labelled {label_start!r} in {components(message)}")
+
+
+def text_of(call: Any) -> str:
+    """A callback, a REST call or a payload as its JSON text, for asserting on what it says."""
+    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
 
 from chapterhouse.testing.discord import BOSTON_ID, EPHEMERAL, GENERAL_ID
 from storage.models import Ballot, ChannelBinding, Delivery, Poll
-from tests.adapters.discord.harness import BEA, CARL, DORA, DiscordHarness, components, custom_id
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
+from tests.adapters.discord.harness import (
+    BEA,
+    CARL,
+    DORA,
+    DiscordHarness,
+    components,
+    custom_id,
+    text_of,
+)
 
 
 async def bind_boston(app: DiscordHarness) -> None:

@@ -4,14 +4,11 @@ bad requests refused in one line with nothing sent."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sqlalchemy import select
 
 from chapterhouse.testing.discord import BOSTON_ID
 from storage.models import ChapterEvent, Delivery, EventHelper
-from tests.adapters.discord.harness import BEA, CARL, DORA, DiscordHarness
+from tests.adapters.discord.harness import BEA, CARL, DORA, DiscordHarness, text_of
 
 PICNIC = {
     "chapter": "Boston",
@@ -20,10 +17,6 @@ PICNIC = {
     "title": "Summer picnic",
     "place": "Boston Common",
 }
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
 
 
 def dms_to(discord_app: DiscordHarness, user: int) -> list[str]:

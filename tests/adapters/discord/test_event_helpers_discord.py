@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sqlalchemy import select
 
 from storage.models import ChapterEvent, EventHelper, EventRsvp, Identity
-from tests.adapters.discord.harness import BEA, CARL, DORA, DiscordHarness
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
+from tests.adapters.discord.harness import BEA, CARL, DORA, DiscordHarness, text_of
 
 
 async def test_a_named_helper_checks_a_member_in_on_discord(discord_app: DiscordHarness) -> None:

@@ -11,23 +11,18 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
 from chapterhouse.testing.discord import BOSTON_ID, GUILD_ID
 from chapterhouse.testing.discord.scheduled_events import CANCELED, EXTERNAL, MANAGE_EVENTS
 from storage.models import ChapterEvent, Delivery, EventRsvp, RsvpStatus
-from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
+from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, text_of
 
 SCHEDULED = rf"/guilds/{GUILD_ID}/scheduled-events"
 CAPTURED = (
     Path(__file__).parents[3] / "chapterhouse/testing/payloads/discord/guild_scheduled_event.json"
 )
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
 
 
 async def plan(discord_app: DiscordHarness) -> ChapterEvent:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sqlalchemy import select
 
 from chapterhouse.testing.discord import BOSTON_ID
 from storage.models import ChapterEvent, EventRsvp, RsvpStatus
-from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, custom_id
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
+from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, custom_id, text_of
 
 
 async def test_going_clicked_on_discord_is_counted_and_the_card_edited(

@@ -3,17 +3,10 @@ update announced once in the bound channel, and the chart attached as a PNG."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from chapterhouse.testing.discord import BOSTON_ID, EPHEMERAL
-from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
+from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, text_of
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
 
 
 async def test_goals_render_with_progress_and_pace(discord_app: DiscordHarness) -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
 
 from chapterhouse.testing.discord import EPHEMERAL
 from storage.models import Identity, Member
-from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
+from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, text_of
 
 
 async def test_member_edit_through_its_modal_then_found(discord_app: DiscordHarness) -> None:

@@ -3,18 +3,13 @@ bound channel at the chapter's local morning, and a reminder as a direct message
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 from bot.scheduler import run_due
 from chapterhouse.testing.discord import BOSTON_ID
-from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
+from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, text_of
 from tests.support import START
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
 
 
 async def tick(app: DiscordHarness, minutes: int = 0) -> None:

@@ -3,16 +3,11 @@ the next events, each time written as a Discord timestamp the reader sees in the
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.scheduler import run_due
-from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
-
-
-def text_of(call: Any) -> str:
-    return json.dumps(call.json if hasattr(call, "json") else call, ensure_ascii=False)
+from tests.adapters.discord.harness import BEA, DORA, DiscordHarness, text_of
 
 
 async def test_the_welcome_lists_the_next_events_as_discord_timestamps(
