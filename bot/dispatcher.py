@@ -484,17 +484,18 @@ def _is_race(error: DBAPIError) -> bool:
 async def _known_members(uow: UnitOfWork, args: dict[str, Any]) -> dict[str, Any]:
     """The arguments with each mention as typed replaced by the member it names, if known,
     so the audit log names members by their mention token (forgetting them works)."""
+    values = [
+        v for value in args.values() for v in (value if isinstance(value, tuple) else (value,))
+    ]
+    members = await known(uow, [v for v in values if isinstance(v, MemberRef)])
 
-    async def one(value: Any) -> Any:
-        return (await known(uow, value) or value) if isinstance(value, MemberRef) else value
+    def one(value: Any) -> Any:
+        return members.get(value, value) if isinstance(value, MemberRef) else value
 
-    shown: dict[str, Any] = {}
-    for name, value in args.items():
-        if isinstance(value, tuple):
-            shown[name] = tuple([await one(v) for v in value])
-        else:
-            shown[name] = await one(value)
-    return shown
+    return {
+        name: tuple(one(v) for v in value) if isinstance(value, tuple) else one(value)
+        for name, value in args.items()
+    }
 
 
 def canonical(spec: CommandSpec, args: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import (
@@ -319,19 +320,23 @@ async def resolve(uow: UnitOfWork, ref: MemberRef) -> Member:
     raise NotFound(f"No member @{name}.{hint}")
 
 
-async def known(uow: UnitOfWork, ref: MemberRef) -> Member | None:
-    """The member a typed mention means, if they are known; writes nothing, raises nothing.
+async def known(uow: UnitOfWork, refs: Sequence[MemberRef]) -> dict[MemberRef, Member]:
+    """The members typed mentions mean, those that are known; writes nothing, raises nothing.
 
     For records made after the fact (the audit log), where `resolve` has already
-    answered the user, or never needed to.
+    answered the user, or never needed to. Platform mentions are looked up together.
     """
-    if ref.platform in ("slack", "discord"):
-        [found] = await known_many(uow, [(ref.platform, ref.external_id, ref.name)])
-        return found[0] if isinstance(found, tuple) else None
-    try:
-        return await resolve(uow, ref)  # a console or bare `@name` is only looked up
-    except UserError:
-        return None
+    platform = list(dict.fromkeys(r for r in refs if r.platform in ("slack", "discord")))
+    looked = (
+        await known_many(uow, [(r.platform, r.external_id, r.name) for r in platform])
+        if platform
+        else []
+    )
+    members = {r: f[0] for r, f in zip(platform, looked, strict=True) if isinstance(f, tuple)}
+    for ref in dict.fromkeys(r for r in refs if r not in platform):
+        with contextlib.suppress(UserError):  # a console or bare `@name` is only looked up
+            members[ref] = await resolve(uow, ref)
+    return members
 
 
 async def society_has_hq(uow: UnitOfWork, settings: Settings) -> bool:
