@@ -466,7 +466,7 @@ def _unboarded(now: datetime, settings: Settings) -> Select[Member]:
         exists().where(Identity.member_id == Member.id),
         ~exists().where(WorkgroupMember.member_id == Member.id),
         ~exists().where(WorkgroupBacking.member_id == Member.id),
-        ~exists().where(DueClaim.key == key),
+        _claim_missing(key),
     )
 
 
