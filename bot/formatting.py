@@ -12,6 +12,8 @@ import math
 
 def number(value: float) -> str:
     """12, 1,400, 2.5: whole numbers without a decimal point, others with one."""
+    if type(value) is int:  # most counts: no rounding to decide (a list formats hundreds)
+        return f"{value:,}"
     if not math.isfinite(value):
         return f"{value:g}"
     if math.isclose(value, round(value), abs_tol=1e-9):
@@ -35,7 +37,7 @@ def singular(unit: str) -> str:
 
 def plural(count: float, noun: str, plural_form: str | None = None) -> str:
     """`1 member`, `3 members`, `1,400 members`; `noun` is the singular."""
-    one = math.isclose(count, 1)
+    one = count == 1 if type(count) is int else math.isclose(count, 1)
     return f"{number(count)} {noun if one else (plural_form or noun + 's')}"
 
 

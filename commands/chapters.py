@@ -103,52 +103,60 @@ def _targets(context: Context) -> dict[MeetingKind, int]:
 @router.command("chapter", "list", examples=["/chapter list"])
 async def chapter_list(context: Context) -> Reply:
     """List every chapter with its status, region and size."""
-    # Plain rows, not entities: a list of hundreds of chapters needs no identity map.
-    # The size is the chapter's own count, kept by the database as members move
-    # (migration 0014): no GROUP BY over every member on each call. Presidents'
-    # names and accounts come in the same statement (a row per president's account),
-    # so the reply needs no second query to write their mentions.
-    listed = await context.session.execute(
-        select(
-            Chapter.id,
-            Chapter.name,
-            Chapter.region,
-            Chapter.status,
-            Chapter.president_id,
-            Chapter.member_count,
-            Member.name.label("president_name"),
-            Identity.platform,
-            Identity.external_id,
-        )
-        .outerjoin(Member, Member.id == Chapter.president_id)
-        .outerjoin(Identity, Identity.member_id == Chapter.president_id)
-        .order_by(Chapter.name_key, Chapter.id)
-    )
-    chapters: list[Any] = []
+    # Plain rows through the session's connection, not the ORM: a list of hundreds
+    # of chapters needs no identity map, and the ORM's result machinery cost more
+    # than the query. The size is the chapter's own count, kept by the database as
+    # members move (migration 0014): no GROUP BY over every member on each call.
+    # Presidents' names and accounts come in the same statement (a row per
+    # president's account), so the reply needs no second query for their mentions.
+    connection = await context.session.connection()
+    listed = await connection.execute(_CHAPTER_LIST)
+    by_status: dict[ChapterStatus, list[str]] = {status: [] for status in ChapterStatus}
+    summary: list[str] = []
     names: dict[int, str] = {}
     handles: dict[int, dict[str, str]] = {}
-    for row in listed:
-        if not chapters or chapters[-1].id != row.id:
-            chapters.append(row)
-        if row.president_id is not None:
-            names[row.president_id] = row.president_name
-            accounts = handles.setdefault(row.president_id, {})
-            if row.platform is not None:
-                accounts[row.platform] = row.external_id
-    people = {member_id: Person(name, handles[member_id]) for member_id, name in names.items()}
-    blocks: list[Any] = [Header(f"Chapters ({len(chapters)})")]
-    for status in ChapterStatus:
-        rows = [c for c in chapters if c.status is status]
-        if not rows:
-            continue
-        lines = [
-            f"• *{c.name}* ({c.region}) · {plural(c.member_count, 'member')}"
-            + (f" · president {mention(c.president_id)}" if c.president_id else "")
-            for c in rows
-        ]
-        blocks.append(Section(f"*{status.value.title()}* ({len(rows)})\n" + "\n".join(lines)))
-    text = ", ".join(f"{c.name} ({c.status.value})" for c in chapters)
-    return replace(Reply.private(f"Chapters: {text}", *blocks), people=people)
+    last = None
+    for id_, name, region, status, president, size, president_name, platform, handle in listed:
+        if president is not None:
+            names[president] = president_name
+            accounts = handles.setdefault(president, {})
+            if platform is not None:
+                accounts[platform] = handle
+        if id_ == last:
+            continue  # the same chapter again, for its president's next account
+        last = id_
+        status = ChapterStatus(status)
+        line = f"• *{name}* ({region}) · {plural(size, 'member')}"
+        if president is not None:
+            line += f" · president {mention(president)}"
+        by_status[status].append(line)
+        summary.append(f"{name} ({status.value})")
+    blocks: list[Any] = [Header(f"Chapters ({len(summary)})")]
+    for status, lines in by_status.items():
+        if lines:
+            heading = f"*{status.value.title()}* ({len(lines)})"
+            blocks.append(Section(heading + "\n" + "\n".join(lines)))
+    people = {member: Person(name, handles[member]) for member, name in names.items()}
+    return replace(Reply.private(f"Chapters: {', '.join(summary)}", *blocks), people=people)
+
+
+_CHAPTER_LIST = (
+    select(
+        Chapter.id,
+        Chapter.name,
+        Chapter.region,
+        Chapter.status,
+        Chapter.president_id,
+        Chapter.member_count,
+        Member.name,
+        Identity.platform,
+        Identity.external_id,
+    )
+    .outerjoin(Member, Member.id == Chapter.president_id)
+    .outerjoin(Identity, Identity.member_id == Chapter.president_id)
+    .order_by(Chapter.name_key, Chapter.id)
+)
+"""Built once: each call then finds its compiled form in SQLAlchemy's cache at once."""
 
 
 NEW_FOR = timedelta(days=30)

@@ -40,3 +40,15 @@ async def test_over_long_account_name_is_refused_not_crashed(bot: TestBot) -> No
     line = await bot.refused("/chapter list", as_="x" * 65)
     assert line.startswith("An account name must be 1–64 characters;")
     assert await bot.count(Member) == 0
+
+
+async def test_chapter_list_lists_each_chapter_once_under_its_status(demo: TestBot) -> None:
+    # Bob presides over Boston and has a second account: the list reads one row per
+    # president's account, and must still show Boston once, with its president.
+    await demo.add_account("bob", "slack", "U0BOB", "bob")
+    listing = await demo.ok("/chapter list", as_="grace")
+    assert listing.count("Boston (") == 1
+    incubating, active = listing.split("Active (3)")
+    assert "Incubating (3)" in incubating
+    assert "• Boston (North America) · 2 members · president @bob" in active
+    assert "• London (Europe) · 1 member" in incubating and "London" not in active
