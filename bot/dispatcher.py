@@ -31,7 +31,9 @@ from bot.errors import BadArgument, Forbidden, UserError
 from bot.identity import (
     NO_HQ_HINT,
     Account,
+    Seen,
     enter_many,
+    enter_with,
     known,
     known_many,
     register_many,
@@ -317,9 +319,13 @@ class Dispatcher:
         batch = self.registry.batch_for(spec)
         async with UnitOfWork(self.sessions, now) as uow:
             accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
-            # One statement: identity, member and roles. Without `register` a newcomer
-            # comes back None and nothing is written (they are registered apart).
-            looked = await enter_many(uow, accounts, self.settings, register=register)
+            # One statement: identity, member and roles, and the accounts the commands
+            # mention. Without `register` a newcomer comes back None and nothing is
+            # written (they are registered apart).
+            mentions = [m for _, values in items for m in _mentions(spec, values)]
+            looked, seen = await enter_with(
+                uow, accounts, mentions, self.settings, register=register
+            )
             if any(f is None for f in looked):
                 return None
             found = [f for f in looked if f is not None]
@@ -336,7 +342,7 @@ class Dispatcher:
                         raise account
                     member, identity, roles = account
                     context = self._context(uow, request, member, identity, roles)
-                    args = await self._resolve_members(uow, spec, values)
+                    args = await self._resolve_members(uow, spec, values, seen)
                     await self._authorize(context, spec, args)
                 except UserError as error:
                     if batch is None:
@@ -394,13 +400,13 @@ class Dispatcher:
         )
 
     async def _resolve_members(
-        self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any]
+        self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any], seen: Seen
     ) -> dict[str, Any]:
         resolved = dict(values)
         for param in spec.params:
             value = values.get(param.name)
             if param.resolve and isinstance(value, MemberRef):
-                resolved[param.name] = await resolve(uow, value)
+                resolved[param.name] = await resolve(uow, value, seen)
         return resolved
 
     async def _authorize(self, context: Context, spec: CommandSpec, args: dict[str, Any]) -> None:
@@ -440,6 +446,15 @@ class Dispatcher:
             f"Something went wrong on our side (error {error_id}); nothing was changed. "
             "Tell an admin this id if it keeps happening."
         )
+
+
+def _mentions(spec: CommandSpec, values: dict[str, Any]) -> list[MemberRef]:
+    """The mentions `_resolve_members` will resolve: looked up with the caller."""
+    return [
+        value
+        for param in spec.params
+        if param.resolve and isinstance(value := values.get(param.name), MemberRef)
+    ]
 
 
 def check_characters(text: str) -> None:
