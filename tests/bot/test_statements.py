@@ -65,7 +65,7 @@ WRITES = [  # the COMMIT included
     ("/member join Boston --move", "frank", 4),
     ("/audit 20", "alice", 4),  # privileged: its own audit row is a write
     ('/chapter create Lisbon --region Europe --tz "Europe/Lisbon"', "alice", 4),
-    ('/chapter meeting Boston working 2025-03-14 "Ethics of AI" --attendance 3', "bob", 6),
+    ('/chapter meeting Boston working 2025-03-14 "Ethics of AI" --attendance 3', "bob", 5),
     ("/role grant @grace moderator", "alice", 4),  # the mention resolved gives the reply's
 ]
 REFUSALS = [  # a refusal rolls back: no COMMIT
