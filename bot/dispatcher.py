@@ -46,6 +46,7 @@ from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
 from bot.people import with_people
 from bot.permissions import Access, Role
+from bot.preload import Preload
 from bot.profilefill import ProfileFiller
 from bot.registry import Registry
 from bot.reply import Reply
@@ -324,7 +325,12 @@ class Dispatcher:
             # written (they are registered apart).
             mentions = [m for _, values in items for m in _mentions(spec, values)]
             looked, seen = await enter_with(
-                uow, accounts, mentions, self.settings, register=register
+                uow,
+                accounts,
+                mentions,
+                self.settings,
+                register=register,
+                preload=self._preload(spec, items),
             )
             if any(f is None for f in looked):
                 return None
@@ -398,6 +404,19 @@ class Dispatcher:
             settings=self.settings,
             registry=self.registry,
         )
+
+    def _preload(
+        self, spec: CommandSpec, items: list[tuple[Request, dict[str, Any]]]
+    ) -> tuple[Preload, Any] | None:
+        """What the command's scope names, to read with its caller (see `bot.preload`)."""
+        owner = spec.access.owner
+        if owner is None or owner.also or len(items) != 1:
+            return None
+        preload = self.registry.preloads.get(owner.kind)
+        if preload is None:
+            return None
+        key = preload.key(items[0][1].get(owner.param))
+        return None if key is None else (preload, key)
 
     async def _resolve_members(
         self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any], seen: Seen

@@ -29,6 +29,7 @@ from bot.errors import BadArgument, NotFound, UserError
 from bot.parser import closest
 from bot.people import remember
 from bot.permissions import Role
+from bot.preload import Preload
 from storage.jsonrows import json_rows
 from storage.models import GrantedRole, Identity, Member, RoleGrant
 from storage.uow import UnitOfWork
@@ -122,16 +123,18 @@ async def enter_with(
     settings: Settings,
     *,
     register: bool = True,
+    preload: tuple[Preload, Any] | None = None,
 ) -> tuple[list[Entered | BadArgument | None], Seen]:
     """As `enter_many`, and the accounts `mentions` name looked up in the same statement.
 
     A command that mentions someone costs no statement of its own to find them: pass
     what this returns to `resolve`. A mention nobody holds yet is not created here (a
-    Slack or Discord one is, by `resolve`, as ever).
+    Slack or Discord one is, by `resolve`, as ever). With `preload` (a declaration and
+    the value typed), the row it names is read too and kept as it says.
     """
     wanted = {key for ref in mentions if (key := _mention_key(ref)) is not None}
     found, seen = await _members_of(
-        uow, accounts, write=register, settings=settings, mentioned=wanted
+        uow, accounts, write=register, settings=settings, mentioned=wanted, preload=preload
     )
     entered: list[Entered | BadArgument | None] = [
         f if f is None or isinstance(f, BadArgument) else (f[0], f[1], f[2] or _NEWCOMER)
@@ -153,16 +156,20 @@ def _mention_key(ref: MemberRef) -> tuple[str, str] | None:
 _NEWCOMER = frozenset({Role.MEMBER})
 
 
-def _enter_statement(settings: Settings, *, accounts: bool = False) -> Select[*tuple[Any, ...]]:
+def _enter_statement(
+    settings: Settings, *, accounts: bool = False, preload: Preload | None = None
+) -> Select[*tuple[Any, ...]]:
     """Identity, member, and (moderator, hq) as correlated EXISTS columns: plain SQL that
     SQLite and PostgreSQL both plan as an index probe per member found. With
-    `accounts`, each member's accounts too (a JSON list), for the mentions among them.
+    `accounts`, each member's accounts too (a JSON list), for the mentions among them;
+    with `preload`, its row outer-joined by its unique key (parameter `preload`).
 
     Built once per list of configured admins and reused: building it costs more
     than running it. The accounts are one expanding parameter.
     """
     admins = tuple(settings.chapterhouse_admins)
-    cached = _ENTER.get((admins, accounts))
+    shape = (admins, accounts, preload)
+    cached = _ENTER.get(shape)
     if cached is not None:
         return cached
     moderator = exists().where(
@@ -197,11 +204,15 @@ def _enter_statement(settings: Settings, *, accounts: bool = False) -> Select[*t
             .scalar_subquery()
             .label("handles")
         )
-    _ENTER[(admins, accounts)] = statement
+    if preload is not None:
+        statement = statement.add_columns(preload.model).outerjoin(
+            preload.model, preload.column == bindparam("preload")
+        )
+    _ENTER[shape] = statement
     return statement
 
 
-_ENTER: dict[tuple[tuple[AdminIdentity, ...], bool], Select[*tuple[Any, ...]]] = {}
+_ENTER: dict[tuple[tuple[AdminIdentity, ...], bool, Preload | None], Select[*tuple[Any, ...]]] = {}
 
 
 async def _members_of(
@@ -211,6 +222,7 @@ async def _members_of(
     write: bool,
     settings: Settings | None = None,
     mentioned: set[tuple[str, str]] | None = None,
+    preload: tuple[Preload, Any] | None = None,
 ) -> tuple[list[tuple[Member, Identity, frozenset[Role] | None] | BadArgument | None], Seen]:
     """The members behind accounts; with `settings`, their roles in the same statement,
     and the `mentioned` accounts that are known, with all their members' accounts.
@@ -227,16 +239,25 @@ async def _members_of(
     keys = {w for w in wanted if not isinstance(w, BadArgument)}
     known: dict[tuple[str, str], tuple[Member, Identity, frozenset[Role] | None]] = {}
     seen: Seen = {}
-    if mentioned and settings is not None:
-        rows = await uow.session.execute(
-            _enter_statement(settings, accounts=True), {"accounts": list(keys | mentioned)}
-        )
-        for i, m, is_mod, is_hq, handles in rows:
+    if (mentioned or preload) and settings is not None:
+        mentioned = mentioned or set()
+        declared, value = preload or (None, None)
+        statement = _enter_statement(settings, accounts=bool(mentioned), preload=declared)
+        params: dict[str, Any] = {"accounts": list(keys | mentioned)}
+        if declared is not None:
+            params["preload"] = value
+        preloaded = None
+        for row in await uow.session.execute(statement, params):
+            i, m, is_mod, is_hq = row[:4]
             held = (i.platform, i.external_id)
             if held in keys:
                 known[held] = (m, i, _roles(bool(is_mod), bool(is_hq)))
             if held in mentioned:
-                seen[held] = (m, i, {p: e for p, e in handles or []})
+                seen[held] = (m, i, {p: e for p, e in row[4] or []})
+            if declared is not None:
+                preloaded = row[-1]
+        if declared is not None and preloaded is not None:
+            declared.keep(uow.session, value, preloaded)
     elif keys:
         if settings is None:
             where = tuple_(Identity.platform, Identity.external_id).in_(list(keys))

@@ -26,7 +26,7 @@ from commands.chapter_card import chapter_card
 from commands.chapter_figures import status_figures
 from commands.charters.group import of_chapter
 from commands.charters.info import charter_blocks
-from commands.lookup import chapter_presidents, find_chapter, name_key
+from commands.lookup import CHAPTER_BY_NAME, chapter_presidents, find_chapter, name_key
 from commands.text import plural
 from storage.models import (
     ChannelBinding,
@@ -40,7 +40,7 @@ from storage.models import (
 from storage.upsert import InsertNew
 
 router = Router("chapters")
-router.owner("chapter")(chapter_presidents)
+router.owner("chapter", preload=CHAPTER_BY_NAME)(chapter_presidents)
 
 
 @router.completer("chapters")

@@ -58,7 +58,9 @@ class InsertNew:
         statement = self._statements[session.get_bind().dialect.name]
         return (await session.execute(statement, row)).scalar_one_or_none()
 
-    async def row(self, session: AsyncSession, values: dict[str, Any]) -> Row[*tuple[Any, ...]] | None:
+    async def row(
+        self, session: AsyncSession, values: dict[str, Any]
+    ) -> Row[*tuple[Any, ...]] | None:
         """The `returning` column and the `also` expressions of the new row, or None
         when a row with its keys exists. `values` may also carry the parameters the
         `also` expressions name."""

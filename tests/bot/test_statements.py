@@ -65,12 +65,15 @@ WRITES = [  # the COMMIT included
     ("/member join Boston --move", "frank", 4),
     ("/audit 20", "alice", 4),  # privileged: its own audit row is a write
     ('/chapter create Lisbon --region Europe --tz "Europe/Lisbon"', "alice", 4),
-    ('/chapter meeting Boston working 2025-03-14 "Ethics of AI" --attendance 3', "bob", 5),
+    ('/chapter meeting Boston working 2025-03-14 "Ethics of AI" --attendance 3', "bob", 4),
     ("/role grant @grace moderator", "alice", 4),  # the mention resolved gives the reply's
+    ('/chapter meeting boston social 2025-03-15 "Picnic"', "bob", 4),  # the name as typed
+    ('/chapter meeting Boston social 2025-03-16 "Picnic"', "alice", 4),  # HQ: no owner check
 ]
 REFUSALS = [  # a refusal rolls back: no COMMIT
     ('/chapter create Boston --region Europe --tz "Europe/Lisbon"', "alice", 4),
     ("/role grant @dan moderator", "alice", 2),
+    ('/chapter meeting Boston social 2025-03-15 "Picnic"', "grace", 2),  # not its president
 ]
 
 
