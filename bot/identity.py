@@ -193,7 +193,11 @@ def _enter_statement(
         .where(
             tuple_(Identity.platform, Identity.external_id).in_(
                 bindparam("accounts", expanding=True)
-            )
+            ),
+            # Only for the plan: SQLite scans for a row-value IN of two or more pairs,
+            # and probes its (platform, external_id) index for these.
+            Identity.platform.in_(bindparam("platforms", expanding=True)),
+            Identity.external_id.in_(bindparam("ids", expanding=True)),
         )
     )
     if accounts:
@@ -243,7 +247,7 @@ async def _members_of(
         mentioned = mentioned or set()
         declared, value = preload or (None, None)
         statement = _enter_statement(settings, accounts=bool(mentioned), preload=declared)
-        params: dict[str, Any] = {"accounts": list(keys | mentioned)}
+        params = _accounts(keys | mentioned)
         if declared is not None:
             params["preload"] = value
         preloaded = None
@@ -266,9 +270,7 @@ async def _members_of(
             )
             known = {(i.platform, i.external_id): (m, i, None) for i, m in rows}
         else:
-            entered = await uow.session.execute(
-                _enter_statement(settings), {"accounts": list(keys)}
-            )
+            entered = await uow.session.execute(_enter_statement(settings), _accounts(keys))
             known = {
                 (i.platform, i.external_id): (m, i, _roles(bool(is_mod), bool(is_hq)))
                 for i, m, is_mod, is_hq in entered
@@ -294,6 +296,15 @@ async def _members_of(
             identity.display_name = display_name
         results.append((member, identity, roles))
     return results, seen
+
+
+def _accounts(keys: set[tuple[str, str]]) -> dict[str, Any]:
+    """The entry statement's parameters for these (platform, account id) pairs."""
+    return {
+        "accounts": list(keys),
+        "platforms": list({platform for platform, _ in keys}),
+        "ids": list({external_id for _, external_id in keys}),
+    }
 
 
 def _roles(moderator: bool, hq: bool) -> frozenset[Role]:
