@@ -31,7 +31,9 @@ from bot.errors import BadArgument, Forbidden, UserError
 from bot.identity import (
     NO_HQ_HINT,
     Account,
+    Seen,
     enter_many,
+    enter_with,
     known,
     known_many,
     register_many,
@@ -44,6 +46,7 @@ from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.parser import ParseEnv, bind_values, parse
 from bot.people import with_people
 from bot.permissions import Access, Role
+from bot.preload import Preload
 from bot.profilefill import ProfileFiller
 from bot.registry import Registry
 from bot.reply import Reply
@@ -317,9 +320,18 @@ class Dispatcher:
         batch = self.registry.batch_for(spec)
         async with UnitOfWork(self.sessions, now) as uow:
             accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
-            # One statement: identity, member and roles. Without `register` a newcomer
-            # comes back None and nothing is written (they are registered apart).
-            looked = await enter_many(uow, accounts, self.settings, register=register)
+            # One statement: identity, member and roles, and the accounts the commands
+            # mention. Without `register` a newcomer comes back None and nothing is
+            # written (they are registered apart).
+            mentions = [m for _, values in items for m in _mentions(spec, values)]
+            looked, seen = await enter_with(
+                uow,
+                accounts,
+                mentions,
+                self.settings,
+                register=register,
+                preload=self._preload(spec, items),
+            )
             if any(f is None for f in looked):
                 return None
             found = [f for f in looked if f is not None]
@@ -336,7 +348,7 @@ class Dispatcher:
                         raise account
                     member, identity, roles = account
                     context = self._context(uow, request, member, identity, roles)
-                    args = await self._resolve_members(uow, spec, values)
+                    args = await self._resolve_members(uow, spec, values, seen)
                     await self._authorize(context, spec, args)
                 except UserError as error:
                     if batch is None:
@@ -393,14 +405,27 @@ class Dispatcher:
             registry=self.registry,
         )
 
+    def _preload(
+        self, spec: CommandSpec, items: list[tuple[Request, dict[str, Any]]]
+    ) -> tuple[Preload, Any] | None:
+        """What the command's scope names, to read with its caller (see `bot.preload`)."""
+        owner = spec.access.owner
+        if owner is None or owner.also or len(items) != 1:
+            return None
+        preload = self.registry.preloads.get(owner.kind)
+        if preload is None:
+            return None
+        key = preload.key(items[0][1].get(owner.param))
+        return None if key is None else (preload, key)
+
     async def _resolve_members(
-        self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any]
+        self, uow: UnitOfWork, spec: CommandSpec, values: dict[str, Any], seen: Seen
     ) -> dict[str, Any]:
         resolved = dict(values)
         for param in spec.params:
             value = values.get(param.name)
             if param.resolve and isinstance(value, MemberRef):
-                resolved[param.name] = await resolve(uow, value)
+                resolved[param.name] = await resolve(uow, value, seen)
         return resolved
 
     async def _authorize(self, context: Context, spec: CommandSpec, args: dict[str, Any]) -> None:
@@ -440,6 +465,15 @@ class Dispatcher:
             f"Something went wrong on our side (error {error_id}); nothing was changed. "
             "Tell an admin this id if it keeps happening."
         )
+
+
+def _mentions(spec: CommandSpec, values: dict[str, Any]) -> list[MemberRef]:
+    """The mentions `_resolve_members` will resolve: looked up with the caller."""
+    return [
+        value
+        for param in spec.params
+        if param.resolve and isinstance(value := values.get(param.name), MemberRef)
+    ]
 
 
 def check_characters(text: str) -> None:

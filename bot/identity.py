@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -28,6 +29,8 @@ from bot.errors import BadArgument, NotFound, UserError
 from bot.parser import closest
 from bot.people import remember
 from bot.permissions import Role
+from bot.preload import Preload
+from storage.jsonrows import json_rows
 from storage.models import GrantedRole, Identity, Member, RoleGrant
 from storage.uow import UnitOfWork
 
@@ -42,6 +45,11 @@ Account = tuple[str, str, str]
 
 Entered = tuple[Member, Identity, frozenset[Role]]
 """The member behind an account, the account itself, and the roles the member holds."""
+
+Seen = dict[tuple[str, str], tuple[Member, Identity, dict[str, str]]]
+"""Accounts a command mentions, looked up with its caller's: (platform, account id) →
+the member, the account, and all the member's accounts (platform → account id). A key
+looked up and missing is simply absent (see `resolve`)."""
 
 
 def _account_id(platform: str, external_id: str) -> str:
@@ -71,7 +79,7 @@ async def register_many(
 
     An account id that cannot be stored gets its error in its place in the list.
     """
-    found = await _members_of(uow, accounts, write=True)
+    found, _ = await _members_of(uow, accounts, write=True)
     return [f if isinstance(f, BadArgument) else (f[0], f[1]) for f in found if f is not None]
 
 
@@ -85,7 +93,7 @@ async def known_many(
     leaves renames to `bot.activity`, so a command's transaction never writes a
     member's rows.
     """
-    found = await _members_of(uow, accounts, write=False)
+    found, _ = await _members_of(uow, accounts, write=False)
     return [f if f is None or isinstance(f, BadArgument) else (f[0], f[1]) for f in found]
 
 
@@ -104,27 +112,66 @@ async def enter_many(
     is None and nothing is written, so the dispatcher can register them apart (a
     command's transaction never writes a member's rows: see `known_many`).
     """
-    found = await _members_of(uow, accounts, write=register, settings=settings)
-    return [
+    found, _ = await enter_with(uow, accounts, (), settings, register=register)
+    return found
+
+
+async def enter_with(
+    uow: UnitOfWork,
+    accounts: Sequence[Account],
+    mentions: Iterable[MemberRef],
+    settings: Settings,
+    *,
+    register: bool = True,
+    preload: tuple[Preload, Any] | None = None,
+) -> tuple[list[Entered | BadArgument | None], Seen]:
+    """As `enter_many`, and the accounts `mentions` name looked up in the same statement.
+
+    A command that mentions someone costs no statement of its own to find them: pass
+    what this returns to `resolve`. A mention nobody holds yet is not created here (a
+    Slack or Discord one is, by `resolve`, as ever). With `preload` (a declaration and
+    the value typed), the row it names is read too and kept as it says.
+    """
+    wanted = {key for ref in mentions if (key := _mention_key(ref)) is not None}
+    found, seen = await _members_of(
+        uow, accounts, write=register, settings=settings, mentioned=wanted, preload=preload
+    )
+    entered: list[Entered | BadArgument | None] = [
         f if f is None or isinstance(f, BadArgument) else (f[0], f[1], f[2] or _NEWCOMER)
         for f in found
     ]
+    return entered, seen
+
+
+def _mention_key(ref: MemberRef) -> tuple[str, str] | None:
+    """The account a mention names as `resolve` looks it up first; None if none can be."""
+    if ref.platform in ("slack", "discord"):
+        try:
+            return ref.platform, _account_id(ref.platform, ref.external_id)
+        except BadArgument:
+            return None  # `resolve` refuses it, in its turn
+    return "console", ref.external_id.lower()
 
 
 _NEWCOMER = frozenset({Role.MEMBER})
 
 
-def _enter_statement(settings: Settings) -> Select[Identity, Member, bool, bool]:
+def _enter_statement(
+    settings: Settings, *, accounts: bool = False, preload: Preload | None = None
+) -> Select[*tuple[Any, ...]]:
     """Identity, member, and (moderator, hq) as correlated EXISTS columns: plain SQL that
-    SQLite and PostgreSQL both plan as an index probe per member found.
+    SQLite and PostgreSQL both plan as an index probe per member found. With
+    `accounts`, each member's accounts too (a JSON list), for the mentions among them;
+    with `preload`, its row outer-joined by its unique key (parameter `preload`).
 
     Built once per list of configured admins and reused: building it costs more
     than running it. The accounts are one expanding parameter.
     """
     admins = tuple(settings.chapterhouse_admins)
-    statement = _ENTER.get(admins)
-    if statement is not None:
-        return statement
+    shape = (admins, accounts, preload)
+    cached = _ENTER.get(shape)
+    if cached is not None:
+        return cached
     moderator = exists().where(
         RoleGrant.member_id == Member.id, RoleGrant.role == GrantedRole.MODERATOR
     )
@@ -140,20 +187,36 @@ def _enter_statement(settings: Settings) -> Select[Identity, Member, bool, bool]
             )
         )
         hq = or_(hq, exists().where(other.member_id == Member.id, named))
-    statement = (
+    statement: Select[*tuple[Any, ...]] = (
         select(Identity, Member, moderator.label("is_moderator"), hq.label("is_hq"))
         .join(Member, Identity.member_id == Member.id)
         .where(
             tuple_(Identity.platform, Identity.external_id).in_(
                 bindparam("accounts", expanding=True)
-            )
+            ),
+            # Only for the plan: SQLite scans for a row-value IN of two or more pairs,
+            # and probes its (platform, external_id) index for these.
+            Identity.platform.in_(bindparam("platforms", expanding=True)),
+            Identity.external_id.in_(bindparam("ids", expanding=True)),
         )
     )
-    _ENTER[admins] = statement
+    if accounts:
+        held = aliased(Identity)
+        statement = statement.add_columns(
+            select(json_rows(held.platform, held.external_id))
+            .where(held.member_id == Member.id)
+            .scalar_subquery()
+            .label("handles")
+        )
+    if preload is not None:
+        statement = statement.add_columns(preload.model).outerjoin(
+            preload.model, preload.column == bindparam("preload")
+        )
+    _ENTER[shape] = statement
     return statement
 
 
-_ENTER: dict[tuple[AdminIdentity, ...], Select[Identity, Member, bool, bool]] = {}
+_ENTER: dict[tuple[tuple[AdminIdentity, ...], bool, Preload | None], Select[*tuple[Any, ...]]] = {}
 
 
 async def _members_of(
@@ -162,8 +225,11 @@ async def _members_of(
     *,
     write: bool,
     settings: Settings | None = None,
-) -> list[tuple[Member, Identity, frozenset[Role] | None] | BadArgument | None]:
-    """The members behind accounts; with `settings`, their roles in the same statement.
+    mentioned: set[tuple[str, str]] | None = None,
+    preload: tuple[Preload, Any] | None = None,
+) -> tuple[list[tuple[Member, Identity, frozenset[Role] | None] | BadArgument | None], Seen]:
+    """The members behind accounts; with `settings`, their roles in the same statement,
+    and the `mentioned` accounts that are known, with all their members' accounts.
 
     A member created here has no grants: its roles are MEMBER, plus HQ when its one
     account is a configured admin.
@@ -176,7 +242,27 @@ async def _members_of(
             wanted.append(error)
     keys = {w for w in wanted if not isinstance(w, BadArgument)}
     known: dict[tuple[str, str], tuple[Member, Identity, frozenset[Role] | None]] = {}
-    if keys:
+    seen: Seen = {}
+    if (mentioned or preload) and settings is not None:
+        mentioned = mentioned or set()
+        declared, value = preload or (None, None)
+        statement = _enter_statement(settings, accounts=bool(mentioned), preload=declared)
+        params = _accounts(keys | mentioned)
+        if declared is not None:
+            params["preload"] = value
+        preloaded = None
+        for row in await uow.session.execute(statement, params):
+            i, m, is_mod, is_hq = row[:4]
+            held = (i.platform, i.external_id)
+            if held in keys:
+                known[held] = (m, i, _roles(bool(is_mod), bool(is_hq)))
+            if held in mentioned:
+                seen[held] = (m, i, {p: e for p, e in row[4] or []})
+            if declared is not None:
+                preloaded = row[-1]
+        if declared is not None and preloaded is not None:
+            declared.keep(uow.session, value, preloaded)
+    elif keys:
         if settings is None:
             where = tuple_(Identity.platform, Identity.external_id).in_(list(keys))
             rows = await uow.session.execute(
@@ -184,9 +270,7 @@ async def _members_of(
             )
             known = {(i.platform, i.external_id): (m, i, None) for i, m in rows}
         else:
-            entered = await uow.session.execute(
-                _enter_statement(settings), {"accounts": list(keys)}
-            )
+            entered = await uow.session.execute(_enter_statement(settings), _accounts(keys))
             known = {
                 (i.platform, i.external_id): (m, i, _roles(bool(is_mod), bool(is_hq)))
                 for i, m, is_mod, is_hq in entered
@@ -211,7 +295,16 @@ async def _members_of(
         if display_name and identity.display_name != display_name:
             identity.display_name = display_name
         results.append((member, identity, roles))
-    return results
+    return results, seen
+
+
+def _accounts(keys: set[tuple[str, str]]) -> dict[str, Any]:
+    """The entry statement's parameters for these (platform, account id) pairs."""
+    return {
+        "accounts": list(keys),
+        "platforms": list({platform for platform, _ in keys}),
+        "ids": list({external_id for _, external_id in keys}),
+    }
 
 
 def _roles(moderator: bool, hq: bool) -> frozenset[Role]:
@@ -271,28 +364,47 @@ async def roles_many(
     return {member_id: frozenset(held) for member_id, held in roles.items()}
 
 
-async def resolve(uow: UnitOfWork, ref: MemberRef) -> Member:
+async def resolve(uow: UnitOfWork, ref: MemberRef, seen: Seen | None = None) -> Member:
     """The member a typed mention means.
 
     Slack and Discord ids are authoritative, so an unseen account is registered;
-    a console or bare `@name` must match someone already known.
+    a console or bare `@name` must match someone already known. With `seen` (from
+    `enter_with`, which looked this mention up) the account costs no statement to
+    find, and one it did not find is not looked for again.
     """
+    session = uow.session
+    key = _mention_key(ref)
+    if seen is not None and key is not None and key in seen:
+        member, identity, handles = seen[key]
+        if ref.platform in ("slack", "discord"):
+            display_name = ref.name[:MAX_DISPLAY_NAME]
+            if display_name and identity.display_name != display_name:
+                identity.display_name = display_name  # as `register` would
+        remember(session, member, handles)
+        return member
     if ref.platform in ("slack", "discord"):
+        if seen is not None and key is not None:  # looked up already: a newcomer
+            member, identity = await _create(uow, *key, ref.name[:MAX_DISPLAY_NAME])
+            seen[key] = (member, identity, {key[0]: key[1]})  # mentioned twice: once made
+            return member
         member, _ = await register(uow, ref.platform, ref.external_id, ref.name)
         return member
     name = ref.external_id.lower()
-    session = uow.session
     # The member with all their accounts (a row each): a reply that mentions them
     # needs no second query to write the mention (see `bot.people.remember`).
     account = aliased(Identity)
     rows = (
-        await session.execute(
-            select(Member, account.platform, account.external_id)
-            .join(Identity, Identity.member_id == Member.id)
-            .outerjoin(account, account.member_id == Member.id)
-            .where(Identity.platform == "console", Identity.external_id == name)
-        )
-    ).all()
+        []
+        if seen is not None  # looked up with the caller: nobody holds it
+        else (
+            await session.execute(
+                select(Member, account.platform, account.external_id)
+                .join(Identity, Identity.member_id == Member.id)
+                .outerjoin(account, account.member_id == Member.id)
+                .where(Identity.platform == "console", Identity.external_id == name)
+            )
+        ).all()
+    )
     if rows:
         exact = rows[0][0]
         remember(session, exact, {p: e for _, p, e in rows if p is not None})

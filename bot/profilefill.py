@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,6 +35,8 @@ log = logging.getLogger("chapterhouse.profiles")
 FILL_EVERY = timedelta(days=1)
 RETRY_AFTER = timedelta(hours=1)
 MAX_FIELD = 120
+MAX_REMEMBERED = 50_000
+"""Accounts whose next fill time is kept in memory, at most (past ones are dropped first)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,11 @@ class ProfileFiller:
         self._filling: set[tuple[str, str]] = set()
         """Accounts with a fill under way: it decides whether one is due, for all of
         that account's commands meanwhile (a burst would otherwise queue one each)."""
+        self._not_due: dict[tuple[str, str], datetime] = {}
+        """Accounts whose fill is not due before the time given, as this process last
+        found or set it: their commands open no transaction to ask again (on SQLite
+        every transaction takes the writer's lock). Only a fill moves that time, and
+        none can run before it, so it cannot go stale early."""
 
     def add_source(self, source: ProfileSource) -> None:
         self.sources[source.platform] = source
@@ -120,6 +127,9 @@ class ProfileFiller:
             return
         account = (platform, user_id)
         if account in self._filling:
+            return
+        due = self._not_due.get(account)
+        if due is not None and self.clock.now() < due:
             return
         self._filling.add(account)
         task = asyncio.create_task(self.fill(platform, user_id, known))
@@ -147,6 +157,7 @@ class ProfileFiller:
                     found = await self.sources[platform].lookup(user_id)
             except ProfileUnavailable as error:
                 await self._retry_later(member_id)
+                self._due_at((platform, user_id), self.clock.now() + RETRY_AFTER)
                 log.info("profile fill from %s postponed: %s", platform, error)
                 return
             await self._store(member_id, found)
@@ -167,6 +178,7 @@ class ProfileFiller:
             profile = await uow.session.get(MemberProfile, member_id)
             filled = profile.filled_at if profile is not None else None
             if filled is not None and filled > now - FILL_EVERY:
+                self._due_at((platform, user_id), filled + FILL_EVERY)
                 return None  # not due (most commands): nothing written, nothing committed
             if profile is None:
                 uow.session.add(
@@ -193,7 +205,18 @@ class ProfileFiller:
                 .values(filled_at=now)
             )
             await uow.commit()
-            return member_id if claimed.rowcount else None  # type: ignore[attr-defined]
+            if not claimed.rowcount:  # type: ignore[attr-defined]
+                return None
+            self._due_at((platform, user_id), now + FILL_EVERY)
+            return member_id
+
+    def _due_at(self, account: tuple[str, str], when: datetime) -> None:
+        if len(self._not_due) >= MAX_REMEMBERED:
+            now = self.clock.now()
+            self._not_due = {a: t for a, t in self._not_due.items() if t > now}
+            if len(self._not_due) >= MAX_REMEMBERED:
+                self._not_due.clear()
+        self._not_due[account] = when
 
     async def _retry_later(self, member_id: int) -> None:
         now = self.clock.now()

@@ -24,6 +24,7 @@ from bot.declarations import (
 from bot.declarations import Opt as Opt
 from bot.due import DueJob, DueProbe
 from bot.permissions import ANYONE, Access, Given
+from bot.preload import Preload
 from bot.reply import Reply
 
 BatchHandler = Callable[[list[tuple[Context, dict[str, Any]]]], Awaitable[list[Reply]]]
@@ -46,6 +47,7 @@ class Router:
         self.name = name
         self.specs: list[CommandSpec] = []
         self.owners: dict[str, OwnerResolver] = {}
+        self.preloads: dict[str, Preload] = {}
         self.announcers: dict[str, AnyAnnouncer] = {}
         self.completers: dict[str, Completer] = {}
         self.live: dict[str, LiveRenderer] = {}
@@ -77,9 +79,16 @@ class Router:
 
         return decorate
 
-    def owner(self, kind: str) -> Callable[[OwnerResolver], OwnerResolver]:
+    def owner(
+        self, kind: str, *, preload: Preload | None = None
+    ) -> Callable[[OwnerResolver], OwnerResolver]:
+        """Declare who owns a `kind`; with `preload`, how the dispatcher reads the thing
+        a command names with the command's caller (see `bot.preload`)."""
+
         def decorate(resolver: OwnerResolver) -> OwnerResolver:
             self.owners[kind] = resolver
+            if preload is not None:
+                self.preloads[kind] = preload
             return resolver
 
         return decorate
@@ -173,6 +182,7 @@ class Registry:
         self._groups: frozenset[str] = frozenset()
         self._home: list[tuple[int, HomeSection]] = []
         self.owners: dict[str, OwnerResolver] = {}
+        self.preloads: dict[str, Preload] = {}
         self.announcers: dict[str, AnyAnnouncer] = {}
         self.completers: dict[str, Completer] = {}
         self.live: dict[str, LiveRenderer] = {}
@@ -199,6 +209,7 @@ class Registry:
                 if kind in self.owners:
                     raise ValueError(f"owner of {kind!r} is declared twice ({router.name})")
                 self.owners[kind] = resolver
+            self.preloads.update(router.preloads)  # one per owner, as checked above
             for kind, announcer in router.announcers.items():
                 if kind in self.announcers:
                     raise ValueError(f"announcer of {kind!r} is declared twice ({router.name})")

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complete import rank_choices
@@ -26,7 +26,7 @@ from commands.chapter_card import chapter_card
 from commands.chapter_figures import status_figures
 from commands.charters.group import of_chapter
 from commands.charters.info import charter_blocks
-from commands.lookup import chapter_presidents, find_chapter, name_key
+from commands.lookup import CHAPTER_BY_NAME, chapter_presidents, find_chapter, name_key
 from commands.text import plural
 from storage.models import (
     ChannelBinding,
@@ -40,7 +40,7 @@ from storage.models import (
 from storage.upsert import InsertNew
 
 router = Router("chapters")
-router.owner("chapter")(chapter_presidents)
+router.owner("chapter", preload=CHAPTER_BY_NAME)(chapter_presidents)
 
 
 @router.completer("chapters")
@@ -252,7 +252,38 @@ async def chapter_status(context: Context, chapter: ChapterName) -> Reply:
 
 
 _NEW_CHAPTER = InsertNew(Chapter, ["name_key"])
-_NEW_MEETING = InsertNew(Meeting, ["chapter_id", "kind", "held_on"])
+
+
+def _others_that_year() -> Any:
+    """Of the new meeting's chapter and kind, the others held from `since` to `until`:
+    returned with the insert, so the reply's standing costs no statement. The new row
+    is left out by its id, as PostgreSQL's RETURNING never sees it and SQLite's may.
+
+    Spelled with qualified column names: a RETURNING clause renders columns bare,
+    which inside a subquery on the same table would be ambiguous.
+    """
+
+    def other(name: str) -> Any:
+        return literal_column(f"other.{name}")
+
+    def new(name: str) -> Any:
+        return literal_column(f"{Meeting.__tablename__}.{name}")
+
+    return (
+        select(func.count())
+        .select_from(text(f"{Meeting.__tablename__} AS other"))
+        .where(
+            other("chapter_id") == new("chapter_id"),
+            other("kind") == new("kind"),
+            other("held_on") >= bindparam("since", type_=Date()),
+            other("held_on") <= bindparam("until", type_=Date()),
+            other("id") != new("id"),
+        )
+        .scalar_subquery()
+    )
+
+
+_NEW_MEETING = InsertNew(Meeting, ["chapter_id", "kind", "held_on"], also=[_others_that_year()])
 
 
 @router.command(
@@ -418,11 +449,16 @@ async def chapter_meeting(
         "logged_by": context.member.id,
         "logged_at": context.now,
     }
-    if await _NEW_MEETING.execute(context.session, row) is None:
+    until = today if day.year == today.year else date(day.year, 12, 31)
+    since = date(day.year, 1, 1)
+    new = await _NEW_MEETING.row(context.session, {**row, "since": since, "until": until})
+    if new is None:
         raise Conflict(f"{found.name} already has a {kind} meeting logged on {day.isoformat()}.")
-    counted = await counts_toward(context, found, meeting_kind, day)
+    held = {meeting_kind: new[1] + 1}  # the others that year, and this one
+    standing = await year_standing(context, found, meeting_kind, day, held)
     return Reply.public(
-        f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. {counted}"
+        f"Logged {found.name}'s {kind} meeting on {day.isoformat()}: {clean_topic}. "
+        f"It counts toward {day.year}: {standing}."
     )
 
 
@@ -431,11 +467,24 @@ async def counts_toward(context: Context, chapter: Chapter, kind: MeetingKind, d
     return f"It counts toward {day.year}: {await year_standing(context, chapter, kind, day)}."
 
 
-async def year_standing(context: Context, chapter: Chapter, kind: MeetingKind, day: date) -> str:
-    """How the year of `day` stands for meetings of `kind`: pro rata now, or as it ended."""
+async def year_standing(
+    context: Context,
+    chapter: Chapter,
+    kind: MeetingKind,
+    day: date,
+    held: Mapping[MeetingKind, int] | None = None,
+) -> str:
+    """How the year of `day` stands for meetings of `kind`: pro rata now, or as it ended.
+
+    `held`: the meetings of `kind` held that year up to today, when the caller has
+    counted them already; otherwise they are counted here.
+    """
     today = _local_today(context, chapter)
     until = today if day.year == today.year else date(day.year, 12, 31)
-    c = (await chapter_cadence(context.session, chapter, until, _targets(context)))[kind]
+    if held is None:
+        c = (await chapter_cadence(context.session, chapter, until, _targets(context)))[kind]
+    else:
+        c = cadence_of(chapter, until, _targets(context), held)[kind]
     if day.year == today.year:
         return c.summary()
     owed = c.owed_this_year

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Context, Place
 from bot.errors import BadArgument, NotFound
 from bot.parser import closest
+from bot.preload import Preload
 from storage.models import ChannelBinding, Chapter
 
 
@@ -52,6 +53,18 @@ async def find_chapter(session: AsyncSession, name: str) -> Chapter:
     suggestion = closest(key, names)
     hint = f" Did you mean {suggestion.title()}?" if suggestion else " See /chapter list."
     raise NotFound(f"No chapter named {name!r}.{hint}")
+
+
+def _keep(session: AsyncSession, key: str, chapter: Chapter) -> None:
+    session.info.setdefault(_FOUND, {})[key] = chapter
+
+
+def _key(typed: object) -> str | None:
+    return name_key(typed) if isinstance(typed, str) else None
+
+
+CHAPTER_BY_NAME = Preload(Chapter, Chapter.name_key, _key, _keep)
+"""A chapter a president's command names, read with the command's caller."""
 
 
 async def chapter_presidents(context: Context, name: str) -> set[int]:

@@ -57,20 +57,23 @@ READS = [
     ("/member profile", "grace", 2),
     ("/member data", "grace", 2),
     ("/member join Boston", "frank", 2),  # a member of London is asked first
-    ("/member profile @bob", "grace", 3),  # the mention is resolved before the handler runs
-    ("/member profile @alice", "grace", 3),
+    ("/member profile @bob", "grace", 2),  # the mention is looked up with the caller
+    ("/member profile @alice", "grace", 2),
 ]
 WRITES = [  # the COMMIT included
     ("/member nudges off", "grace", 3),
     ("/member join Boston --move", "frank", 4),
     ("/audit 20", "alice", 4),  # privileged: its own audit row is a write
     ('/chapter create Lisbon --region Europe --tz "Europe/Lisbon"', "alice", 4),
-    ('/chapter meeting Boston working 2025-03-14 "Ethics of AI" --attendance 3', "bob", 6),
-    ("/role grant @grace moderator", "alice", 5),  # the mention resolved gives the reply's
+    ('/chapter meeting Boston working 2025-03-14 "Ethics of AI" --attendance 3', "bob", 4),
+    ("/role grant @grace moderator", "alice", 4),  # the mention resolved gives the reply's
+    ('/chapter meeting boston social 2025-03-15 "Picnic"', "bob", 4),  # the name as typed
+    ('/chapter meeting Boston social 2025-03-16 "Picnic"', "alice", 4),  # HQ: no owner check
 ]
 REFUSALS = [  # a refusal rolls back: no COMMIT
     ('/chapter create Boston --region Europe --tz "Europe/Lisbon"', "alice", 4),
-    ("/role grant @dan moderator", "alice", 5),
+    ("/role grant @dan moderator", "alice", 2),
+    ('/chapter meeting Boston social 2025-03-15 "Picnic"', "grace", 2),  # not its president
 ]
 
 
