@@ -91,6 +91,20 @@ of this process (some 60–70 ms with the app's heap) lands on the interactions 
 flight and sets its max and, at small `-n`, its p99; our run lasts long enough to
 absorb a few.
 
+The load is a closed loop (the standard burst: `--concurrency` members each waiting
+for their answer before sending the next), so it never arrives faster than the
+app answers, and any rate the core cannot reach shows as queueing, not as loss.
+Where our time to callback goes is printed by stage for each interaction (p50/p99):
+gateway → handler (the frame read and parsed by discord.py, the interaction built,
+its command found and options transformed, and any wait for the event loop), the
+claim of the interaction's id (`bot.inbound`: a transaction of its own, batched
+with the claims that arrive while one is written), the dispatch (the core), and
+reply → callback (rendering, the callback POST, the fake receiving it). On SQLite
+every transaction waits its turn at one gate, so the claim and the command queue
+there one after the other and take about equal shares. The event loop's lag (how
+late a 5 ms timer fires) shows stalls: synchronous work in the loop, a garbage
+collection, or this process waiting for a CPU on a busy machine.
+
 The same mix is also sent straight into the dispatcher (no gateway, no discord.py,
 no rendering; the same `Request`s the adapter builds — `path` and typed `values` for
 slash commands, `text` for clicks — at the same concurrency): the core's own
