@@ -91,6 +91,20 @@ of this process (some 60–70 ms with the app's heap) lands on the interactions 
 flight and sets its max and, at small `-n`, its p99; our run lasts long enough to
 absorb a few.
 
+The load is a closed loop (the standard burst: `--concurrency` members each waiting
+for their answer before sending the next), so it never arrives faster than the
+app answers, and any rate the core cannot reach shows as queueing, not as loss.
+Where our time to callback goes is printed by stage for each interaction (p50/p99):
+gateway → handler (the frame read and parsed by discord.py, the interaction built,
+its command found and options transformed, and any wait for the event loop), the
+claim of the interaction's id (`bot.inbound`: a transaction of its own, batched
+with the claims that arrive while one is written), the dispatch (the core), and
+reply → callback (rendering, the callback POST, the fake receiving it). On SQLite
+every transaction waits its turn at one gate, so the claim and the command queue
+there one after the other and take about equal shares. The event loop's lag (how
+late a 5 ms timer fires) shows stalls: synchronous work in the loop, a garbage
+collection, or this process waiting for a CPU on a busy machine.
+
 The same mix is also sent straight into the dispatcher (no gateway, no discord.py,
 no rendering; the same `Request`s the adapter builds — `path` and typed `values` for
 slash commands, `text` for clicks — at the same concurrency): the core's own
@@ -121,6 +135,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import contextvars
 import copy
 import json
 import logging
@@ -129,7 +145,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +157,7 @@ from discord.http import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
+import adapters.discord.app as discord_app
 from adapters.discord.app import DiscordAdapter, point_at
 from adapters.discord.commands import as_text, option_name
 from bench import chat_load
@@ -149,6 +166,7 @@ from bench.common import ms, percentile
 from bot.context import Place, Request
 from bot.profilefill import PlatformProfile
 from bot.registry import Registry
+from bot.reply import Reply
 from chapterhouse.testing.discord import (
     BOSTON_ID,
     DEFAULT_CHANNELS,
@@ -299,6 +317,8 @@ async def load_phase(fake: TimedFake, order: dict[str, Any]) -> dict[str, Any]:
     answers = [fake.answers.get(i) if i else None for i in ids]
     rest = Counter(rest_route(c) for c in fake.calls[calls_before:])
     return {
+        "start": start,
+        "ids": ids,
         "sent": [None if s is None else s - start for s in sent],
         "answered": [None if a is None else a.at - start for a in answers],
         "kinds": [None if a is None else a.kind for a in answers],
@@ -374,6 +394,9 @@ class Phase:
     """One client's run of interactions, as the child saw it (seconds from the start)."""
 
     actions: list[Action]
+    start: float
+    """The phase's start on the child's monotonic clock (the same clock as ours, on Linux)."""
+    ids: list[int]
     sent: list[float | None]
     answered: list[float | None]
     kinds: list[int | None]
@@ -520,11 +543,131 @@ def request_of(registry: Registry, action: Action) -> Request:
     by_option = {option_name(p): p for p in spec.params}
     values: dict[str, str | tuple[str, ...]] = {}
     for key, value in action.options.items():
-        text = as_text(by_option[key], value)
-        if text != "":
-            values[by_option[key].name] = text
+        typed = as_text(by_option[key], value)
+        if typed != "":
+            values[by_option[key].name] = typed
     path = (spec.group, spec.name)
     return Request("discord", user, name, place, path=path, values=values, profile=profile)
+
+
+# ------------------------------------------------------------------- the stages
+
+STAGES = (
+    ("gateway → handler", "sent", "handler"),
+    ("claim", "handler", "claimed"),
+    ("dispatch", "claimed", "dispatched"),
+    ("reply → callback", "dispatched", "answered"),
+)
+"""Where an interaction's time to callback goes: from the fake's gateway dispatch to
+our handler (the frame read and parsed by discord.py, the interaction built, its
+command found and options transformed, and any wait for the event loop), the
+claim of its id (`bot.inbound`), the core's dispatch, then the reply rendered,
+posted as the callback and received by the fake."""
+HERE: contextvars.ContextVar[int | None] = contextvars.ContextVar("interaction", default=None)
+
+
+class Stages:
+    """When each of our interactions reached each stage (monotonic clock: the child's
+    instants are on the same clock), and how late the event loop ran a timer.
+
+    The hooks are a few dictionary writes per interaction; they wrap the adapter's
+    `answer`, the claim and the dispatcher's `handle`, and change none of them.
+    """
+
+    LAG_EVERY = 0.005
+
+    def __init__(self) -> None:
+        self.marks: dict[int, dict[str, float]] = {}
+        self.lags: list[float] = []
+
+    def mark(self, stage: str) -> None:
+        interaction = HERE.get()
+        if interaction is not None:
+            self.marks.setdefault(interaction, {})[stage] = time.monotonic()
+
+    @contextlib.contextmanager
+    def hooked(self, adapter: StagedAdapter) -> Iterator[None]:
+        claim = discord_app.first_delivery
+        handle = adapter.core.dispatcher.handle
+
+        async def first_delivery(*args: Any, **kwargs: Any) -> bool:
+            first = await claim(*args, **kwargs)
+            self.mark("claimed")
+            return first
+
+        async def dispatch(request: Request) -> Reply:
+            reply = await handle(request)
+            self.mark("dispatched")
+            return reply
+
+        adapter.stages = self
+        discord_app.first_delivery = first_delivery
+        adapter.core.dispatcher.handle = dispatch  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            adapter.stages = None
+            discord_app.first_delivery = claim
+            adapter.core.dispatcher.handle = handle  # type: ignore[method-assign]
+
+    @contextlib.contextmanager
+    def watching_the_loop(self) -> Iterator[None]:
+        """Samples how late a timer fires: the time a ready callback waits for the loop."""
+
+        async def sample() -> None:
+            while True:
+                due = time.monotonic() + self.LAG_EVERY
+                await asyncio.sleep(self.LAG_EVERY)
+                self.lags.append(max(0.0, time.monotonic() - due))
+
+        self.lags = []
+        sampler = asyncio.create_task(sample())
+        try:
+            yield
+        finally:
+            sampler.cancel()
+
+    def lines(self, backend: str, phase: Phase) -> list[str]:
+        rows: dict[str, list[float]] = {name: [] for name, _, _ in STAGES}
+        for interaction, sent, answered in zip(phase.ids, phase.sent, phase.answered, strict=True):
+            marks = self.marks.get(interaction)
+            if marks is None or sent is None or answered is None:
+                continue
+            at = {**marks, "sent": phase.start + sent, "answered": phase.start + answered}
+            for name, first, then in STAGES:
+                if first in at and then in at:
+                    rows[name].append(at[then] - at[first])
+        parts = [
+            f"{name} {ms(percentile(v, 50))}/{ms(percentile(v, 99))}"
+            for name, v in rows.items()
+            if v
+        ]
+        lines = [f"{backend:<8}  our time to callback by stage, p50/p99: " + ", ".join(parts)]
+        if self.lags:
+            lags = self.lags
+            lines.append(
+                f"{backend:<8}  event loop lag during our run (a {self.LAG_EVERY * 1000:.0f} ms "
+                f"timer, {len(lags)} samples): p50 {ms(percentile(lags, 50))}, "
+                f"p99 {ms(percentile(lags, 99))}, max {ms(max(lags))}"
+            )
+        return lines
+
+
+class StagedAdapter(DiscordAdapter):
+    """The production adapter, noting when each interaction reaches its handler."""
+
+    stages: Stages | None = None
+
+    async def answer(
+        self, interaction: discord.Interaction[Any], request: Request, *, private: bool = False
+    ) -> None:
+        token = HERE.set(interaction.id)
+        try:
+            if self.stages is not None:
+                self.stages.mark("handler")
+            await super().answer(interaction, request, private=private)
+        finally:
+            HERE.reset(token)
 
 
 # --------------------------------------------------------------------- the clients
@@ -679,7 +822,7 @@ async def run_backend(
     backend: str, url: str, args: argparse.Namespace, load: Load
 ) -> chat_load.Result[Phase]:
     core = await chat_load.start_core(backend, url, f"discord:{ADMIN}")
-    adapter: DiscordAdapter | None = None
+    adapter: StagedAdapter | None = None
     ours_runner: asyncio.Task[None] | None = None
     bare: BareClient | None = None
     bare_runner: asyncio.Task[None] | None = None
@@ -692,7 +835,7 @@ async def run_backend(
         users = dict(rng.sample(sorted(homes.items()), args.users))
         fakes = await load.fakes({user: username(user) for user in [ADMIN, *users]})
 
-        adapter = DiscordAdapter(core, guild_ready_timeout=GUILD_READY)
+        adapter = StagedAdapter(core, guild_ready_timeout=GUILD_READY)
         shapes = adapter.commands
         core.notifier.add_poster(adapter.poster)
         ours_runner = await start_client(adapter.client, adapter.tree, fakes["ours"])
@@ -713,8 +856,13 @@ async def run_backend(
                 f"warm-up: {warm.lost} callbacks lost, {warm.failed} failed, {warm.crashes} crashed"
             )
         before = chat_load.refusals("discord")
+        stages = Stages()
         cpu = chat_load.CpuMeter()
-        with chat_load.Profiler(args.profile, backend, "ours"):
+        with (
+            chat_load.Profiler(args.profile, backend, "ours"),
+            stages.hooked(adapter),
+            stages.watching_the_loop(),
+        ):
             ours = await load.run("ours", mix.draw(args.n), args.concurrency, card)
         ours_cpu = cpu.per(args.n - ours.lost)
         refused = chat_load.refused_since(before, "discord")
@@ -749,6 +897,8 @@ async def run_backend(
             {"bare": bare_cpu, "ours": ours_cpu, "core": core_cpu},
         )
         report(result)
+        for line in stages.lines(backend, ours):
+            print(line)
         return result
     finally:
         if adapter is not None:

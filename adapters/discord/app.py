@@ -14,6 +14,7 @@ import contextlib
 import io
 import logging
 import re
+from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any, Self
 
@@ -178,6 +179,15 @@ class DiscordAdapter:
         return kwargs
 
     def view(self, result: Rendered) -> discord.ui.View | None:
+        """The message's components, as a view discord.py only serialises.
+
+        Every button and select carries its command in its id and is answered by a
+        `DynamicItem` (`RunButton`, `AskButton`, `PickSelect`), after a restart too,
+        so the view is stopped before
+        it is sent: discord.py keeps no copy of it (a live view would be stored per
+        message, dispatched a second, idle time on every click, and an ephemeral
+        one kept for 15 minutes with a timer task of its own).
+        """
         if not result.components:
             return None
         view = discord.ui.View(timeout=None)
@@ -206,6 +216,7 @@ class DiscordAdapter:
                             row=row,
                         )
                     )
+        view.stop()
         return view
 
     # -- requests --------------------------------------------------------------
@@ -265,11 +276,7 @@ class DiscordAdapter:
         if not await first_delivery(self.core.sessions, claim):
             DUPLICATES.labels(PLATFORM, "retry").inc()
             return
-        work = asyncio.ensure_future(self.core.dispatcher.handle(request))
-        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
-        if not done:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        reply = await work
+        reply = await self._within_patience(interaction, self.core.dispatcher.handle(request))
         if reply.ok and reply.form is not None and not interaction.response.is_done():
             await interaction.response.send_modal(PrefilledModal(self, reply.form))
             return
@@ -279,6 +286,31 @@ class DiscordAdapter:
             await interaction.followup.send(ephemeral=ephemeral, **kwargs)
         else:
             await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+
+    @staticmethod
+    async def _within_patience(
+        interaction: discord.Interaction[Any], work: Coroutine[Any, Any, Reply]
+    ) -> Reply:
+        """The work's reply; Discord is told to wait (a deferral) only if it outlasts
+        `DEFER_AFTER`, so a command that finishes sooner is answered by its callback.
+
+        The work runs in this task, with a timer beside it rather than a task and a
+        wait per interaction: the deferral is the rare case, not the common one.
+        """
+        deferrals: list[asyncio.Task[Any]] = []
+
+        def defer() -> None:
+            deferrals.append(
+                asyncio.ensure_future(interaction.response.defer(ephemeral=True, thinking=True))
+            )
+
+        timer = asyncio.get_running_loop().call_later(DEFER_AFTER, defer)
+        try:
+            return await work
+        finally:
+            timer.cancel()
+            for deferral in deferrals:  # answered by a follow-up once Discord was told
+                await deferral
 
     async def run_text(self, interaction: discord.Interaction[Any], text: str) -> None:
         """A component's command, answered privately."""

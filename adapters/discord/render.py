@@ -19,7 +19,7 @@ import discord
 
 from adapters.text import progress_bar, split_lines
 from bot.formatting import of_target, percentage
-from bot.mentions import TOKEN, Person, render_mentions, strip_tokens
+from bot.mentions import CLOSE, OPEN, TOKEN, Person, render_mentions, strip_tokens
 from bot.reply import (
     Actions,
     Ask,
@@ -161,6 +161,8 @@ def bold(text: str) -> str:
     still contain one; stray placeholder characters in the input are removed so
     typed text cannot smuggle a span back in.
     """
+    if "*" not in text and _HIDE_OPEN not in text and _HIDE_CLOSE not in text:
+        return text  # nothing to double and nothing to clean: most text, on every reply
     spans: list[str] = []
 
     def hide(match: re.Match[str]) -> str:
@@ -178,9 +180,15 @@ def _format(
     write: Callable[[Person], str],
     when: Callable[[int, str], str] = stamp_fallback,
 ) -> str:
-    """Typed mentions are defused before ours go in, so only ours can ping."""
-    defused = discord.utils.escape_mentions(text)
-    return strip_tokens(render_mentions(render_stamps(bold(defused), when), reply.people, write))
+    """Typed mentions are defused before ours go in, so only ours can ping.
+
+    Each step is skipped where the text has nothing for it (no `@`, no token), as
+    most of a reply's text has not: rendering runs on the event loop, for every reply.
+    """
+    defused = bold(discord.utils.escape_mentions(text) if "@" in text else text)
+    if OPEN not in defused and CLOSE not in defused:
+        return defused
+    return strip_tokens(render_mentions(render_stamps(defused, when), reply.people, write))
 
 
 def write_stamp(unix: int, zone: str) -> str:
@@ -200,6 +208,8 @@ def titled(text: str, reply: Reply) -> str:
 
 def plain(text: str, reply: Reply) -> str:
     """Footers, labels and options show markup literally, so mentions are names and markers go."""
+    if OPEN not in text and CLOSE not in text:
+        return text.replace("*", "").replace("`", "")
     named = render_mentions(render_stamps(text), reply.people, lambda person: person.name)
     return strip_tokens(named).replace("*", "").replace("`", "")
 

@@ -25,6 +25,9 @@ async def discord_app(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[DiscordHarness]:
     with_pictures(monkeypatch)
+    # Drawn once before the app starts: the first drawing imports the plotting library,
+    # which on a busy machine can outlast the 2 s after which a command is deferred.
+    chart()
     async for bot in start_bot(database_url):
         async for harness in start_discord(bot):
             yield harness
