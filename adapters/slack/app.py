@@ -75,6 +75,8 @@ so a burst cannot crowd out the acknowledgements Slack is waiting for (a slash c
 still queued at its budget is acknowledged empty, and answered when its turn comes)."""
 DOUBLE_CLICK = timedelta(seconds=2)
 """Within this, the same member clicking the same button again is a double click."""
+ARRIVED = "chapterhouse_arrived"
+"""The request's context key: when it reached the adapter (the event loop's clock)."""
 ACK_BUDGET = 2.0
 """Seconds a slash command may take for its reply to be its acknowledgement's body;
 well under Slack's three, so a busy moment or a slow network still leaves room."""
@@ -192,13 +194,19 @@ class SlackAdapter:
         task.add_done_callback(self._finished)
         return task
 
-    async def _on_slash_command(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+    async def _on_slash_command(
+        self, ack: AsyncAck, body: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> None:
         """Acknowledge with the reply if it is ready within the budget, else empty.
 
-        The command runs in a task of its own either way, so it goes on after an
-        empty acknowledgement and answers through the `response_url` then.
+        The budget counts from the request's arrival, so the time its claim took (a
+        database write) is spent from it. The command runs in a task of its own
+        either way, so it goes on after an empty acknowledgement and answers
+        through the `response_url` then.
         """
-        slot = AckSlot(self.ack_budget)
+        loop = asyncio.get_running_loop()
+        spent = loop.time() - float(context.get(ARRIVED, loop.time()))
+        slot = AckSlot(self.ack_budget - spent)
         respond = slot.responder(self._responder(body.get("response_url", "")))
         task = self._spawn(self._on_command(body, respond))
         task.add_done_callback(lambda _: slot.settle(None))
@@ -226,6 +234,7 @@ class SlackAdapter:
         Only a payload routed to us is claimed: one we ignore leaves no trace, and its
         re-deliveries are ignored just the same.
         """
+        req.context[ARRIVED] = asyncio.get_running_loop().time()
         if not self._ours(req.body):
             await next()
             return None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 
+from adapters.slack import app
 from bot.context import Request
 from bot.reply import Reply
 from tests.adapters.slack.harness import SlackHarness
@@ -78,3 +80,22 @@ async def test_a_refusal_is_answered_in_the_acknowledgement_too(slack: SlackHarn
     message = json.loads(posted.text)
     assert message["response_type"] == "ephemeral"
     assert message["text"].startswith("Only HQ may")
+
+
+async def test_the_time_a_claim_takes_is_spent_from_the_budget(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claim = app.first_delivery
+
+    async def slow_claim(*args: Any, **kwargs: Any) -> bool:
+        await asyncio.sleep(0.2)  # longer than the whole budget below
+        return await claim(*args, **kwargs)
+
+    monkeypatch.setattr(app, "first_delivery", slow_claim)
+    slack.adapter.ack_budget = 0.1
+    body, token = slack.command_body(BEA, "/member join Boston", user_name="bea")
+    posted = await slack.post(body)
+    assert (posted.status, posted.text) == (200, "")
+    reply = await slack.fake.response(token)
+    assert reply.method == "response_url"
+    assert "Boston" in reply.params["text"]
