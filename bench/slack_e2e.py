@@ -8,20 +8,23 @@ flight) to `POST /slack/events` of two apps served with aiohttp on 127.0.0.1 in
 this process, one after the other, in the same run:
 
 * ours: `SlackAdapter` behind `adapters.http.build_web_app`, the way production
-  serves it — acknowledge, parse, dispatch, commit, render Block Kit, post the
-  reply to the command's `response_url`;
+  serves it — parse, dispatch, commit, render Block Kit, and answer with the reply
+  in the acknowledgement's body (or, past the adapter's budget, acknowledge empty
+  and post the reply to the command's `response_url`);
 * bare: a Bolt `AsyncApp` with the same signing secret, the very same Web API
   client (pointed at the same fake Slack) and the same mode as ours
   (`process_before_response=True`: Bolt answers when the listener returns),
   whose listeners for the same slash commands only `await ack()`.
 
 For each app: the time to ack (from sending a request to receiving its HTTP 200;
-p50/p99/max per request) and throughput. Ours is done with a command when its
-reply has reached the fake's `response_url`, so its handled/s runs until the last
-reply arrived; the bare app has no reply, so its figure runs until the last ack.
-Our acks/s is printed too. The ratio "ours handled/s ÷ bare acks/s" (goal ≥ 0.7)
-and our p99 time to ack (goal < 100 ms: Slack gives up after 3 s, and a member
-typing a command sees the delay) are computed from the figures of this run.
+p50/p99/max per request) and throughput. Ours is done with a command when Slack
+has its reply (the acknowledgement's body, read as Slack reads it, or a post to
+the fake's `response_url`), so its handled/s runs until the last reply arrived;
+the bare app has no reply, so its figure runs until the last ack.
+Our acks/s is printed too. The goals, computed from the figures of this run: ours
+handled/s ÷ the core alone's commands/s (below) ≥ 0.9, and our p99 time to reply
+< 1 s (a member typing a command waits for the answer, not for the ack). The
+ratio "ours handled/s ÷ bare acks/s" is printed beside them.
 
 Why
 ---
@@ -61,12 +64,12 @@ How
 
 Reading the figures
 -------------------
-Both apps answer Slack when the listener returns (`process_before_response=True`;
-ours acknowledges and hands the work to a task). Bolt's other mode polls for the
-ack every 10 ms, which puts a 10 ms floor under every ack. Our app acks first and
-works afterwards, so under a burst its acks outpace its replies: work queues in
-the process, and what is queued competes with new acks for the event loop; that
-is what our p99 time to ack shows.
+Both apps answer Slack when the listener returns (`process_before_response=True`).
+Bolt's other mode polls for the ack every 10 ms, which puts a 10 ms floor under
+every ack. Our app acknowledges a command with its reply, so its time to ack is
+the command's own time (up to the adapter's budget, well within Slack's 3 s), not
+Bolt's alone; the line saying how many replies came in the acknowledgement and how
+many through `response_url` says whether the budget held.
 
 The same mix is also sent straight into the dispatcher (no HTTP, no Bolt, same
 concurrency): the core's own ceiling on this machine. "ours handled/s ÷ core
@@ -104,7 +107,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +127,7 @@ from bench.chat_load import HELP, INFO, JOIN, LIST, POLLS, PROFILE, RESULTS, STA
 from bench.common import ms, percentile
 from bot.context import Place, Request
 from chapterhouse.testing.slack import SIGNING_SECRET, TEAM, FakeSlack, sign
+from chapterhouse.testing.slack.fake import ack_message
 
 ADMIN = "U0HQADMIN"  # HQ by configuration
 BOT_TOKEN = "xoxb-bench-token"
@@ -166,12 +170,18 @@ class TimedFake(FakeSlack):
 
     async def _respond(self, request: web.Request) -> web.Response:
         response = await super()._respond(request)
-        token = request.match_info["token"]
+        self._arrived(request.match_info["token"])
+        return response
+
+    async def acknowledged(self, token: str, message: Mapping[str, Any]) -> None:
+        await super().acknowledged(token, message)
+        self._arrived(token)
+
+    def _arrived(self, token: str) -> None:
         if token not in self.arrived:
             self.arrived[token] = time.perf_counter()
             self.awaited.discard(token)
             self.progress.set()
-        return response
 
 
 _tokens = itertools.count(1)
@@ -229,9 +239,12 @@ async def load_phase(
             }
             sent[i] = time.perf_counter()
             async with session.post(url + SLACK_PATH, data=bodies[i], headers=headers) as answer:
-                await answer.read()
+                data = await answer.read()
                 status[i] = answer.status
             acked[i] = time.perf_counter()
+            message = ack_message(data, answer.content_type) if answer.status == 200 else None
+            if message is not None and order["replies"]:  # Slack shows it as the reply
+                await fake.acknowledged(tokens[i], message)
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -246,7 +259,8 @@ async def load_phase(
         str(fake.responses[t][0].params.get("text", ""))[:300] if t in fake.responses else None
         for t in tokens
     ]
-    api = Counter(c.method for c in fake.calls[calls_before:] if c.method != "response_url")
+    api = Counter(c.method for c in fake.calls[calls_before:])
+    in_ack, posted = api.pop("ack", 0), api.pop("response_url", 0)
     return {
         "sent": [s - start for s in sent],
         "acked": [a - start for a in acked],
@@ -254,6 +268,8 @@ async def load_phase(
         "replied": [None if r is None else r - start for r in replied],
         "texts": texts,
         "api": dict(api),
+        "in_ack": in_ack,
+        "posted": posted,
     }
 
 
@@ -285,6 +301,10 @@ class Phase:
     replied: list[float | None]
     texts: list[str | None]
     api: dict[str, int]
+    in_ack: int
+    """Replies given in the acknowledgement's body."""
+    posted: int
+    """Replies posted to a `response_url`."""
 
     @property
     def acks(self) -> list[float]:
@@ -418,8 +438,9 @@ async def setup(load: Load, url: str) -> int:
         f'/poll create "{chat_load.QUESTION}" {options} --audience society --closes 7d',
         *BOSTON,
     )
-    # One after the other: the adapter acknowledges before it dispatches, so a poll
-    # sent in the same phase could be created before the binding has committed.
+    # One after the other: a command slower than the adapter's budget is acknowledged
+    # before it is done, so a poll sent in the same phase could be created before the
+    # binding has committed.
     [bound] = (await load.run(url, [bind], 1, replies=True)).texts
     phase = await load.run(url, [create], 1, replies=True)
     [created] = phase.texts
@@ -510,6 +531,25 @@ def request_of(command: Command) -> Request:
     return Request("slack", command.user, command.user.lower(), place, command.text)
 
 
+GOAL_CORE_RATIO = 0.9
+"""Ours handled/s over the core alone's commands/s, at the least."""
+GOAL_REPLY_P99_MS = 1000.0
+"""Our p99 time from sending a command to its reply, at the most."""
+
+
+def goal_lines(backend: str, core_ratio: float, waits: list[float]) -> str:
+    """The goals' lines (see the top), each met or not."""
+    p99 = percentile(waits, 99) * 1000 if waits else float("inf")
+    ratio_met = "met" if core_ratio >= GOAL_CORE_RATIO else "NOT met"
+    p99_met = "met" if p99 < GOAL_REPLY_P99_MS else "NOT met"
+    return (
+        f"{backend:<8}  throughput ratio (ours handled/s ÷ core commands/s): {core_ratio:.2f} "
+        f"(goal ≥ {GOAL_CORE_RATIO}) {ratio_met}\n"
+        f"{backend:<8}  our p99 time to reply: {p99:.0f} ms "
+        f"(goal < {GOAL_REPLY_P99_MS:.0f} ms) {p99_met}"
+    )
+
+
 def report(result: chat_load.Result[Phase]) -> None:
     backend, bare, ours = result.backend, result.bare, result.ours
     ratio = ours.handled_rate / bare.ack_rate
@@ -528,7 +568,11 @@ def report(result: chat_load.Result[Phase]) -> None:
             f"{ms(percentile(waits, 50)) if waits else '-':>10} "
             f"{ms(percentile(waits, 99)) if waits else '-':>10}"
         )
-    print(chat_load.goal_lines(backend, ratio, "ours handled/s ÷ bare acks/s", ack_p99, "ack"))
+    print(goal_lines(backend, ours.handled_rate / result.core_rate, ours.reply_waits))
+    print(
+        f"{backend:<8}  ours handled/s ÷ bare acks/s: {ratio:.2f}; our p99 time to ack "
+        f"(the reply rides on it): {ack_p99 * 1000:.0f} ms (Slack waits 3000 ms)"
+    )
     print(
         f"{backend:<8}  the core alone (same mix into the dispatcher): {result.core_rate:.0f} "
         f"commands/s; ours handled/s ÷ core: {ours.handled_rate / result.core_rate:.2f}; "
@@ -548,6 +592,10 @@ def report(result: chat_load.Result[Phase]) -> None:
     api = ", ".join(f"{method} {n}" for method, n in sorted(ours.api.items())) or "none"
     print(f"{backend:<8}  our commands: {chat_load.drawn(LABELS, (c.kind for c in ours.commands))}")
     print(f"{backend:<8}  Web API calls during our run: {api}")
+    print(
+        f"{backend:<8}  our replies: {ours.in_ack} in the acknowledgement, "
+        f"{ours.posted} posted to response_url"
+    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

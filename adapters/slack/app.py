@@ -1,10 +1,18 @@
 """The Slack adapter: the real Bolt app, translating Slack's payloads to core requests.
 
-Every slash command, button, modal and Home tab goes the same way: acknowledge
-Slack at once (it gives up after three seconds), turn the payload into a
-`Request`, await the core's dispatcher, render the `Reply` as Block Kit. Nothing
-here knows what a poll is: commands come from the registry, modals from command
-declarations, and buttons carry the command text they run.
+Every slash command, button, modal and Home tab goes the same way: turn the
+payload into a `Request`, await the core's dispatcher, render the `Reply` as
+Block Kit. Nothing here knows what a poll is: commands come from the registry,
+modals from command declarations, and buttons carry the command text they run.
+
+Slack gives up on a request after three seconds, so when it hears back matters. A
+slash command's reply rides on its acknowledgement when the command is done within
+`ACK_BUDGET` (Slack shows the acknowledgement's body as the reply): no second
+request to its `response_url`, and the member sees the answer as soon as Slack
+hears back. A slower command is acknowledged empty at the budget and answered
+through the `response_url` when it is done. Buttons and events are acknowledged at
+once and worked on afterwards (Slack ignores a message in their acknowledgement);
+a modal's submission runs first, so a refusal can show on its fields.
 
 Slack re-delivers a request it thinks was lost (`X-Slack-Retry-Num`), and people
 double-click. Both are dropped before they reach the core, so nothing is done
@@ -39,6 +47,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import forms
+from adapters.slack.acks import AckSlot, Respond
 from adapters.slack.escapes import from_slack
 from adapters.slack.mentions import COMMAND_BUDGET, VIEW_BUDGET, name_mentions
 from adapters.slack.poster import SlackPoster, error_code
@@ -61,12 +70,16 @@ log = logging.getLogger("chapterhouse.slack")
 
 PLATFORM = "slack"
 IN_FLIGHT = 16
-"""Acknowledged requests worked on at once; the rest wait without costing the event loop
-anything, so a burst cannot crowd out the acknowledgements Slack is waiting for."""
-Respond = Callable[..., Awaitable[None]]
-"""Sends a message to a request's response_url (ephemeral or in channel)."""
+"""Requests worked on at once; the rest wait without costing the event loop anything,
+so a burst cannot crowd out the acknowledgements Slack is waiting for (a slash command
+still queued at its budget is acknowledged empty, and answered when its turn comes)."""
 DOUBLE_CLICK = timedelta(seconds=2)
 """Within this, the same member clicking the same button again is a double click."""
+ARRIVED = "chapterhouse_arrived"
+"""The request's context key: when it reached the adapter (the event loop's clock)."""
+ACK_BUDGET = 2.0
+"""Seconds a slash command may take for its reply to be its acknowledgement's body;
+well under Slack's three, so a busy moment or a slow network still leaves room."""
 
 
 class SlackAdapter:
@@ -80,6 +93,7 @@ class SlackAdapter:
         signing_secret: str,
         api_url: str = "https://slack.com/api/",
         max_in_flight: int = IN_FLIGHT,
+        ack_budget: float = ACK_BUDGET,
     ) -> None:
         quiet_libraries("slack_bolt", "slack_sdk")  # they log bodies: who clicked what
         self.core = core
@@ -110,6 +124,8 @@ class SlackAdapter:
         self._groups = frozenset(core.registry.group_names())
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = asyncio.Semaphore(max_in_flight)
+        self.ack_budget = ack_budget
+        """Seconds a slash command's reply may take to ride on its acknowledgement."""
         self._register()
 
     # -- wiring ---------------------------------------------------------------
@@ -120,7 +136,7 @@ class SlackAdapter:
         # One listener for every group: Bolt tries its listeners in order, building
         # each one's arguments, so a command should not walk past a dozen of them.
         groups = "|".join(re.escape(group) for group in self.core.registry.group_names())
-        bolt.command(re.compile(f"^/(?:{groups})$"))(self._later(self._on_command))
+        bolt.command(re.compile(f"^/(?:{groups})$"))(self._on_slash_command)
         bolt.action({"action_id": _prefixed("run:")})(self._later(self._on_button))
         bolt.action({"action_id": _prefixed("ask:")})(self._later(self._on_ask_button))
         # A modal's answer is its acknowledgement (errors shown on its fields): run first.
@@ -160,17 +176,46 @@ class SlackAdapter:
     ) -> Callable[[AsyncAck, Mapping[str, Any]], Awaitable[None]]:
         """A listener that acknowledges at once and does `work(body)` in a task."""
 
-        async def limited(body: Mapping[str, Any]) -> None:
-            async with self._in_flight:
-                await work(body)
-
         async def listener(ack: AsyncAck, body: Mapping[str, Any]) -> None:
             await ack()
-            task = asyncio.create_task(limited(body))
-            self._tasks.add(task)
-            task.add_done_callback(self._finished)
+            self._spawn(work(body))
 
         return listener
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """`work` in a task of its own, within the in-flight limit; awaited by `aclose`."""
+
+        async def limited() -> None:
+            async with self._in_flight:
+                await work
+
+        task = asyncio.create_task(limited())
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    async def _on_slash_command(
+        self, ack: AsyncAck, body: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> None:
+        """Acknowledge with the reply if it is ready within the budget, else empty.
+
+        The budget counts from the request's arrival, so the time its claim took (a
+        database write) is spent from it. The command runs in a task of its own
+        either way, so it goes on after an empty acknowledgement and answers
+        through the `response_url` then.
+        """
+        loop = asyncio.get_running_loop()
+        spent = loop.time() - float(context.get(ARRIVED, loop.time()))
+        slot = AckSlot(self.ack_budget - spent)
+        respond = slot.responder(self._responder(body.get("response_url", "")))
+        task = self._spawn(self._on_command(body, respond))
+        task.add_done_callback(lambda _: slot.settle(None))
+        try:
+            message = await slot.settled
+            await (ack(message) if message is not None else ack())
+        finally:
+            slot.settle(None)  # cancelled before acknowledging: the reply goes to the URL
+            slot.acked.set()
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -189,6 +234,7 @@ class SlackAdapter:
         Only a payload routed to us is claimed: one we ignore leaves no trace, and its
         re-deliveries are ignored just the same.
         """
+        req.context[ARRIVED] = asyncio.get_running_loop().time()
         if not self._ours(req.body):
             await next()
             return None
@@ -224,9 +270,8 @@ class SlackAdapter:
 
     # -- slash commands -------------------------------------------------------
 
-    async def _on_command(self, command: Mapping[str, Any]) -> None:
+    async def _on_command(self, command: Mapping[str, Any], respond: Respond) -> None:
         """A slash command; its body is the form Slack posted (`command`, `text`, …)."""
-        respond = self._responder(command.get("response_url", ""))
         INBOUND.labels(PLATFORM, "command").inc()
         text = f"{command['command']} {from_slack(command.get('text') or '')}".strip()
         place = slack_place(command.get("channel_id", ""), command.get("channel_name", ""))
@@ -306,10 +351,14 @@ class SlackAdapter:
 
         return respond
 
-    async def aclose(self) -> None:
-        """Finish the work already acknowledged, then close the connection pool."""
+    async def drain(self) -> None:
+        """Until the work already acknowledged is finished."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Finish the work already acknowledged, then close the connection pool."""
+        await self.drain()
         await self.session.close()
 
     async def _respond(self, respond: Respond, reply: Reply, channel_id: str, user_id: str) -> None:

@@ -4,6 +4,13 @@ It answers the Web API methods Chapterhouse calls (form or JSON bodies, `{"ok": 
 answers), the `response_url` webhooks, and the upload URLs of `files_upload_v2`.
 It records every call, and can be told to fail a method or answer 429 with a
 `Retry-After`, so tests see what a real workspace would have received.
+
+A slash command can also be answered in its acknowledgement: Slack shows the body
+of the HTTP 200 (or of a Socket Mode acknowledgement's `payload`) as the reply,
+like a post to the command's `response_url`. Whoever plays Slack sending the
+command hands that body to `acknowledged`, and it is kept with the replies to the
+command's `response_url` (`responses`), as the method "ack", so a test reads a
+reply the same way wherever it came from.
 """
 
 from __future__ import annotations
@@ -12,9 +19,11 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 
@@ -46,6 +55,34 @@ def _texts(value: Any) -> list[str]:
     if isinstance(value, list):
         return [t for item in value for t in _texts(item)]
     return []
+
+
+def ack_message(body: str | bytes, content_type: str) -> dict[str, Any] | None:
+    """The message Slack shows for a slash command's acknowledgement body, if any.
+
+    An empty body says nothing; JSON is a message (`text`, `blocks`, `response_type`);
+    plain text is a message of that text, as Slack documents.
+    """
+    text = body.decode() if isinstance(body, bytes) else body
+    if not text.strip():
+        return None
+    if content_type.startswith("application/json"):
+        message = json.loads(text)
+        return message if isinstance(message, dict) and message else None
+    return {"text": text}
+
+
+def command_response_url(request_body: str) -> str | None:
+    """The `response_url` of a slash command's form-encoded body; None for anything else
+    (Slack shows no acknowledgement body of an interaction or an event as a reply)."""
+    fields = parse_qs(request_body)
+    if "command" not in fields or "response_url" not in fields:
+        return None
+    return fields["response_url"][0]
+
+
+_RUNNING: weakref.WeakValueDictionary[str, FakeSlack] = weakref.WeakValueDictionary()
+"""The fakes serving now, by base URL: which one minted a `response_url`."""
 
 
 @dataclass
@@ -95,6 +132,21 @@ class FakeSlack:
     def response_url(self, token: str) -> str:
         return f"{self.base}/respond/{token}"
 
+    @staticmethod
+    def minting(response_url: str) -> tuple[FakeSlack, str] | None:
+        """The running fake that minted `response_url`, and its token."""
+        base, found, token = response_url.rpartition("/respond/")
+        fake = _RUNNING.get(base) if found else None
+        return (fake, token) if fake is not None else None
+
+    async def acknowledged(self, token: str, message: Mapping[str, Any]) -> None:
+        """A slash command's reply given in its acknowledgement (see the top)."""
+        call = Call("ack", dict(message))
+        async with self._changed:
+            self.responses.setdefault(token, []).append(call)
+            self.calls.append(call)
+            self._changed.notify_all()
+
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -127,8 +179,10 @@ class FakeSlack:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base = f"http://127.0.0.1:{port}"
+        _RUNNING[self.base] = self
 
     async def stop(self) -> None:
+        _RUNNING.pop(self.base, None)
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -260,17 +314,39 @@ class FakeSlack:
             }
         )
 
+        pushed: dict[str, dict[str, Any]] = {}
+
         async def push() -> None:
             while True:
-                await socket.send_json(await self.envelopes.get())
+                envelope = await self.envelopes.get()
+                pushed[str(envelope.get("envelope_id"))] = envelope
+                await socket.send_json(envelope)
 
         pusher = asyncio.create_task(push())
         try:
             async for message in socket:
                 if message.type == web.WSMsgType.TEXT:
+                    ack = json.loads(message.data)
                     async with self._changed:
-                        self.acks.append(json.loads(message.data))
+                        self.acks.append(ack)
                         self._changed.notify_all()
+                    await self._acknowledged_envelope(pushed.get(str(ack.get("envelope_id"))), ack)
         finally:
             pusher.cancel()
         return socket
+
+    async def _acknowledged_envelope(
+        self, envelope: Mapping[str, Any] | None, ack: Mapping[str, Any]
+    ) -> None:
+        """A slash command's Socket Mode acknowledgement with a `payload` is its reply,
+        when the envelope said it `accepts_response_payload`."""
+        if envelope is None or envelope.get("type") != "slash_commands":
+            return
+        payload = ack.get("payload")
+        if not envelope.get("accepts_response_payload") or not isinstance(payload, dict):
+            return
+        if not payload:
+            return
+        minted = FakeSlack.minting(str(envelope.get("payload", {}).get("response_url", "")))
+        if minted is not None and minted[0] is self:
+            await self.acknowledged(minted[1], payload)

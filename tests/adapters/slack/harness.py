@@ -2,7 +2,8 @@
 
 Requests are built in Slack's documented shapes and signed exactly as Slack signs
 them (`v0:{timestamp}:{body}`, HMAC-SHA256 with the signing secret). Replies are
-read where Slack would receive them: the fake's `response_url`s and Web API calls.
+read where Slack would receive them: a slash command's acknowledgement body, the
+fake's `response_url`s and Web API calls.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiohttp import web
 from adapters.http import SLACK_PATH, build_web_app
 from adapters.slack.app import SlackAdapter
 from chapterhouse.testing.slack import SIGNING_SECRET, Call, FakeSlack, payloads, signed_headers
+from chapterhouse.testing.slack.fake import ack_message, command_response_url
 from tests.support import TestBot, start_bot
 
 _ids = itertools.count(1)
@@ -63,13 +65,25 @@ async def post_signed(
     secret: str = SIGNING_SECRET,
     headers: Mapping[str, str] | None = None,
 ) -> Posted:
-    """POST to the app's events endpoint, signed as Slack signs it."""
+    """POST to the app's events endpoint, signed as Slack signs it.
+
+    As Slack does, a slash command's acknowledgement that carries a message is shown
+    as its reply: handed to the fake that minted its `response_url`, with the others.
+    """
     sent = {
         **signed_headers(body, content_type=content_type, timestamp=timestamp, secret=secret),
         **(headers or {}),
     }
     async with http.post(url + SLACK_PATH, data=body, headers=sent) as response:
-        return Posted(response.status, await response.text())
+        posted = Posted(response.status, await response.text())
+        answered = response.content_type
+    response_url = command_response_url(body) if posted.status == 200 else None
+    minted = FakeSlack.minting(response_url) if response_url else None
+    message = ack_message(posted.text, answered) if minted else None
+    if minted is not None and message is not None:
+        fake, token = minted
+        await fake.acknowledged(token, message)
+    return posted
 
 
 class SlackHarness:

@@ -110,6 +110,7 @@ async def test_socket_mode_receives_commands_over_the_socket(
         )
         reply = await fake.response(token)
         assert "Boston" in json.dumps(reply.params)
+        assert reply.method == "ack"  # the acknowledgement's payload carried the reply
         assert any(ack.get("envelope_id") == "e-1" for ack in fake.acks)
         done.set()
         await asyncio.wait_for(server, 30)
