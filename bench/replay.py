@@ -29,6 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import BUSY_TIMEOUT_MS
+from storage.sqlite_hop import BEGIN
 
 Step = tuple[str, str, Any]
 """("sql", statement, parameters) or ("begin" | "commit" | "rollback", "", None)."""
@@ -88,8 +89,9 @@ class Counts:
 
 
 def counts(steps: list[Step]) -> Counts:
-    """SQLite's `BEGIN IMMEDIATE` is a statement issued from the "begin" event: it is
-    counted as the begin, not as a data statement."""
+    """SQLite's `BEGIN IMMEDIATE` is sent with the transaction's first statement (it
+    is not seen as a statement of its own; older engines sent it from the "begin"
+    event): it is counted as the begin, not as a data statement."""
     seen = Counter(kind for kind, _, _ in steps)
     begins = sum(1 for kind, text, _ in steps if kind == "sql" and _is_begin(text))
     stamps = sum(1 for kind, text, _ in steps if kind == "sql" and _is_stamp(text))
@@ -116,7 +118,7 @@ def sqlite_snapshot(path: str, copy: str) -> None:
 
 async def replay_sqlite(path: str, commands: list[list[Step]]) -> list[float | None]:
     """Each command's statements on one bare aiosqlite connection, in order; seconds each."""
-    # As the engine: no implicit BEGIN from the driver, ours is a captured statement.
+    # As the engine: no implicit BEGIN from the driver; ours is sent at each captured begin.
     connection = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     for pragma in (
         "PRAGMA journal_mode=WAL",
@@ -130,6 +132,10 @@ async def replay_sqlite(path: str, commands: list[list[Step]]) -> list[float | N
         for steps in commands:
             start = time.perf_counter()
             for kind, statement, parameters in steps:
+                if kind == "begin":
+                    statement, parameters, kind = BEGIN, None, "sql"
+                elif kind == "sql" and _is_begin(statement):
+                    continue  # sent as its own statement by an older engine: replayed at "begin"
                 if kind == "sql":
                     cursor = await connection.execute(statement, parameters)
                     await cursor.fetchall()
