@@ -29,12 +29,13 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import BUSY_TIMEOUT_MS
-from storage.sqlite_hop import BEGIN
 
 Step = tuple[str, str, Any]
 """("sql", statement, parameters) or ("begin" | "commit" | "rollback", "", None)."""
 
 CONTROL = ("begin", "commit", "rollback")
+BEGIN = "BEGIN IMMEDIATE"
+"""How the engine opens every SQLite transaction."""
 
 
 @dataclass
@@ -116,8 +117,11 @@ def sqlite_snapshot(path: str, copy: str) -> None:
         target.close()
 
 
-async def replay_sqlite(path: str, commands: list[list[Step]]) -> list[float | None]:
-    """Each command's statements on one bare aiosqlite connection, in order; seconds each."""
+async def replay_sqlite(
+    path: str, commands: list[list[Step]], cpu: list[float] | None = None
+) -> list[float | None]:
+    """Each command's statements on one bare aiosqlite connection, in order; seconds each.
+    With `cpu`, each command's CPU seconds on this (the event loop's) thread are added to it."""
     # As the engine: no implicit BEGIN from the driver; ours is sent at each captured begin.
     connection = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     for pragma in (
@@ -130,7 +134,7 @@ async def replay_sqlite(path: str, commands: list[list[Step]]) -> list[float | N
     times: list[float | None] = []
     try:
         for steps in commands:
-            start = time.perf_counter()
+            start, busy = time.perf_counter(), time.thread_time()
             for kind, statement, parameters in steps:
                 if kind == "begin":
                     statement, parameters, kind = BEGIN, None, "sql"
@@ -145,21 +149,25 @@ async def replay_sqlite(path: str, commands: list[list[Step]]) -> list[float | N
                 elif kind == "rollback":
                     await connection.rollback()
             times.append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.append(time.thread_time() - busy)
     finally:
         await connection.close()
     return times
 
 
-async def replay_postgres(dsn: str, commands: list[list[Step]]) -> list[float | None]:
+async def replay_postgres(
+    dsn: str, commands: list[list[Step]], cpu: list[float] | None = None
+) -> list[float | None]:
     """Each command's statements on one bare asyncpg connection, rolled back; None if
-    one of them failed (its write is already in the database)."""
+    one of them failed (its write is already in the database). `cpu` as for SQLite."""
     import asyncpg  # the PostgreSQL driver is optional for SQLite-only runs
 
     connection = await asyncpg.connect(dsn)
     times: list[float | None] = []
     try:
         for steps in commands:
-            start = time.perf_counter()
+            start, busy = time.perf_counter(), time.thread_time()
             failed = False
             began = False
             for kind, statement, parameters in steps:
@@ -181,6 +189,8 @@ async def replay_postgres(dsn: str, commands: list[list[Step]]) -> list[float | 
             if began:
                 await connection.execute("ROLLBACK")
             times.append(None if failed else time.perf_counter() - start)
+            if cpu is not None:
+                cpu.append(time.thread_time() - busy)
     finally:
         await connection.close()
     return times
