@@ -78,6 +78,8 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
         stats = pstats.Stats(profile, stream=out)
         areas(backend, stats, len(profiled))
         stats.sort_stats("tottime").print_stats(args.match, args.top)
+        if args.callers:
+            stats.print_callers(args.callers)
         if args.cumulative:
             stats.sort_stats("cumulative").print_stats(args.match, args.top)
         print(out.getvalue())
@@ -121,6 +123,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--match", default="", help="print only functions whose file matches (a regex)"
     )
+    parser.add_argument("--callers", metavar="REGEX", help="also who calls these functions")
     parser.add_argument("--cumulative", action="store_true", help="also by cumulative time")
     parser.add_argument("--seed", type=int, default=20261123, help="random seed")
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
