@@ -14,6 +14,8 @@ overhead ratio: our median time over the median time of the very same statements
 captured with their parameters during the sequential phase and replayed on a bare
 driver connection (aiosqlite, asyncpg) in this process, on this database (see
 bench/replay.py). The ratio is how far the core is from what its queries cost.
+The same ratio of CPU time on the event loop's thread (ours over the replay's) is
+printed beside it: it moves much less with the machine's load than wall time does.
 
 Why
 ---
@@ -583,6 +585,9 @@ class Sample:
     ok: bool
     crashed: bool
     reply: str
+    cpu: float = 0.0
+    """CPU seconds of the event loop's thread: ours, whatever the machine's load
+    (the driver's own thread, where SQLite runs, is not counted)."""
 
 
 @dataclass
@@ -597,10 +602,10 @@ class Phase:
 
 async def timed(app: App, command: Command) -> Sample:
     request = command.request()
-    start = time.perf_counter()
+    start, busy = time.perf_counter(), time.thread_time()
     reply = await app.dispatcher.handle(request)
-    seconds = time.perf_counter() - start
-    return Sample(command, seconds, reply.ok, reply.text.startswith(CRASH_MARK), reply.text)
+    seconds, cpu = time.perf_counter() - start, time.thread_time() - busy
+    return Sample(command, seconds, reply.ok, reply.text.startswith(CRASH_MARK), reply.text, cpu)
 
 
 async def sequential(app: App, commands: list[Command], capture: Capture | None = None) -> Phase:
@@ -704,19 +709,27 @@ def overheads(
     seq: Phase,
     captured: list[list[Any]],
     floor: list[float | None] | None,
+    floor_cpu: list[float] | None = None,
 ) -> None:
     """Statements per command and our time over the raw driver's, per command kind.
 
     Both times are medians over the kind's commands of the sequential phase; the
     floor replays exactly the statements each command ran (see bench/replay.py).
+    The CPU ratio is the same for the event loop's thread's CPU time: on a busy
+    machine wall times swing with the scheduler, CPU time much less.
     """
     width = max(len(label) for label in MIX)
     by_label: dict[str, list[tuple[Sample, Counts, float | None]]] = defaultdict(list)
+    cpu_of: dict[int, float] = {}
     for index, (sample, steps) in enumerate(zip(seq.samples, captured, strict=True)):
         raw = floor[index] if floor is not None else None
         by_label[sample.command.label].append((sample, counts(steps), raw))
+        if floor_cpu is not None:
+            cpu_of[id(sample)] = floor_cpu[index]
     ours_all: list[float] = []
     raw_all: list[float] = []
+    cpu_ours_all: list[float] = []
+    cpu_raw_all: list[float] = []
     for label in MIX:
         rows = by_label.get(label, [])
         if not rows:
@@ -740,6 +753,16 @@ def overheads(
             line += "" if len(raws) == n else f"  (floor from {len(raws)} of {n})"
             ours_all += [s.seconds for s, _, r in rows if r is not None]
             raw_all += raws
+            if cpu_of:
+                mine = [s.cpu for s, _, r in rows if r is not None]
+                theirs = [cpu_of[id(s)] for s, _, r in rows if r is not None]
+                cpu_ours_all += mine
+                cpu_raw_all += theirs
+                ours_cpu, raw_cpu = percentile(mine, 50), percentile(theirs, 50)
+                line += (
+                    f"  cpu ours={ms(ours_cpu):>7} raw={ms(raw_cpu):>7} "
+                    f"ratio={ours_cpu / raw_cpu:5.2f}x"
+                )
         print(line)
     if raw_all:
         total = sum(ours_all) / sum(raw_all)
@@ -747,6 +770,12 @@ def overheads(
             f"{backend:<8}  overhead, all commands (sum of ours / sum of raw) = {total:.2f}x  "
             f"[raw = the same statements on a bare "
             f"{'aiosqlite' if backend == 'sqlite' else 'asyncpg'} connection]"
+        )
+    if cpu_raw_all:
+        print(
+            f"{backend:<8}  cpu overhead, all commands (sum of ours / sum of raw) = "
+            f"{sum(cpu_ours_all) / sum(cpu_raw_all):.2f}x  "
+            f"[ours = {ms(statistics.fmean(cpu_ours_all))} of the event loop's thread per command]"
         )
 
 
@@ -802,13 +831,14 @@ async def run_backend(
         print(f"{backend:<8}  warm-up of {len(warm)} commands not measured")
         result = report(backend, seq, conc, args.workers)
         floor: list[float | None] | None = None
+        floor_cpu: list[float] = []
         if not args.no_floor:
             if backend == "sqlite":
                 assert snapshot is not None
-                floor = await replay_sqlite(snapshot, capture.commands)
+                floor = await replay_sqlite(snapshot, capture.commands, floor_cpu)
             else:
-                floor = await replay_postgres(_asyncpg_dsn(url), capture.commands)
-        overheads(backend, seq, capture.commands, floor)
+                floor = await replay_postgres(_asyncpg_dsn(url), capture.commands, floor_cpu)
+        overheads(backend, seq, capture.commands, floor, floor_cpu or None)
         if args.statements:
             show_statements(backend, seq, capture.commands)
         print(f"{backend:<8}  peak memory (RSS) after commands = {peak_rss_mib():.0f} MiB")

@@ -34,6 +34,8 @@ Step = tuple[str, str, Any]
 """("sql", statement, parameters) or ("begin" | "commit" | "rollback", "", None)."""
 
 CONTROL = ("begin", "commit", "rollback")
+BEGIN = "BEGIN IMMEDIATE"
+"""How the engine opens every SQLite transaction."""
 
 
 @dataclass
@@ -88,8 +90,9 @@ class Counts:
 
 
 def counts(steps: list[Step]) -> Counts:
-    """SQLite's `BEGIN IMMEDIATE` is a statement issued from the "begin" event: it is
-    counted as the begin, not as a data statement."""
+    """SQLite's `BEGIN IMMEDIATE` is sent with the transaction's first statement (it
+    is not seen as a statement of its own; older engines sent it from the "begin"
+    event): it is counted as the begin, not as a data statement."""
     seen = Counter(kind for kind, _, _ in steps)
     begins = sum(1 for kind, text, _ in steps if kind == "sql" and _is_begin(text))
     stamps = sum(1 for kind, text, _ in steps if kind == "sql" and _is_stamp(text))
@@ -114,9 +117,12 @@ def sqlite_snapshot(path: str, copy: str) -> None:
         target.close()
 
 
-async def replay_sqlite(path: str, commands: list[list[Step]]) -> list[float | None]:
-    """Each command's statements on one bare aiosqlite connection, in order; seconds each."""
-    # As the engine: no implicit BEGIN from the driver, ours is a captured statement.
+async def replay_sqlite(
+    path: str, commands: list[list[Step]], cpu: list[float] | None = None
+) -> list[float | None]:
+    """Each command's statements on one bare aiosqlite connection, in order; seconds each.
+    With `cpu`, each command's CPU seconds on this (the event loop's) thread are added to it."""
+    # As the engine: no implicit BEGIN from the driver; ours is sent at each captured begin.
     connection = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     for pragma in (
         "PRAGMA journal_mode=WAL",
@@ -128,8 +134,12 @@ async def replay_sqlite(path: str, commands: list[list[Step]]) -> list[float | N
     times: list[float | None] = []
     try:
         for steps in commands:
-            start = time.perf_counter()
+            start, busy = time.perf_counter(), time.thread_time()
             for kind, statement, parameters in steps:
+                if kind == "begin":
+                    statement, parameters, kind = BEGIN, None, "sql"
+                elif kind == "sql" and _is_begin(statement):
+                    continue  # sent as its own statement by an older engine: replayed at "begin"
                 if kind == "sql":
                     cursor = await connection.execute(statement, parameters)
                     await cursor.fetchall()
@@ -139,21 +149,25 @@ async def replay_sqlite(path: str, commands: list[list[Step]]) -> list[float | N
                 elif kind == "rollback":
                     await connection.rollback()
             times.append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.append(time.thread_time() - busy)
     finally:
         await connection.close()
     return times
 
 
-async def replay_postgres(dsn: str, commands: list[list[Step]]) -> list[float | None]:
+async def replay_postgres(
+    dsn: str, commands: list[list[Step]], cpu: list[float] | None = None
+) -> list[float | None]:
     """Each command's statements on one bare asyncpg connection, rolled back; None if
-    one of them failed (its write is already in the database)."""
+    one of them failed (its write is already in the database). `cpu` as for SQLite."""
     import asyncpg  # the PostgreSQL driver is optional for SQLite-only runs
 
     connection = await asyncpg.connect(dsn)
     times: list[float | None] = []
     try:
         for steps in commands:
-            start = time.perf_counter()
+            start, busy = time.perf_counter(), time.thread_time()
             failed = False
             began = False
             for kind, statement, parameters in steps:
@@ -175,6 +189,8 @@ async def replay_postgres(dsn: str, commands: list[list[Step]]) -> list[float | 
             if began:
                 await connection.execute("ROLLBACK")
             times.append(None if failed else time.perf_counter() - start)
+            if cpu is not None:
+                cpu.append(time.thread_time() - busy)
     finally:
         await connection.close()
     return times

@@ -6,6 +6,9 @@ instead of clashing; labels are command paths and platforms, never members.
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -55,6 +58,19 @@ DROPPED_PAYLOADS = Counter(
     ["platform", "event"],
     registry=REGISTRY,
 )
+
+
+@cache
+def command_counted(platform: str, command: str, outcome: str) -> Any:
+    """The `COMMANDS` child for these labels; kept, since `labels()` takes a lock and
+    builds a key on every call and a command is counted on every command."""
+    return COMMANDS.labels(platform, command, outcome)
+
+
+@cache
+def command_timed(command: str) -> Any:
+    """The `COMMAND_SECONDS` child for a command, kept as `command_counted`'s."""
+    return COMMAND_SECONDS.labels(command)
 
 
 def exposition() -> bytes:

@@ -180,6 +180,9 @@ class Registry:
         self._specs: dict[tuple[str, str | None], CommandSpec] = {}
         self._batches: dict[tuple[str, str | None], BatchHandler] = {}
         self._groups: frozenset[str] = frozenset()
+        self._ordered: tuple[CommandSpec, ...] = ()
+        """The specs in (group, name) order: sorted once per `include`, read per /help."""
+        self._grouped: dict[str, tuple[CommandSpec, ...]] = {}
         self._home: list[tuple[int, HomeSection]] = []
         self.owners: dict[str, OwnerResolver] = {}
         self.preloads: dict[str, Preload] = {}
@@ -230,6 +233,11 @@ class Registry:
                     raise ValueError(f"completer {source!r} is declared twice ({router.name})")
                 self.completers[source] = completer
         self._groups = frozenset(g for g, _ in self._specs)
+        self._ordered = tuple(sorted(self._specs.values(), key=lambda s: (s.group, s.name or "")))
+        grouped: dict[str, list[CommandSpec]] = {}
+        for spec in self._ordered:
+            grouped.setdefault(spec.group, []).append(spec)
+        self._grouped = {group: tuple(specs) for group, specs in grouped.items()}
         self.home_sections = [section for _, section in sorted(self._home, key=lambda o: o[0])]
         groups_with_subs = {g for (g, n) in self._specs if n is not None}
         for spec in self._specs.values():
@@ -259,7 +267,12 @@ class Registry:
         return self
 
     def __iter__(self) -> typing.Iterator[CommandSpec]:
-        return iter(sorted(self._specs.values(), key=lambda s: (s.group, s.name or "")))
+        return iter(self._ordered)
+
+    def ordered(self) -> tuple[CommandSpec, ...]:
+        """Every spec in (group, name) order; the same tuple until the next `include`,
+        so what is derived from it can be kept while it `is` the same."""
+        return self._ordered
 
     def __len__(self) -> int:
         return len(self._specs)
@@ -278,10 +291,7 @@ class Registry:
         return sorted({g for g, _ in self._specs})
 
     def groups(self) -> dict[str, list[CommandSpec]]:
-        grouped: dict[str, list[CommandSpec]] = {}
-        for spec in self:
-            grouped.setdefault(spec.group, []).append(spec)
-        return grouped
+        return {group: list(specs) for group, specs in self._grouped.items()}
 
     def subcommands(self, group: str) -> list[CommandSpec]:
-        return [s for s in self if s.group == group and s.name is not None]
+        return [s for s in self._grouped.get(group, ()) if s.name is not None]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
-from bot.context import Context
+from bot.context import Catalogue, Context
 from bot.declarations import Arg, CommandSpec, Kind
 from bot.errors import NotFound
 from bot.parser import closest
@@ -50,6 +51,20 @@ def _overview(group: str, specs: list[CommandSpec]) -> str:
     return f"• `/{group}`: " + "; ".join(parts)
 
 
+_OVERVIEWS: WeakKeyDictionary[Catalogue, tuple[tuple[CommandSpec, ...], str]] = WeakKeyDictionary()
+
+
+def _overview_of(registry: Catalogue) -> str:
+    """The overview, the same for every reader: built once per set of declarations."""
+    specs = registry.ordered()
+    kept = _OVERVIEWS.get(registry)
+    if kept is not None and kept[0] is specs:
+        return kept[1]
+    text = "\n".join(_overview(group, specs) for group, specs in registry.groups().items())
+    _OVERVIEWS[registry] = (specs, text)
+    return text
+
+
 def describe(spec: CommandSpec) -> Reply:
     lines = [f"`{spec.usage()}`", "", spec.summary]
     if spec.description:
@@ -76,16 +91,15 @@ async def help_command(
 ) -> Reply:
     """List the commands, or explain one."""
     registry = context.registry
-    groups = registry.groups()
     if not command:
-        lines = [_overview(group, specs) for group, specs in groups.items()]
-        text = "\n".join(lines)
+        text = _overview_of(registry)
         return Reply.private(
             text,
             Header("Chapterhouse commands"),
             Section(text),
             Note("Type /help GROUP for each command, /help COMMAND for its details."),
         )
+    groups = registry.groups()
     words = [w.lstrip("/").lower() for w in command]
     group = words[0]
     if group not in groups:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.sqlite_hop import use_one_hop
+from storage.sqlite_hop import OneHopConnection, use_one_hop
 
 BUSY_TIMEOUT_MS = 10_000
 Gate = asyncio.Lock | asyncio.Semaphore
@@ -96,7 +96,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        driver = connection.connection.dbapi_connection
+        if isinstance(driver, OneHopConnection):
+            driver.begin_with_next_statement()  # sent with the first statement, one trip
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def transaction_gate(engine: AsyncEngine | None) -> Gate | None:

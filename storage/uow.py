@@ -63,7 +63,10 @@ class UnitOfWork:
             await self._gate.acquire()
         try:
             self.session = self.factory()
-            await self.session.begin()
+            # Begun directly on the sync session: beginning sends nothing (the connection
+            # is taken at the first statement), so the async wrapper's trip through a
+            # greenlet would cost without doing anything.
+            self.session.sync_session.begin()
         except BaseException:
             self._release()
             raise
