@@ -24,9 +24,10 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, delete, exists
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from storage.engine import transaction_gate
 from storage.models import InboundClaim
 from storage.uow import UnitOfWork
 
@@ -114,11 +115,18 @@ class Claimer:
                     firsts[i] = False
                 else:
                     keys[key] = i
+        bind = self.sessions.kw.get("bind")
+        if len(firsts) + sum(map(len, alone.values())) == len(batch) and isinstance(
+            bind, AsyncEngine
+        ):
+            await _claim_alone(bind, alone, batch, firsts)  # the common case: no clicks
+            return [firsts[i] for i in range(len(batch))]
         async with UnitOfWork(self.sessions, batch[0][1]) as uow:
             session = uow.session
+            connection = await session.connection()
             for within, keys in alone.items():
                 now = max(batch[i][1] for i in keys.values())
-                claimed = await claim_all(session, list(keys), now, within)
+                claimed = await claim_all(connection, list(keys), now, within)
                 firsts.update((i, key in claimed) for key, i in keys.items())
             for i, (claims, now, _) in enumerate(batch):
                 if i in firsts:
@@ -134,6 +142,36 @@ class Claimer:
             if any(firsts.values()):
                 await session.commit()
         return [firsts[i] for i in range(len(batch))]
+
+
+async def _claim_alone(
+    engine: AsyncEngine,
+    alone: dict[timedelta, dict[str, int]],
+    batch: list[Waiting],
+    firsts: dict[int, bool],
+) -> None:
+    """Deliveries of one key each: one INSERT per window, on a plain connection.
+
+    Each delivery is decided by its own row, so nothing needs the rows written
+    together or undone: on PostgreSQL each statement commits alone (one round trip
+    instead of BEGIN, INSERT and COMMIT), and neither database builds an ORM session
+    for it. On SQLite the statement still waits its turn at the transaction gate.
+    """
+    gate = transaction_gate(engine)
+    if gate is not None:
+        await gate.acquire()
+    try:
+        async with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            for within, keys in alone.items():
+                now = max(batch[i][1] for i in keys.values())
+                claimed = await claim_all(connection, list(keys), now, within)
+                firsts.update((i, key in claimed) for key, i in keys.items())
+            await connection.commit()
+    finally:
+        if gate is not None:
+            gate.release()
 
 
 _CLAIMERS: WeakKeyDictionary[async_sessionmaker[AsyncSession], Claimer] = WeakKeyDictionary()
@@ -153,10 +191,9 @@ async def claim(session: AsyncSession, key: str, now: datetime, within: timedelt
 
 
 async def claim_all(
-    session: AsyncSession, keys: list[str], now: datetime, within: timedelta
+    connection: AsyncConnection, keys: list[str], now: datetime, within: timedelta
 ) -> set[str]:
     """`claim` for several distinct keys in one statement; the keys this call got."""
-    connection = await session.connection()
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     rows = insert(InboundClaim).values([{"key": key, "claimed_at": now} for key in keys])
     statement = rows.on_conflict_do_update(
