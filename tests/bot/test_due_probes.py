@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from bot.due import DueRun
+from bot.due import DueRun, ask
 from bot.scheduler.run import run_due
 from commands.events.demo import seed_demo_events
 from storage.models import (
@@ -43,11 +43,11 @@ async def job_finds_work(bot: TestBot, name: str) -> bool:
 
 
 async def probe_says(bot: TestBot, name: str) -> bool:
-    verdict = bot.app.registry.due_probes[name](bot.clock.now(), bot.app.settings)
+    verdict, tick = ask(bot.app.registry.due_probes[name], bot.app.settings)
     if isinstance(verdict, bool):
         return verdict
     async with bot.uow() as uow:
-        return bool(await uow.session.scalar(select(verdict)))
+        return bool(await uow.session.scalar(select(verdict), tick.params(bot.clock.now())))
 
 
 async def moments(bot: TestBot) -> list[datetime]:
