@@ -9,7 +9,7 @@ run anyway and rolled back, must find nothing either.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
@@ -17,6 +17,8 @@ from sqlalchemy import event, select
 from bot.due import DueRun, ask
 from bot.scheduler.run import run_due
 from commands.events.demo import seed_demo_events
+from commands.updates.periods import CADENCES
+from commands.updates.probe import SLOTS, candidates
 from storage.models import (
     ChapterEvent,
     EventRsvp,
@@ -127,3 +129,42 @@ async def test_a_quiet_minute_opens_no_savepoint_for_a_probed_job(bot: TestBot) 
     assert len(savepoints) == len(unprobed)
     probes = [s for s in statements if "probe_0" in s]
     assert len(probes) == 1
+
+
+async def test_the_update_prompt_probe_never_hides_a_prompt_or_a_reminder(demo: TestBot) -> None:
+    """Every three hours around June's and July's updates, the prompt job runs for real
+    after its probe is checked, so its claims build up as they would: weekly, fortnightly,
+    monthly and quarterly groups, a lead on the earliest clock, an away lead, and an
+    update posted before its reminder."""
+    await demo.ok("/update cadence Mentoring weekly", as_="alice")
+    await demo.ok("/update cadence Boston fortnightly", as_="alice")
+    await demo.ok("/update cadence society quarterly", as_="alice")
+    await demo.ok("/update away --until 2026-07-02", as_="carol")
+    await demo.ok("/member edit --timezone Pacific/Kiritimati", as_="grace")  # UTC+14
+    start, step = datetime(2026, 6, 26, tzinfo=UTC), timedelta(hours=3)
+    job = demo.app.registry.due_jobs["updates.prompt"]
+    worked = quiet = 0
+    for k in range(int(timedelta(days=24) / step)):
+        at = start + step * k
+        demo.clock.set(at)
+        if at == datetime(2026, 7, 2, 12, tzinfo=UTC):
+            await demo.ok('/update post Boston --got "Held the ethics debate"', as_="bob")
+        found = await job_finds_work(demo, "updates.prompt")
+        if not await probe_says(demo, "updates.prompt"):
+            assert not found, f"the update prompt probe hid work due at {at}"
+            quiet += 1
+        if found:
+            worked += 1
+            async with demo.uow() as uow:
+                await job(DueRun(uow, demo.app.settings))
+                await uow.commit()
+    # Not vacuous: prompts and reminders went out, and most of the time the job is skipped.
+    assert worked >= 4 and quiet > worked
+
+
+def test_no_cadence_has_more_update_candidates_than_the_probe_asks_about() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    while at < datetime(2028, 1, 1, tzinfo=UTC):
+        for cadence in CADENCES:
+            assert len(candidates(cadence, at)) <= SLOTS, (cadence, at)
+        at += timedelta(hours=5)
