@@ -162,12 +162,17 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
     touched: set[str] = set()
     work = False
     first = True
+    waiting: int | None = None
     while pending:
         again: list[tuple[str, DueJob]] = []
         async with UnitOfWork(parts.sessions, now) as uow:
             if first:
                 idle = await _idle(uow.session, parts, pending, now)
                 pending, first = [(n, j) for n, j in pending if n not in idle], False
+                if not pending and not preview:
+                    # A quiet minute: what earlier runs left unsent is counted in the
+                    # same transaction, not a second one.
+                    waiting = await parts.notifier.waiting(uow.session)
             for name, job in pending:
                 if await _run_one(parts, uow, name, job, entries[name]):
                     again.append((name, job))
@@ -181,7 +186,8 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
         return report
     # Work an earlier run committed but never sent (it was killed mid-send, or a
     # platform was down) goes out now too, even when nothing new was due.
-    waiting = 0 if work else await parts.notifier.waiting()
+    if waiting is None:
+        waiting = 0 if work else await parts.notifier.waiting()
     if work or waiting:
         try:
             await parts.notifier.flush(frozenset(touched))
