@@ -365,7 +365,7 @@ async def quiet_minutes(app: App, clock: FrozenClock, args: argparse.Namespace) 
     quiet = Quiet(ticks, jobs, busy, cpu, statements)
     if profiler is not None:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.profile)
         quiet.profile = out.getvalue()
     return quiet
 
@@ -480,7 +480,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile",
         type=int,
         metavar="N",
-        help="profile the quiet ticks and print the N costliest calls (cumulative)",
+        help="profile the quiet ticks and print the N calls with the most time of their own",
     )
     args = parser.parse_args(argv)
     if args.quick:
