@@ -145,7 +145,8 @@ def digest_due(tick: Tick, settings: Settings) -> ColumnElement[bool]:
     zone_key = literal("digest:zone:", String) + Chapter.timezone + literal(":", String)
     return exists(
         select(Chapter.id).where(
-            Chapter.status.in_(LIVE),
+            # Not `in_`: an expanding IN re-renders the whole probe statement every tick.
+            or_(*(Chapter.status == status for status in LIVE)),
             exists().where(ChannelBinding.chapter_id == Chapter.id),
             or_(*(_claim_missing(zone_key + week(zone)) for zone in EDGES)),
         )

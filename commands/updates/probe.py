@@ -76,12 +76,13 @@ def candidates(cadence: str, now: datetime) -> tuple[Period, ...]:
     """The periods of `cadence` some zone may be prompting or reminding for at `now`."""
     found: list[Period] = []
     period = period_of(cadence, (now + timedelta(days=2)).date())
-    for _ in range(8):
+    while True:
         nine = datetime.combine(period.due_on, DUE_HOUR, UTC)
-        if nine - EARLIEST <= now <= nine + LATEST + PROMPT_WINDOW + REMIND_AFTER:
+        if now > nine + LATEST + PROMPT_WINDOW + REMIND_AFTER:
+            return tuple(reversed(found))  # every earlier period is over too
+        if nine - EARLIEST <= now:
             found.append(period)
         period = previous(period)
-    return tuple(reversed(found))
 
 
 def _slot(cadence: str, n: int, now: datetime) -> Period | None:
