@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, event, select
 
-from bot.due import DueRun, ask
+from bot.config import Settings
+from bot.due import DueProbe, DueRun, Tick, ask
 from bot.scheduler.run import run_due
 from commands.events.demo import seed_demo_events
 from commands.updates.periods import CADENCES
@@ -168,3 +169,24 @@ def test_no_cadence_has_more_update_candidates_than_the_probe_asks_about() -> No
         for cadence in CADENCES:
             assert len(candidates(cadence, at)) <= SLOTS, (cadence, at)
         at += timedelta(hours=5)
+
+
+async def test_quiet_minutes_ask_probes_built_once(bot: TestBot) -> None:
+    """Each tick executes the statement built on the first; no probe is built again."""
+    calls: list[str] = []
+    probes = bot.app.registry.due_probes
+
+    def counted(name: str, probe: DueProbe) -> DueProbe:
+        def build(tick: Tick, settings: Settings) -> ColumnElement[bool] | bool:
+            calls.append(name)
+            return probe(tick, settings)
+
+        return build
+
+    for name, probe in list(probes.items()):
+        probes[name] = counted(name, probe)
+    await run_due(bot.app, bot.clock.now())  # the day's first tick does the daily work
+    for minute in range(1, 4):
+        report = await run_due(bot.app, bot.clock.now() + timedelta(minutes=10 * minute))
+        assert report.quiet
+    assert sorted(calls) == sorted(probes)
