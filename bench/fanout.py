@@ -45,14 +45,21 @@ Usage
 -----
     .venv/bin/python bench/fanout.py [--channels 1000] [--polls 10000] [--ticks 200]
         [--workspace 50] [--per-channel 1] [--latency 0.08] [--sequential]
-        [--postgres URL] [--cpu N]
+        [--postgres URL] [--cpu N] [--quick] [--profile N]
+
+`--quick` is a smoke run: 20 chapters (so the digest is quick) and 50 quiet ticks,
+still over 10,000 open polls. `--profile N` profiles the quiet ticks and prints
+the N costliest calls.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
+import io
+import pstats
 import sys
 import time
 from collections import Counter, defaultdict
@@ -62,7 +69,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
@@ -315,6 +322,9 @@ class Quiet:
     busy: int
     cpu: list[float]
     """This process's CPU time per tick: what the tick costs, whatever else the machine runs."""
+    statements: list[int]
+    """SQL statements per tick (BEGIN and COMMIT are not statements the driver counts)."""
+    profile: str | None = None
 
 
 async def quiet_minutes(app: App, clock: FrozenClock, args: argparse.Namespace) -> Quiet:
@@ -324,18 +334,40 @@ async def quiet_minutes(app: App, clock: FrozenClock, args: argparse.Namespace) 
     gc.collect()  # the digest's and burst's garbage is theirs, not the quiet ticks'
     ticks: list[float] = []
     cpu: list[float] = []
+    statements: list[int] = []
     jobs: dict[str, list[float]] = defaultdict(list)
     busy = 0
-    for n in range(args.ticks):
-        clock.set(QUIET_FROM + timedelta(minutes=10 + n))
-        start, used = time.perf_counter(), time.process_time()
-        report = await run_due(app, clock.now())
-        ticks.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - used)
-        busy += 0 if report.quiet else 1
-        for job in report.jobs:
-            jobs[job.name].append(job.seconds)
-    return Quiet(ticks, jobs, busy, cpu)
+    count = [0]
+
+    def counted(*_: object) -> None:
+        count[0] += 1
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", counted)
+    profiler = cProfile.Profile() if args.profile else None
+    try:
+        for n in range(args.ticks):
+            clock.set(QUIET_FROM + timedelta(minutes=10 + n))
+            count[0] = 0
+            if profiler is not None:
+                profiler.enable()
+            start, used = time.perf_counter(), time.process_time()
+            report = await run_due(app, clock.now())
+            ticks.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - used)
+            if profiler is not None:
+                profiler.disable()
+            statements.append(count[0])
+            busy += 0 if report.quiet else 1
+            for job in report.jobs:
+                jobs[job.name].append(job.seconds)
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", counted)
+    quiet = Quiet(ticks, jobs, busy, cpu, statements)
+    if profiler is not None:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.profile)
+        quiet.profile = out.getvalue()
+    return quiet
 
 
 # ------------------------------------------------------------------------ backends
@@ -384,14 +416,21 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace) -> bool:
         f"{backend:<8}  quiet minute with {open_polls} open polls, {args.channels} chapters: "
         f"run_due p50 {ms(p50)}  p99 {ms(p99)}  "
         f"cpu p50 {ms(percentile(quiet.cpu, 50))}  p99 {ms(percentile(quiet.cpu, 99))}  "
+        f"statements {min(quiet.statements)}–{max(quiet.statements)}  "
         f"over {len(quiet.ticks)} ticks  "
         f"({quiet.busy} found work)  goal < 20 ms {'ok' if quiet_ok else 'MISSED'}"
     )
     slowest = sorted(quiet.jobs.items(), key=lambda item: -percentile(item[1], 50))
     print(
         f"{backend:<8}    per job p50: "
-        + ", ".join(f"{name} {ms(percentile(times, 50))}" for name, times in slowest)
+        + ", ".join(
+            f"{name} {ms(percentile(times, 50))}"
+            for name, times in slowest
+            if percentile(times, 50) >= 0.00005
+        )
     )
+    if quiet.profile is not None:
+        print(quiet.profile)
     return ok
 
 
@@ -434,7 +473,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
     parser.add_argument("--cpu", type=int, metavar="N", help="pin this process to CPU N")
+    parser.add_argument(
+        "--quick", action="store_true", help="20 chapters and 50 ticks (the 10,000 polls stay)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="profile the quiet ticks and print the N calls with the most time of their own",
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.channels, args.ticks = args.burst_channels, min(args.ticks, 50)
     if args.channels < args.burst_channels or args.ticks < 1:
         parser.error("need at least --burst-channels channels and one tick")
     return args

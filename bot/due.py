@@ -12,19 +12,28 @@ alone. A job may also declare a probe: a cheap test of whether anything could be
 due. The scheduler asks every probe in one statement and runs only the jobs whose
 probe says yes, so a quiet minute costs one query, not a savepoint and a query per
 job, however many features the society adds.
+
+That statement is built once per set of jobs and settings, not every minute:
+a probe is a function of a `Tick` (and the settings), and wherever it needs the
+time it asks the tick for a parameter (`tick.at(offset)`, or `tick.value(...)`
+for a claim key naming today's date) that is filled in each time it is asked.
+A quiet minute then costs executing a compiled statement, not rebuilding and
+compiling a score of expressions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import BindParameter, ColumnElement, String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from bot.config import Settings
-from storage.models import DueClaim
+from storage.models import DueClaim, UTCDateTime
 from storage.uow import UnitOfWork
 
 
@@ -75,7 +84,47 @@ class DueRun:
 DueJob = Callable[[DueRun], Awaitable[None]]
 
 
-DueProbe = Callable[[datetime, Settings], ColumnElement[bool] | bool]
-"""Whether a job may have work at this time: an SQL test (usually `exists(...)` over
-the rows its query would select) or a plain answer. It must never say no when the
-job has work; saying yes when it has none only costs the job's own query."""
+At = datetime | ColumnElement[datetime]
+"""A moment a query compares with: the time itself in a job, a `Tick` parameter in a probe."""
+
+
+class Tick:
+    """The moment a probe is asked at, as named parameters of its statement.
+
+    Each parameter says how its value follows from the moment, so a probe's SQL is
+    built once and each tick only supplies `params(now)`.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[str, Callable[[datetime], Any]] = {}
+        self._times: dict[timedelta, BindParameter[datetime]] = {}
+
+    def at(self, offset: timedelta = timedelta(0)) -> BindParameter[datetime]:
+        """The moment, moved by `offset` (`tick.at(-RETENTION)`: that long ago)."""
+        if offset not in self._times:
+            self._times[offset] = self.value(lambda now: now + offset, UTCDateTime())
+        return self._times[offset]
+
+    def value(
+        self, of: Callable[[datetime], Any], type_: TypeEngine[Any] | None = None
+    ) -> BindParameter[Any]:
+        """Any value that follows from the moment: a claim key, a week's label."""
+        key = f"tick_{len(self._values)}"
+        self._values[key] = of
+        return bindparam(key, type_=type_ if type_ is not None else String())
+
+    def params(self, now: datetime) -> dict[str, Any]:
+        return {key: of(now) for key, of in self._values.items()}
+
+
+DueProbe = Callable[[Tick, Settings], ColumnElement[bool] | bool]
+"""Whether a job may have work at a tick's moment: an SQL test (usually `exists(...)`
+over the rows its query would select, with the time as `Tick` parameters) or a plain
+answer. It must never say no when the job has work; saying yes when it has none only
+costs the job's own query. It is called once per settings, not once per tick."""
+
+
+def ask(probe: DueProbe, settings: Settings) -> tuple[ColumnElement[bool] | bool, Tick]:
+    """A probe's test and the tick whose `params(now)` it is to be executed with."""
+    tick = Tick()
+    return probe(tick, settings), tick

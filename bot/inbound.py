@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.due import At, Tick
 from storage.engine import transaction_gate
 from storage.models import InboundClaim
 from storage.uow import UnitOfWork
@@ -204,17 +205,19 @@ async def claim_all(
     return set((await connection.execute(statement)).scalars())
 
 
-def _stale(now: datetime) -> ColumnElement[bool]:
-    return InboundClaim.claimed_at < now - RETENTION
+def _stale(before: At) -> ColumnElement[bool]:
+    return InboundClaim.claimed_at < before
 
 
-def prune_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists().where(_stale(now))
+def prune_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists().where(_stale(tick.at(-RETENTION)))
 
 
 async def prune(session: AsyncSession, now: datetime) -> int:
     """Forget deliveries older than `RETENTION`; how many."""
     result = await session.execute(
-        delete(InboundClaim).where(_stale(now)).execution_options(synchronize_session=False)
+        delete(InboundClaim)
+        .where(_stale(now - RETENTION))
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

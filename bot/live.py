@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.due import At, Tick
 from bot.people import with_people
 from bot.reply import Reply
 from storage.models import Delivery, DeliveryStatus, LiveClaim
@@ -245,15 +246,15 @@ class LiveMessages:
         return edited
 
 
-def _forgotten(now: datetime) -> ColumnElement[bool]:
+def _forgotten(before: At) -> ColumnElement[bool]:
     return or_(
-        LiveClaim.lease_until < now - FORGET_AFTER,
+        LiveClaim.lease_until < before,
         LiveClaim.holder.is_(None) & LiveClaim.lease_until.is_(None),
     )
 
 
-def prune_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists().where(_forgotten(now))
+def prune_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists().where(_forgotten(tick.at(-FORGET_AFTER)))
 
 
 async def prune(session: AsyncSession, now: datetime) -> int:
@@ -266,7 +267,9 @@ async def prune(session: AsyncSession, now: datetime) -> int:
     are forgotten too.
     """
     result = await session.execute(
-        delete(LiveClaim).where(_forgotten(now)).execution_options(synchronize_session=False)
+        delete(LiveClaim)
+        .where(_forgotten(now - FORGET_AFTER))
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

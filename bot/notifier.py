@@ -56,6 +56,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -302,12 +303,15 @@ class Notifier:
             if claimed < BATCH or posted == 0:
                 return sent
 
-    async def waiting(self) -> int:
-        """Work that is ready to go out from here: undispatched events, due deliveries."""
+    async def waiting(self, within: AsyncSession | None = None) -> int:
+        """Work that is ready to go out from here: undispatched events, due deliveries.
+
+        `within`: a transaction already open (a quiet tick's), rather than a new one.
+        """
         if not self.posters:
             return 0
         now = self.clock.now()
-        async with self.sessions() as session:
+        async with nullcontext(within) if within is not None else self.sessions() as session:
             events = await session.scalar(
                 select(func.count())
                 .select_from(OutboxEvent)

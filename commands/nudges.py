@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, exists, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.due import DueRun
+from bot.due import At, DueRun, Tick
 from bot.identity import roles_many
 from bot.notifier import bound_channels, queue_direct, queue_posts
 from bot.permissions import Role
@@ -128,7 +128,7 @@ def _claim_missing(key: ColumnElement[str]) -> ColumnElement[bool]:
     return ~exists().where(DueClaim.key == key)
 
 
-def digest_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
+def digest_due(tick: Tick, settings: Settings) -> ColumnElement[bool]:
     """A live chapter whose zone has a week, of those any zone can be in now, unclaimed.
 
     Every zone's due digest falls in the week of one of the two edge zones' (the
@@ -136,13 +136,19 @@ def digest_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
     has nothing due; the job itself sorts out which week it is.
     """
     weekday = WEEKDAYS.index(settings.digest_day)
-    weeks = {week_of(last_weekly(now, z, weekday, settings.digest_time).date()) for z in EDGES}
+
+    def week(zone: ZoneInfo) -> ColumnElement[str]:
+        return tick.value(
+            lambda now: week_of(last_weekly(now, zone, weekday, settings.digest_time).date())
+        )
+
     zone_key = literal("digest:zone:", String) + Chapter.timezone + literal(":", String)
     return exists(
         select(Chapter.id).where(
-            Chapter.status.in_(LIVE),
+            # Not `in_`: an expanding IN re-renders the whole probe statement every tick.
+            or_(*(Chapter.status == status for status in LIVE)),
             exists().where(ChannelBinding.chapter_id == Chapter.id),
-            or_(*(_claim_missing(zone_key + literal(week, String)) for week in sorted(weeks))),
+            or_(*(_claim_missing(zone_key + week(zone)) for zone in EDGES)),
         )
     )
 
@@ -236,21 +242,20 @@ def cadence_reply(chapter: Chapter, lines: list[str], today: date) -> Reply:
     )
 
 
-def cadence_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
+def cadence_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
     """A chapter with a president and, of the months any zone can be in now, one unclaimed."""
-    months = sorted({f"{d:%Y-%m}" for d in _local_dates(now)})
+
+    def month(zone: ZoneInfo) -> ColumnElement[str]:
+        return tick.value(lambda now: f"{now.astimezone(zone):%Y-%m}")
+
     key = literal("cadence:chapter-", String) + cast(Chapter.id, String) + literal(":", String)
     return exists(
         select(Chapter.id).where(
             Chapter.status == ChapterStatus.ACTIVE,
             Chapter.president_id.is_not(None),
-            or_(*(_claim_missing(key + literal(month, String)) for month in months)),
+            or_(*(_claim_missing(key + month(zone)) for zone in EDGES)),
         )
     )
-
-
-def _local_dates(now: datetime) -> set[date]:
-    return {now.astimezone(zone).date() for zone in EDGES}
 
 
 async def nudge_cadence(run: DueRun) -> None:
@@ -329,22 +334,28 @@ def idle_reply(workgroup: Workgroup, since: datetime, zone: ZoneInfo) -> Reply:
     )
 
 
-def _idle(now: datetime, settings: Settings) -> Select[Workgroup]:
+def _idle_for(settings: Settings) -> timedelta:
+    return timedelta(days=settings.workgroup_idle_days)
+
+
+def _idle(since: At) -> Select[Workgroup]:
     return select(Workgroup).where(
         Workgroup.status == WorkgroupStatus.ACTIVE,
         Workgroup.lead_id.is_not(None),
-        Workgroup.last_activity_at <= now - timedelta(days=settings.workgroup_idle_days),
+        Workgroup.last_activity_at <= since,
     )
 
 
-def idle_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
+def idle_due(tick: Tick, settings: Settings) -> ColumnElement[bool]:
     """Any idle workgroup: those already told this stretch are passed over by the job."""
-    return exists(_idle(now, settings))
+    return exists(_idle(tick.at(-_idle_for(settings))))
 
 
 async def nudge_idle_workgroups(run: DueRun) -> None:
     """Tell the lead of an active workgroup idle for `WORKGROUP_IDLE_DAYS`, once per stretch."""
-    idle = list(await run.session.scalars(_idle(run.now, run.settings).order_by(Workgroup.id)))
+    idle = list(
+        await run.session.scalars(_idle(run.now - _idle_for(run.settings)).order_by(Workgroup.id))
+    )
     plan = {
         f"workgroup-idle:workgroup-{w.id}:{w.last_activity_at.date().isoformat()}": w for w in idle
     }
@@ -455,11 +466,15 @@ def onboarding_reply(member: Member, chapter: Chapter | None, workgroups: list[W
     )
 
 
-def _unboarded(now: datetime, settings: Settings) -> Select[Member]:
-    due_before = now - timedelta(days=settings.onboarding_days)
+def _onboard_after(settings: Settings) -> timedelta:
+    return timedelta(days=settings.onboarding_days)
+
+
+def _unboarded(since: At, due_before: At) -> Select[Member]:
+    """Members who joined in (since, due_before], alone and not yet shown where to start."""
     key = literal("onboarding:member-", String) + cast(Member.id, String)
     return select(Member).where(
-        Member.joined_at > due_before - ONBOARDING_WINDOW,
+        Member.joined_at > since,
         Member.joined_at <= due_before,
         Member.chapter_id.is_(None),
         Member.nudges.is_(True),
@@ -470,8 +485,9 @@ def _unboarded(now: datetime, settings: Settings) -> Select[Member]:
     )
 
 
-def onboarding_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
-    return exists(_unboarded(now, settings))
+def onboarding_due(tick: Tick, settings: Settings) -> ColumnElement[bool]:
+    after = _onboard_after(settings)
+    return exists(_unboarded(tick.at(-after - ONBOARDING_WINDOW), tick.at(-after)))
 
 
 async def onboard_members(run: DueRun) -> None:
@@ -479,7 +495,12 @@ async def onboard_members(run: DueRun) -> None:
     settings = run.settings
     members = list(
         await run.session.scalars(
-            _unboarded(run.now, settings).order_by(Member.joined_at, Member.id).limit(BATCH)
+            _unboarded(
+                run.now - _onboard_after(settings) - ONBOARDING_WINDOW,
+                run.now - _onboard_after(settings),
+            )
+            .order_by(Member.joined_at, Member.id)
+            .limit(BATCH)
         )
     )
     if not members:

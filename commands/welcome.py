@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, func, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.due import DueRun
+from bot.due import At, DueRun, Tick
 from bot.mentions import mention
 from bot.notifier import queue_direct
 from bot.profilefill import member_tz
@@ -152,25 +152,25 @@ def welcome_reply(
     )
 
 
-def _unwelcomed(now: datetime) -> Select[Member]:
+def _unwelcomed(since: At) -> Select[Member]:
     key = literal("welcome:member-", String) + cast(Member.id, String)
     return select(Member).where(
-        Member.joined_at > now - NEW_FOR,
+        Member.joined_at > since,
         Member.last_active_at.is_not(None),
         exists().where(Identity.member_id == Member.id),
         ~exists().where(DueClaim.key == key),
     )
 
 
-def newcomers_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists(_unwelcomed(now))
+def newcomers_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists(_unwelcomed(tick.at(-NEW_FOR)))
 
 
 async def welcome_newcomers(run: DueRun) -> None:
     """Welcome members seen (a first command) in the last 30 days and not yet welcomed."""
     newcomers = list(
         await run.session.scalars(
-            _unwelcomed(run.now).order_by(Member.joined_at, Member.id).limit(BATCH + 1)
+            _unwelcomed(run.now - NEW_FOR).order_by(Member.joined_at, Member.id).limit(BATCH + 1)
         )
     )
     if not newcomers:

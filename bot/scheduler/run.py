@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, event, select
+from sqlalchemy import Executable, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.due import DueJob, DueProbe, DueRun
+from bot.due import DueJob, DueProbe, DueRun, Tick
 from bot.formatting import plural
 from bot.notifier import Notifier
 from bot.reply import Reply
@@ -161,12 +162,17 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
     touched: set[str] = set()
     work = False
     first = True
+    waiting: int | None = None
     while pending:
         again: list[tuple[str, DueJob]] = []
         async with UnitOfWork(parts.sessions, now) as uow:
             if first:
                 idle = await _idle(uow.session, parts, pending, now)
                 pending, first = [(n, j) for n, j in pending if n not in idle], False
+                if not pending and not preview:
+                    # A quiet minute: what earlier runs left unsent is counted in the
+                    # same transaction, not a second one.
+                    waiting = await parts.notifier.waiting(uow.session)
             for name, job in pending:
                 if await _run_one(parts, uow, name, job, entries[name]):
                     again.append((name, job))
@@ -180,7 +186,8 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
         return report
     # Work an earlier run committed but never sent (it was killed mid-send, or a
     # platform was down) goes out now too, even when nothing new was due.
-    waiting = 0 if work else await parts.notifier.waiting()
+    if waiting is None:
+        waiting = 0 if work else await parts.notifier.waiting()
     if work or waiting:
         try:
             await parts.notifier.flush(frozenset(touched))
@@ -191,6 +198,52 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
     return report
 
 
+@dataclass(frozen=True)
+class _Probes:
+    """Every probe of a set of jobs, asked as one statement built once."""
+
+    settings: Settings
+    idle: frozenset[str]
+    """Jobs whose probe answers a plain no, whatever the time."""
+    asked: tuple[str, ...]
+    """Jobs with an SQL test, in the order of the statement's columns."""
+    statement: Executable | None
+    tick: Tick
+
+
+_BUILT: OrderedDict[tuple[int, tuple[tuple[str, DueProbe | None], ...]], _Probes] = OrderedDict()
+BUILT_KEPT = 16
+"""Probe statements kept (one per application, in practice; tests build many)."""
+
+
+def _probes(settings: Settings, probes: dict[str, DueProbe], names: list[str]) -> _Probes:
+    key = (id(settings), tuple((name, probes.get(name)) for name in names))
+    found = _BUILT.get(key)
+    if found is not None and found.settings is settings:
+        _BUILT.move_to_end(key)
+        return found
+    tick = Tick()
+    idle: set[str] = set()
+    tests = {}
+    for name in names:
+        probe = probes.get(name)
+        verdict = probe(tick, settings) if probe is not None else True
+        if not isinstance(verdict, bool):
+            tests[name] = verdict
+        elif not verdict:
+            idle.add(name)
+    statement = (
+        select(*(test.label(f"probe_{i}") for i, test in enumerate(tests.values())))
+        if tests
+        else None
+    )
+    built = _Probes(settings, frozenset(idle), tuple(tests), statement, tick)
+    _BUILT[key] = built
+    while len(_BUILT) > BUILT_KEPT:
+        _BUILT.popitem(last=False)
+    return built
+
+
 async def _idle(
     session: AsyncSession,
     parts: DueParts,
@@ -198,23 +251,11 @@ async def _idle(
     now: datetime,
 ) -> set[str]:
     """The jobs whose probes find nothing due, every SQL probe asked in one statement."""
-    probes = parts.registry.due_probes
-    idle: set[str] = set()
-    tests: dict[str, ColumnElement[bool]] = {}
-    for name, _ in jobs:
-        probe = probes.get(name)
-        verdict = probe(now, parts.settings) if probe is not None else True
-        if not isinstance(verdict, bool):
-            tests[name] = verdict
-        elif not verdict:
-            idle.add(name)
-    if tests:
-        row = (
-            await session.execute(
-                select(*(test.label(f"probe_{i}") for i, test in enumerate(tests.values())))
-            )
-        ).one()
-        idle |= {name for name, found in zip(tests, row, strict=True) if not found}
+    probes = _probes(parts.settings, parts.registry.due_probes, [name for name, _ in jobs])
+    idle = set(probes.idle)
+    if probes.statement is not None:
+        row = (await session.execute(probes.statement, probes.tick.params(now))).one()
+        idle |= {name for name, found in zip(probes.asked, row, strict=True) if not found}
     return idle
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.config import Settings
-from bot.due import DueRun
+from bot.due import At, DueRun, Tick
 from bot.notifier import Announcement, queue_direct
 from bot.reply import Actions, Button, Header, Reply, Section, stamp
 from commands.events.cards import event_card, names, when, where
@@ -112,12 +112,12 @@ async def announce_recap(
     return Announcement(reply, targets=tuple(targets))
 
 
-def _unannounced(now: datetime) -> Select[ChapterEvent]:
+def _unannounced(now: At, until: At) -> Select[ChapterEvent]:
     return select(ChapterEvent).where(
         ChapterEvent.status == EventStatus.SCHEDULED,
         ChapterEvent.announced_at.is_(None),
         ChapterEvent.starts_at > now,
-        ChapterEvent.starts_at <= now + ANNOUNCE_AHEAD,
+        ChapterEvent.starts_at <= until,
     )
 
 
@@ -129,17 +129,17 @@ REMINDERS = (
 
 
 def _unreminded(
-    now: datetime, ahead: timedelta, column: InstrumentedAttribute[datetime | None]
+    now: At, until: At, column: InstrumentedAttribute[datetime | None]
 ) -> Select[ChapterEvent]:
     return select(ChapterEvent).where(
         ChapterEvent.status == EventStatus.SCHEDULED,
         ChapterEvent.starts_at > now,
-        ChapterEvent.starts_at <= now + ahead,
+        ChapterEvent.starts_at <= until,
         column.is_(None),
     )
 
 
-def _lapsed_offers(now: datetime) -> Select[EventRsvp]:
+def _lapsed_offers(now: At) -> Select[EventRsvp]:
     return (
         select(EventRsvp)
         .join(ChapterEvent, ChapterEvent.id == EventRsvp.event_id)
@@ -151,7 +151,7 @@ def _lapsed_offers(now: datetime) -> Select[EventRsvp]:
     )
 
 
-def _ended(now: datetime) -> Select[ChapterEvent]:
+def _ended(now: At) -> Select[ChapterEvent]:
     return select(ChapterEvent).where(
         ChapterEvent.status == EventStatus.SCHEDULED,
         ChapterEvent.ends_at <= now,
@@ -159,25 +159,29 @@ def _ended(now: datetime) -> Select[ChapterEvent]:
     )
 
 
-def announcements_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists(_unannounced(now))
+def announcements_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists(_unannounced(tick.at(), tick.at(ANNOUNCE_AHEAD)))
 
 
-def reminders_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return or_(*(exists(_unreminded(now, ahead, column)) for _, ahead, column in REMINDERS))
+def reminders_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return or_(
+        *(exists(_unreminded(tick.at(), tick.at(ahead), column)) for _, ahead, column in REMINDERS)
+    )
 
 
-def offers_lapsed(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists(_lapsed_offers(now))
+def offers_lapsed(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists(_lapsed_offers(tick.at()))
 
 
-def ends_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists(_ended(now))
+def ends_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists(_ended(tick.at()))
 
 
 async def announce_series(run: DueRun) -> None:
     """Post the card of each later date of a series a week before it (once each)."""
-    query = _unannounced(run.now).order_by(ChapterEvent.starts_at, ChapterEvent.id)
+    query = _unannounced(run.now, run.now + ANNOUNCE_AHEAD).order_by(
+        ChapterEvent.starts_at, ChapterEvent.id
+    )
     unannounced = (ChapterEvent.announced_at.is_(None),)
     async for event in claimed(run, query, unannounced, {"announced_at": run.now}):
         targets = await channels_of(run.session, event) or []
@@ -256,7 +260,7 @@ async def remind(run: DueRun) -> None:
     for (label, ahead, column), statuses in zip(
         REMINDERS, ((RsvpStatus.GOING, RsvpStatus.MAYBE), (RsvpStatus.GOING,)), strict=True
     ):
-        query = _unreminded(run.now, ahead, column).order_by(
+        query = _unreminded(run.now, run.now + ahead, column).order_by(
             ChapterEvent.starts_at, ChapterEvent.id
         )
         unsent = (column.is_(None),)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, select
 
 from bot.config import Settings
-from bot.due import DueRun
+from bot.due import DueRun, Tick
 from bot.formatting import percentage
 from commands.goals.snapshots import snapshot_goals
 from storage.models import DueClaim
@@ -21,8 +21,9 @@ def _key(now: datetime, settings: Settings) -> str:
     return f"goals:snapshot:{now.astimezone(settings.tz).date().isoformat()}"
 
 
-def snapshot_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
-    return ~exists(select(DueClaim.key).where(DueClaim.key == _key(now, settings)))
+def snapshot_due(tick: Tick, settings: Settings) -> ColumnElement[bool]:
+    today = tick.value(lambda now: _key(now, settings))
+    return ~exists(select(DueClaim.key).where(DueClaim.key == today))
 
 
 async def daily_snapshot(run: DueRun) -> None:

@@ -11,13 +11,13 @@ These are plain functions; the polls router registers them where it is built
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, exists, select
 
 from bot.config import Settings
-from bot.due import DueRun
+from bot.due import At, DueRun, Tick
 from commands.polls import audience as audiences
 from commands.polls.closing import close_poll
 from commands.polls.reminders import remind_non_voters
@@ -29,25 +29,25 @@ BATCH = 200
 REMIND_BEFORE = timedelta(hours=24)
 
 
-def _closing(now: datetime) -> Select[Poll]:
+def _closing(now: At) -> Select[Poll]:
     return select(Poll).where(Poll.closed_at.is_(None), Poll.closes_at <= now)
 
 
-def _to_remind(now: datetime) -> Select[Poll]:
+def _to_remind(now: At, until: At) -> Select[Poll]:
     return select(Poll).where(
         Poll.closed_at.is_(None),
         Poll.closes_at > now,
-        Poll.closes_at <= now + REMIND_BEFORE,
+        Poll.closes_at <= until,
         Poll.auto_reminded_at.is_(None),
     )
 
 
-def closing_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists(_closing(now))
+def closing_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists(_closing(tick.at()))
 
 
-def reminders_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists(_to_remind(now))
+def reminders_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists(_to_remind(tick.at(), tick.at(REMIND_BEFORE)))
 
 
 def _where(poll: Poll) -> str:
@@ -84,7 +84,11 @@ async def remind_polls(run: DueRun) -> None:
     anyone in a channel may vote in (nobody is counted there), is claimed without a
     message, so later ticks do not look at it again.
     """
-    due = list(await run.session.scalars(_to_remind(run.now).order_by(Poll.closes_at, Poll.id)))
+    due = list(
+        await run.session.scalars(
+            _to_remind(run.now, run.now + REMIND_BEFORE).order_by(Poll.closes_at, Poll.id)
+        )
+    )
     for poll in due:
         if not await claim(
             run.session,

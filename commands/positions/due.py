@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, exists, select
 
 from bot.config import Settings
-from bot.due import DueRun
+from bot.due import At, DueRun, Tick
 from bot.mentions import mention
 from bot.notifier import bound_channels, queue_direct, queue_posts
 from bot.reply import Header, Note, Reply, Section
@@ -85,30 +85,35 @@ def reminder_reply(position: Position, chapter: Chapter, words: str, checked_out
     )
 
 
-def _to_remind(now: datetime) -> Select[Position]:
+AHEAD = max(before for _, before, _ in REMINDERS)
+
+
+def _to_remind(now: At, until: At) -> Select[Position]:
     return select(Position).where(
         Position.status == PositionStatus.OPEN,
         Position.closes_at > now,
-        Position.closes_at <= now + max(before for _, before, _ in REMINDERS),
+        Position.closes_at <= until,
     )
 
 
-def _deciding(now: datetime) -> Select[Position]:
+def _deciding(now: At) -> Select[Position]:
     return select(Position).where(Position.status == PositionStatus.OPEN, Position.closes_at <= now)
 
 
-def reminders_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists(_to_remind(now))
+def reminders_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists(_to_remind(tick.at(), tick.at(AHEAD)))
 
 
-def decisions_due(now: datetime, _settings: Settings) -> ColumnElement[bool]:
-    return exists(_deciding(now))
+def decisions_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
+    return exists(_deciding(tick.at()))
 
 
 async def remind_chapters(run: DueRun) -> None:
     """Remind the active chapters that have not checked in, a week and a day before."""
     positions = list(
-        await run.session.scalars(_to_remind(run.now).order_by(Position.closes_at, Position.id))
+        await run.session.scalars(
+            _to_remind(run.now, run.now + AHEAD).order_by(Position.closes_at, Position.id)
+        )
     )
     if not positions:
         return

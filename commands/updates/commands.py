@@ -44,6 +44,7 @@ from commands.updates.periods import (
     previous,
     society_period,
 )
+from commands.updates.probe import prompts_due
 from commands.updates.status import (
     cadence_of,
     owing_groups,
@@ -421,6 +422,6 @@ async def update_show(context: Context, id_: Annotated[int, Arg("the update's nu
     return Reply.private(card.text, *card.blocks)
 
 
-router.due("updates.prompt")(prompt_updates)
+router.due("updates.prompt", probe=prompts_due)(prompt_updates)
 
 __all__ = ["CADENCES", "SOCIETY", "router"]

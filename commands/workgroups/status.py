@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.config import Settings
 from bot.context import Context
+from bot.due import At, Tick
 from bot.errors import Conflict
 from commands.text import moment
 from commands.workgroups.lookup import as_typed
@@ -80,8 +81,11 @@ def require_active(context: Context, workgroup: Workgroup, doing: str) -> None:
         raise not_open(workgroup, context.settings, context.now, doing)
 
 
-def _expiring(now: datetime, settings: Settings) -> tuple[ColumnElement[bool], ...]:
-    cutoff = now - timedelta(days=settings.workgroup_expiry_days)
+def _expiry(settings: Settings) -> timedelta:
+    return timedelta(days=settings.workgroup_expiry_days)
+
+
+def _expiring(cutoff: At, settings: Settings) -> tuple[ColumnElement[bool], ...]:
     backers = (
         select(func.count())
         .select_from(WorkgroupBacking)
@@ -95,8 +99,8 @@ def _expiring(now: datetime, settings: Settings) -> tuple[ColumnElement[bool], .
     )
 
 
-def expiry_due(now: datetime, settings: Settings) -> ColumnElement[bool]:
-    return exists(select(Workgroup.id).where(*_expiring(now, settings)))
+def expiry_due(tick: Tick, settings: Settings) -> ColumnElement[bool]:
+    return exists(select(Workgroup.id).where(*_expiring(tick.at(-_expiry(settings)), settings)))
 
 
 async def expire(session: AsyncSession, now: datetime, settings: Settings) -> list[int]:
@@ -108,7 +112,7 @@ async def expire(session: AsyncSession, now: datetime, settings: Settings) -> li
     expired = await claim(
         session,
         Workgroup,
-        *_expiring(now, settings),
+        *_expiring(now - _expiry(settings), settings),
         status=WorkgroupStatus.EXPIRED,
         closed_at=now,
     )

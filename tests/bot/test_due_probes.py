@@ -9,14 +9,17 @@ run anyway and rolled back, must find nothing either.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, event, select
 
-from bot.due import DueRun
+from bot.config import Settings
+from bot.due import DueProbe, DueRun, Tick, ask
 from bot.scheduler.run import run_due
 from commands.events.demo import seed_demo_events
+from commands.updates.periods import CADENCES
+from commands.updates.probe import SLOTS, candidates
 from storage.models import (
     ChapterEvent,
     EventRsvp,
@@ -43,11 +46,11 @@ async def job_finds_work(bot: TestBot, name: str) -> bool:
 
 
 async def probe_says(bot: TestBot, name: str) -> bool:
-    verdict = bot.app.registry.due_probes[name](bot.clock.now(), bot.app.settings)
+    verdict, tick = ask(bot.app.registry.due_probes[name], bot.app.settings)
     if isinstance(verdict, bool):
         return verdict
     async with bot.uow() as uow:
-        return bool(await uow.session.scalar(select(verdict)))
+        return bool(await uow.session.scalar(select(verdict), tick.params(bot.clock.now())))
 
 
 async def moments(bot: TestBot) -> list[datetime]:
@@ -127,3 +130,63 @@ async def test_a_quiet_minute_opens_no_savepoint_for_a_probed_job(bot: TestBot) 
     assert len(savepoints) == len(unprobed)
     probes = [s for s in statements if "probe_0" in s]
     assert len(probes) == 1
+
+
+async def test_the_update_prompt_probe_never_hides_a_prompt_or_a_reminder(demo: TestBot) -> None:
+    """Every three hours around June's and July's updates, the prompt job runs for real
+    after its probe is checked, so its claims build up as they would: weekly, fortnightly,
+    monthly and quarterly groups, a lead on the earliest clock, an away lead, and an
+    update posted before its reminder."""
+    await demo.ok("/update cadence Mentoring weekly", as_="alice")
+    await demo.ok("/update cadence Boston fortnightly", as_="alice")
+    await demo.ok("/update cadence society quarterly", as_="alice")
+    await demo.ok("/update away --until 2026-07-02", as_="carol")
+    await demo.ok("/member edit --timezone Pacific/Kiritimati", as_="grace")  # UTC+14
+    start, step = datetime(2026, 6, 26, tzinfo=UTC), timedelta(hours=3)
+    job = demo.app.registry.due_jobs["updates.prompt"]
+    worked = quiet = 0
+    for k in range(int(timedelta(days=24) / step)):
+        at = start + step * k
+        demo.clock.set(at)
+        if at == datetime(2026, 7, 2, 12, tzinfo=UTC):
+            await demo.ok('/update post Boston --got "Held the ethics debate"', as_="bob")
+        found = await job_finds_work(demo, "updates.prompt")
+        if not await probe_says(demo, "updates.prompt"):
+            assert not found, f"the update prompt probe hid work due at {at}"
+            quiet += 1
+        if found:
+            worked += 1
+            async with demo.uow() as uow:
+                await job(DueRun(uow, demo.app.settings))
+                await uow.commit()
+    # Not vacuous: prompts and reminders went out, and most of the time the job is skipped.
+    assert worked >= 4 and quiet > worked
+
+
+def test_no_cadence_has_more_update_candidates_than_the_probe_asks_about() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    while at < datetime(2028, 1, 1, tzinfo=UTC):
+        for cadence in CADENCES:
+            assert len(candidates(cadence, at)) <= SLOTS, (cadence, at)
+        at += timedelta(hours=5)
+
+
+async def test_quiet_minutes_ask_probes_built_once(bot: TestBot) -> None:
+    """Each tick executes the statement built on the first; no probe is built again."""
+    calls: list[str] = []
+    probes = bot.app.registry.due_probes
+
+    def counted(name: str, probe: DueProbe) -> DueProbe:
+        def build(tick: Tick, settings: Settings) -> ColumnElement[bool] | bool:
+            calls.append(name)
+            return probe(tick, settings)
+
+        return build
+
+    for name, probe in list(probes.items()):
+        probes[name] = counted(name, probe)
+    await run_due(bot.app, bot.clock.now())  # the day's first tick does the daily work
+    for minute in range(1, 4):
+        report = await run_due(bot.app, bot.clock.now() + timedelta(minutes=10 * minute))
+        assert report.quiet
+    assert sorted(calls) == sorted(probes)
