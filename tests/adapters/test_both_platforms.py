@@ -45,7 +45,7 @@ class Both:
         name, _, sub = text.lstrip("/").partition(" ")
         payload = self.discord.slash_command(user, name, sub or None, options, channel_id=BOSTON_ID)
         await self.discord.send_interaction(payload)
-        return json.dumps((await self.discord.callback_for(payload)).json)
+        return json.dumps((await self.discord.answer_for(payload)).json)
 
 
 @pytest.fixture

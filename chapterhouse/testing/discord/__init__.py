@@ -10,10 +10,12 @@ from chapterhouse.testing.discord.messages import Upload
 from chapterhouse.testing.discord.rest import Call
 from chapterhouse.testing.discord.world import (
     ANNOUNCEMENTS_ID,
+    ANSWERED,
     APPLICATION_ID,
     BOSTON_ID,
     BOT_ID,
     DEFAULT_CHANNELS,
+    DEFERRED,
     EPHEMERAL,
     GENERAL_ID,
     GUILD_ID,
@@ -26,10 +28,12 @@ from chapterhouse.testing.discord.world import (
 
 __all__ = [
     "ANNOUNCEMENTS_ID",
+    "ANSWERED",
     "APPLICATION_ID",
     "BOSTON_ID",
     "BOT_ID",
     "DEFAULT_CHANNELS",
+    "DEFERRED",
     "EPHEMERAL",
     "GENERAL_ID",
     "GUILD_ID",

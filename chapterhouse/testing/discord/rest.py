@@ -8,6 +8,7 @@ Discord's JSON errors; failures and 429s can be programmed per method and path.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -27,7 +28,14 @@ from chapterhouse.testing.discord.limits import (
 )
 from chapterhouse.testing.discord.messages import Messages, Upload
 from chapterhouse.testing.discord.scheduled_events import ScheduledEvents
-from chapterhouse.testing.discord.world import API_PREFIX, BOT_ID, EPHEMERAL, LOADING
+from chapterhouse.testing.discord.world import (
+    ANSWERED,
+    API_PREFIX,
+    BOT_ID,
+    DEFERRED,
+    EPHEMERAL,
+    LOADING,
+)
 
 
 @dataclass
@@ -146,6 +154,18 @@ class RestApi(ScheduledEvents, Messages):
         return await self.wait_for_call(
             "POST", rf"/interactions/{interaction_id}/[^/]+/callback", timeout=timeout
         )
+
+    async def answer_for(self, interaction: Mapping[str, Any], timeout: float = 10.0) -> Call:
+        """The answer to an interaction once it is final: its callback, or, if that only
+        deferred (type 5: a command that outlasted Discord's patience, as on a busy
+        machine), the follow-up webhook that carried the answer, shaped as the callback
+        would have carried it (type 4, the message as `data`)."""
+        callback = await self.callback_for(interaction, timeout)
+        if not isinstance(callback.json, dict) or callback.json.get("type") != DEFERRED:
+            return callback
+        token = re.escape(str(interaction["token"]))
+        follow_up = await self.wait_for_call("POST", rf"/webhooks/\d+/{token}", timeout=timeout)
+        return dataclasses.replace(follow_up, json={"type": ANSWERED, "data": follow_up.json})
 
     def original_response(self, interaction: Mapping[str, Any]) -> dict[str, Any] | None:
         """The message the interaction's response created or updated, as it is now."""

@@ -39,6 +39,10 @@ GUILD_VOICE = 2
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
+ANSWERED = 4
+"""An interaction callback carrying the message (CHANNEL_MESSAGE_WITH_SOURCE)."""
+DEFERRED = 5
+"""A callback telling Discord to wait; the message follows as a webhook."""
 DM_BIT = 1 << 62
 """A DM channel's id is its recipient's id with this bit set (see `dm_channel_id`)."""
 

@@ -7,9 +7,7 @@ gateway); answers are read where Discord would receive them (the fake's REST).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
-import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -24,10 +22,6 @@ BEA = 1_300_000_000_000_001_002
 CARL = 1_300_000_000_000_001_003
 DORA = 1_300_000_000_000_001_004  # HQ by configuration in the tests' settings
 MEMBERS = {BEA: "bea", CARL: "carl", DORA: "dora"}
-ANSWERED = 4
-"""An interaction callback carrying the message (CHANNEL_MESSAGE_WITH_SOURCE)."""
-DEFERRED = 5
-"""A callback telling Discord to wait; the message follows as a webhook."""
 
 
 class DiscordHarness:
@@ -81,18 +75,8 @@ class DiscordHarness:
         self, user: int, text: str, options: Mapping[str, Any] | None = None, **kw: Any
     ) -> Call:
         """The answer to a command once it is final (followed up after a defer, if any)."""
-        payload, call = await self.command(user, text, options, **kw)
-        return await self.final(payload, call)
-
-    async def final(self, payload: Mapping[str, Any], callback: Call) -> Call:
-        """The callback; or, if it deferred (a command that outlasted Discord's patience,
-        as on a busy machine), the follow-up that carried the answer, shaped as the
-        callback would have carried it (type 4, the message as `data`)."""
-        if not isinstance(callback.json, dict) or callback.json.get("type") != DEFERRED:
-            return callback
-        token = re.escape(str(payload["token"]))
-        follow_up = await self.fake.wait_for_call("POST", rf"/webhooks/\d+/{token}")
-        return dataclasses.replace(follow_up, json={"type": ANSWERED, "data": follow_up.json})
+        payload, _ = await self.command(user, text, options, **kw)
+        return await self.fake.answer_for(payload)
 
     async def click(
         self,

@@ -8,12 +8,10 @@ import pytest
 import adapters.discord.app
 from bot.context import Request
 from bot.reply import Reply
-from chapterhouse.testing.discord import BOSTON_ID, EPHEMERAL
+from chapterhouse.testing.discord import ANSWERED, BOSTON_ID, DEFERRED, EPHEMERAL
 from storage.models import Poll
 from tests.adapters.discord.harness import (
-    ANSWERED,
     BEA,
-    DEFERRED,
     DORA,
     DiscordHarness,
     custom_id,
@@ -57,7 +55,7 @@ async def test_a_slow_command_is_deferred_then_followed_up(
     assert "Tea?" in text_of(follow_up)
     assert follow_up.json["flags"] == EPHEMERAL
     # What the tests read as the answer: the follow-up, as a callback would carry it.
-    answer = await discord_app.final(payload, call)
+    answer = await discord_app.fake.answer_for(payload)
     assert answer.json["type"] == ANSWERED and answer.data == follow_up.json
     assert len(discord_app.fake.calls_to("POST", CALLBACK)) == 1
     assert await discord_app.bot.count(Poll) == polls + 1

@@ -99,7 +99,7 @@ def text_of(data: dict[str, Any]) -> str:
 async def deliver(app: DiscordHarness, payload: dict[str, Any]) -> dict[str, Any]:
     """Send as Discord does; the callback's body as the fake REST received it."""
     await app.fake.send_interaction(payload)
-    call = await app.fake.callback_for(payload)
+    call = await app.fake.answer_for(payload)
     assert call.status == 200, call.response
     body: dict[str, Any] = call.json
     return body

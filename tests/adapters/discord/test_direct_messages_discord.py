@@ -24,6 +24,6 @@ async def test_discord_refuses_to_bind_in_a_direct_message(discord_app: DiscordH
         DORA, "chapter", "bind", {"chapter": "Boston"}, dm=True
     )
     await discord_app.fake.send_interaction(payload)
-    call = await discord_app.fake.callback_for(payload)
+    call = await discord_app.fake.answer_for(payload)
     assert BIND_REFUSED in json.dumps(call.data)
     assert await discord_app.bot.count(ChannelBinding) == bindings

@@ -100,7 +100,7 @@ async def test_refusals_are_ephemeral_and_name_the_role(discord_app: DiscordHarn
 async def test_autocomplete_offers_chapters_prefix_first(discord_app: DiscordHarness) -> None:
     payload = discord_app.fake.autocomplete(BEA, "chapter", "chapter", "bo", subcommand="info")
     await discord_app.fake.send_interaction(payload)
-    call = await discord_app.fake.callback_for(payload)
+    call = await discord_app.fake.answer_for(payload)
     assert call.json["type"] == 8
     names = [c["name"] for c in call.data["choices"]]
     assert names[0] == "Boston" and len(names) <= 25
@@ -152,7 +152,7 @@ async def test_modal_submission_creates_a_poll(discord_app: DiscordHarness) -> N
         channel_id=BOSTON_ID,
     )
     await fake.send_interaction(submitted)
-    answer = await fake.callback_for(submitted)
+    answer = await fake.answer_for(submitted)
     assert "Posted to" in text_of(answer) or "posted nowhere" in text_of(answer), text_of(answer)
     async with discord_app.bot.uow() as uow:
         poll = await uow.session.scalar(select(Poll).where(Poll.question == "Best month?"))
@@ -176,7 +176,7 @@ async def test_ranked_poll_votes_through_a_modal(discord_app: DiscordHarness) ->
         channel_id=BOSTON_ID,
     )
     await fake.send_interaction(submitted)
-    await fake.callback_for(submitted)
+    await fake.answer_for(submitted)
     assert await ballots(discord_app, poll_id) == [[3, 1]]
 
 
@@ -200,7 +200,7 @@ async def test_old_buttons_still_vote_after_a_restart(discord_app: DiscordHarnes
         channel_id=BOSTON_ID,
     )
     await fake.send_interaction(submitted)
-    await fake.callback_for(submitted)
+    await fake.answer_for(submitted)
     assert await ballots(discord_app, poll_id) == [[2]]
 
 
@@ -296,7 +296,7 @@ async def test_workgroup_propose_back_and_autocomplete(discord_app: DiscordHarne
     assert "Open Data" in text_of(proposed), text_of(proposed)
     payload = discord_app.fake.autocomplete(BEA, "workgroup", "name", "open", subcommand="back")
     await discord_app.fake.send_interaction(payload)
-    suggested = await discord_app.fake.callback_for(payload)
+    suggested = await discord_app.fake.answer_for(payload)
     assert suggested.data["choices"][0]["name"] == "Open Data"
     backed = await discord_app.reply(CARL, "/workgroup back", {"name": "Open Data"})
     assert "2 of" in text_of(backed), text_of(backed)

@@ -16,6 +16,6 @@ async def test_an_interaction_delivered_twice_runs_once(discord_app: DiscordHarn
     await discord_app.fake.send_interaction(payload)
     await discord_app.fake.send_interaction(dict(payload))
     await until(lambda: dropped("discord") == before + 1)
-    call = await discord_app.fake.callback_for(payload)
+    call = await discord_app.fake.answer_for(payload)
     assert "Poll" in str(call.json)
     assert await discord_app.bot.count(Poll) == polls + 1

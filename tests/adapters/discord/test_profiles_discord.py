@@ -37,7 +37,7 @@ async def test_member_edit_through_its_modal_then_found(discord_app: DiscordHarn
         ],
     )
     await fake.send_interaction(submitted)
-    answer = await fake.callback_for(submitted)
+    answer = await fake.answer_for(submitted)
     shown = text_of(answer)
     assert "Cartographer" in shown and "GIS, maps" in shown, shown
     # What the modal did not show (time zone, beyond its five fields) is kept.

@@ -25,7 +25,7 @@ TOKEN = "fake-discord-token-for-supervision"
 async def answer(fake: FakeDiscord) -> str:
     payload = fake.slash_command(BEA, "chapter", "list", None)
     await fake.send_interaction(payload)
-    call = await fake.callback_for(payload)
+    call = await fake.answer_for(payload)
     return str(call.data)
 
 

@@ -32,7 +32,7 @@ async def test_the_update_modal_submitted_in_a_dm_posts_to_the_bound_channel_onl
     assert "Mentoring" in shown(bound.json), bound.json
     command = fake.slash_command(DORA, "update", "post", {"group": "Mentoring"}, dm=True)
     await fake.send_interaction(command)
-    opened = await fake.callback_for(command)
+    opened = await fake.answer_for(command)
     assert opened.json["type"] == 9, opened.json  # the modal, pre-filled with the draft
     submitted = fake.modal_submit(
         DORA,
@@ -45,7 +45,7 @@ async def test_the_update_modal_submitted_in_a_dm_posts_to_the_bound_channel_onl
         dm=True,
     )
     await fake.send_interaction(submitted)
-    answer = shown((await fake.callback_for(submitted)).json)
+    answer = shown((await fake.answer_for(submitted)).json)
     assert (
         "Your update for Mentoring, May 2026, is posted to 1 channel: #general (discord)." in answer
     ), answer
@@ -69,7 +69,7 @@ async def test_a_chapter_update_typed_in_a_dm_posts_to_the_chapter_channel_only(
     options = {"group": "Boston", "got": "The ethics debate: 14 came"}
     command = fake.slash_command(DORA, "update", "post", options, dm=True)
     await fake.send_interaction(command)
-    answer = shown((await fake.callback_for(command)).json)
+    answer = shown((await fake.answer_for(command)).json)
     # The demo's console channel for Boston, and the Discord one just bound.
     assert (
         "Your update for Boston, May 2026, is posted to 2 channels: #boston (console), "

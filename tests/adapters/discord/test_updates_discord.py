@@ -40,7 +40,7 @@ async def test_the_update_modal_opens_with_the_draft_and_posts_when_submitted(
         [fake.text_input_row(name, "") for name in ("asked", "got", "next_")],
     )
     await fake.send_interaction(empty)
-    refused = json.dumps((await fake.callback_for(empty)).json, ensure_ascii=False)
+    refused = json.dumps((await fake.answer_for(empty)).json, ensure_ascii=False)
     assert "write at least one of --asked, --got or --next" in refused
     assert await discord_app.bot.count(StatusUpdate) == 0
     _, call = await discord_app.command(DORA, "/update post", {"group": "Boston"})
@@ -54,7 +54,7 @@ async def test_the_update_modal_opens_with_the_draft_and_posts_when_submitted(
         ],
     )
     await fake.send_interaction(submitted)
-    answer = await fake.callback_for(submitted)
+    answer = await fake.answer_for(submitted)
     assert "Your update for Boston, May 2026, is posted" in json.dumps(
         answer.json, ensure_ascii=False
     )
@@ -88,7 +88,7 @@ async def test_hqs_prompt_button_opens_the_quarterly_modal_and_its_submission_po
     button = custom_id(message, "Write the update")
     click = fake.component(DORA, button, message=int(message["id"]), dm=True)
     await fake.send_interaction(click)
-    opened = await fake.callback_for(click)
+    opened = await fake.answer_for(click)
     assert opened.json["type"] == 9, opened.json  # a modal
     modal = opened.data
     inputs = {c["custom_id"]: c for row in modal["components"] for c in row["components"]}
@@ -108,7 +108,7 @@ async def test_hqs_prompt_button_opens_the_quarterly_modal_and_its_submission_po
         dm=True,
     )
     await fake.send_interaction(submitted)
-    answer = json.dumps((await fake.callback_for(submitted)).json, ensure_ascii=False)
+    answer = json.dumps((await fake.answer_for(submitted)).json, ensure_ascii=False)
     # Every chapter channel: the demo's three on the console, and Boston's here.
     assert "Your update for the society, Q2 2026, is posted to 4 channels" in answer, answer
     assert "Delivered to 4 of 4 chapter channels." in answer
