@@ -125,10 +125,7 @@ class Claimer:
         async with UnitOfWork(self.sessions, batch[0][1]) as uow:
             session = uow.session
             connection = await session.connection()
-            for within, keys in alone.items():
-                now = max(batch[i][1] for i in keys.values())
-                claimed = await claim_all(connection, list(keys), now, within)
-                firsts.update((i, key in claimed) for key, i in keys.items())
+            await _claim_single(connection, alone, batch, firsts)
             for i, (claims, now, _) in enumerate(batch):
                 if i in firsts:
                     continue
@@ -143,6 +140,19 @@ class Claimer:
             if any(firsts.values()):
                 await session.commit()
         return [firsts[i] for i in range(len(batch))]
+
+
+async def _claim_single(
+    connection: AsyncConnection,
+    alone: dict[timedelta, dict[str, int]],
+    batch: list[Waiting],
+    firsts: dict[int, bool],
+) -> None:
+    """One INSERT per window for the one-key deliveries, as of the newest among them."""
+    for within, keys in alone.items():
+        now = max(batch[i][1] for i in keys.values())
+        claimed = await claim_all(connection, list(keys), now, within)
+        firsts.update((i, key in claimed) for key, i in keys.items())
 
 
 async def _claim_alone(
@@ -165,10 +175,7 @@ async def _claim_alone(
         async with engine.connect() as connection:
             if engine.dialect.name == "postgresql":
                 connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            for within, keys in alone.items():
-                now = max(batch[i][1] for i in keys.values())
-                claimed = await claim_all(connection, list(keys), now, within)
-                firsts.update((i, key in claimed) for key, i in keys.items())
+            await _claim_single(connection, alone, batch, firsts)
             await connection.commit()
     finally:
         if gate is not None:
