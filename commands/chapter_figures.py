@@ -51,10 +51,11 @@ class StatusFigures:
 async def status_figures(session: AsyncSession, name: str, now: datetime) -> StatusFigures:
     """The chapter a typed name means, with its figures; a name that is not a chapter's
     exact name is looked up as `find_chapter` does (prefixes, hints) first."""
-    row = (await session.execute(_statement(now), {"key": name_key(name)})).first()
+    window = _window(now)
+    row = (await session.execute(_STATEMENT, {"key": name_key(name), **window})).first()
     if row is None:
         found = await find_chapter(session, name)  # a prefix, or a refusal with a hint
-        row = (await session.execute(_statement(now), {"key": found.name_key})).first()
+        row = (await session.execute(_STATEMENT, {"key": found.name_key, **window})).first()
         assert row is not None
     chapter, meetings, events = row
     return StatusFigures(
@@ -65,16 +66,26 @@ async def status_figures(session: AsyncSession, name: str, now: datetime) -> Sta
     )
 
 
-def _statement(now: datetime) -> Any:
+def _window(now: datetime) -> dict[str, Any]:
+    """The statement's dates for `now`: every zone's year, a day either side of UTC's."""
     today = now.astimezone(UTC).date()
-    first = date((today - MARGIN).year, 1, 1)
-    last_new_year = datetime(((today + MARGIN).year + 1), 1, 1, tzinfo=UTC) + MARGIN
+    return {
+        "now": now,
+        "first": date((today - MARGIN).year, 1, 1),
+        "last_day": today + MARGIN,
+        "last_new_year": datetime(((today + MARGIN).year + 1), 1, 1, tzinfo=UTC) + MARGIN,
+    }
+
+
+def _statement() -> Any:
+    """Built once, its dates as parameters (`_window`): building it costs more than
+    running it."""
     meetings = (
         select(json_rows(Meeting.kind, Meeting.held_on))
         .where(
             Meeting.chapter_id == Chapter.id,
-            Meeting.held_on >= first,
-            Meeting.held_on <= today + MARGIN,
+            Meeting.held_on >= bindparam("first", type_=Meeting.held_on.type),
+            Meeting.held_on <= bindparam("last_day", type_=Meeting.held_on.type),
         )
         .scalar_subquery()
     )
@@ -83,12 +94,15 @@ def _statement(now: datetime) -> Any:
         .where(
             ChapterEvent.chapter_id == Chapter.id,
             ChapterEvent.status == EventStatus.SCHEDULED,
-            ChapterEvent.starts_at > now,
-            ChapterEvent.starts_at < last_new_year,
+            ChapterEvent.starts_at > bindparam("now", type_=ChapterEvent.starts_at.type),
+            ChapterEvent.starts_at < bindparam("last_new_year", type_=ChapterEvent.starts_at.type),
         )
         .scalar_subquery()
     )
     return select(Chapter, meetings, events).where(Chapter.name_key == bindparam("key"))
+
+
+_STATEMENT = _statement()
 
 
 def _utc(stamp: str) -> datetime:
