@@ -23,6 +23,7 @@ Usage
 
 from __future__ import annotations
 
+import os
 import argparse
 import asyncio
 import cProfile
@@ -77,7 +78,7 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
         areas(backend, stats, len(profiled))
-        stats.sort_stats("tottime").print_stats(args.match, args.top)
+        stats.sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.match, args.top)
         if args.callers:
             stats.print_callers(args.callers)
         if args.cumulative:
