@@ -6,16 +6,17 @@ from dataclasses import replace
 from datetime import UTC
 from typing import Annotated, Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, cast, select, true, union_all
 
 from bot.context import Context
 from bot.declarations import Arg
 from bot.errors import BadArgument
-from bot.mentions import mention
+from bot.mentions import FORGOTTEN, mention
 from bot.people import PersonRow, people_of
 from bot.permissions import HQ_ONLY
 from bot.registry import Router
 from bot.reply import Header, Reply, Section, stamp
+from storage.jsonitems import json_items
 from storage.models import AuditEvent, Identity, Member
 
 router = Router("audit")
@@ -34,21 +35,32 @@ async def audit(
     """
     if not 1 <= count <= MAX_ROWS:
         raise BadArgument(f"N must be between 1 and {MAX_ROWS}, got {count}.")
-    # The actors' names and accounts come in the same statement (a row per account),
-    # so the reply needs no second query to write their mentions.
-    latest = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(count).subquery()
+    # One statement: the entries, and the names and accounts of everyone they name (the
+    # actor and the members their summaries mention), a row per entry, person and
+    # account; so the reply needs no second query to write their mentions.
+    latest = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(count).cte("latest")
+    items = json_items(latest.c.mentioned).table_valued("value")
+    named = union_all(
+        select(latest.c.id.label("event_id"), latest.c.actor_id.label("member_id")),
+        select(latest.c.id, cast(items.c.value, Integer)).select_from(latest.join(items, true())),
+    ).subquery("named")
     listed = await context.session.execute(
-        select(latest, Member.name, Identity.platform, Identity.external_id)
-        .outerjoin(Member, Member.id == latest.c.actor_id)
-        .outerjoin(Identity, Identity.member_id == latest.c.actor_id)
+        select(latest, named.c.member_id, Member.name, Identity.platform, Identity.external_id)
+        .select_from(latest)
+        .outerjoin(named, named.c.event_id == latest.c.id)
+        .outerjoin(Member, Member.id == named.c.member_id)
+        .outerjoin(Identity, Identity.member_id == named.c.member_id)
         .order_by(latest.c.id.desc())
     )
     rows: list[Any] = []
-    actors: list[PersonRow] = []
+    people: list[PersonRow] = []
+    gone: set[int] = set()
     for row in listed:
         if not rows or rows[-1].id != row.id:
             rows.append(row)
-        actors.append((row.actor_id, row.name, row.platform, row.external_id))
+        people.append((row.member_id, row.name, row.platform, row.external_id))
+        if row.member_id is not None and row.name is None:
+            gone.add(row.member_id)  # forgotten since: written as the tokens of the gone are
     if not rows:
         return Reply.private("The audit log is empty.")
     lines = [
@@ -59,4 +71,4 @@ async def audit(
     reply = Reply.private(
         "\n".join(lines), Header(f"Audit log (latest {len(rows)})"), Section("\n".join(lines))
     )
-    return replace(reply, people=people_of(actors))
+    return replace(reply, people={**dict.fromkeys(gone, FORGOTTEN), **people_of(people)})
