@@ -17,6 +17,7 @@ from bot.permissions import HQ_ONLY
 from bot.registry import Router
 from bot.reply import Header, Reply, Section, stamp
 from storage.jsonitems import json_items
+from storage.jsonrows import json_rows
 from storage.models import AuditEvent, Identity, Member
 
 router = Router("audit")
@@ -36,8 +37,10 @@ async def audit(
     if not 1 <= count <= MAX_ROWS:
         raise BadArgument(f"N must be between 1 and {MAX_ROWS}, got {count}.")
     # One statement: the entries, and the names and accounts of everyone they name (the
-    # actor and the members their summaries mention), a row per entry, person and
-    # account; so the reply needs no second query to write their mentions.
+    # actor and the members their summaries mention), a row per entry and person; so the
+    # reply needs no second query to write their mentions. Each person is looked up by
+    # key in a subquery of their own rather than joined: PostgreSQL guesses a hundred
+    # elements per JSON list, and for that many would scan every member to join them.
     latest = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(count).cte("latest")
     items = json_items(latest.c.mentioned).table_valued("value")
     named = union_all(
@@ -45,11 +48,20 @@ async def audit(
         select(latest.c.id, cast(items.c.value, Integer)).select_from(latest.join(items, true())),
     ).subquery("named")
     listed = await context.session.execute(
-        select(latest, named.c.member_id, Member.name, Identity.platform, Identity.external_id)
+        select(
+            latest,
+            named.c.member_id,
+            select(Member.name)
+            .where(Member.id == named.c.member_id)
+            .scalar_subquery()
+            .label("member_name"),
+            select(json_rows(Identity.platform, Identity.external_id))
+            .where(Identity.member_id == named.c.member_id)
+            .scalar_subquery()
+            .label("accounts"),
+        )
         .select_from(latest)
         .outerjoin(named, named.c.event_id == latest.c.id)
-        .outerjoin(Member, Member.id == named.c.member_id)
-        .outerjoin(Identity, Identity.member_id == named.c.member_id)
         .order_by(latest.c.id.desc())
     )
     rows: list[Any] = []
@@ -58,9 +70,15 @@ async def audit(
     for row in listed:
         if not rows or rows[-1].id != row.id:
             rows.append(row)
-        people.append((row.member_id, row.name, row.platform, row.external_id))
-        if row.member_id is not None and row.name is None:
+        if row.member_id is None:
+            continue
+        if row.member_name is None:
             gone.add(row.member_id)  # forgotten since: written as the tokens of the gone are
+            continue
+        accounts: list[tuple[str | None, str | None]] = [
+            (str(platform), str(handle)) for platform, handle in row.accounts or ()
+        ]
+        people += [(row.member_id, row.member_name, p, h) for p, h in accounts or [(None, None)]]
     if not rows:
         return Reply.private("The audit log is empty.")
     lines = [
