@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC
 from typing import Annotated, Any
 
-from sqlalchemy import Integer, cast, select, true, union_all
+from sqlalchemy import Integer, Select, bindparam, cast, select, true, union_all
 
 from bot.context import Context
 from bot.declarations import Arg
@@ -36,34 +36,7 @@ async def audit(
     """
     if not 1 <= count <= MAX_ROWS:
         raise BadArgument(f"N must be between 1 and {MAX_ROWS}, got {count}.")
-    # One statement: the entries, and the names and accounts of everyone they name (the
-    # actor and the members their summaries mention), a row per entry and person; so the
-    # reply needs no second query to write their mentions. Each person is looked up by
-    # key in a subquery of their own rather than joined: PostgreSQL guesses a hundred
-    # elements per JSON list, and for that many would scan every member to join them.
-    latest = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(count).cte("latest")
-    items = json_items(latest.c.mentioned).table_valued("value")
-    named = union_all(
-        select(latest.c.id.label("event_id"), latest.c.actor_id.label("member_id")),
-        select(latest.c.id, cast(items.c.value, Integer)).select_from(latest.join(items, true())),
-    ).subquery("named")
-    listed = await context.session.execute(
-        select(
-            latest,
-            named.c.member_id,
-            select(Member.name)
-            .where(Member.id == named.c.member_id)
-            .scalar_subquery()
-            .label("member_name"),
-            select(json_rows(Identity.platform, Identity.external_id))
-            .where(Identity.member_id == named.c.member_id)
-            .scalar_subquery()
-            .label("accounts"),
-        )
-        .select_from(latest)
-        .outerjoin(named, named.c.event_id == latest.c.id)
-        .order_by(latest.c.id.desc())
-    )
+    listed = await context.session.execute(_STATEMENT, {"count": count})
     rows: list[Any] = []
     people: list[PersonRow] = []
     gone: set[int] = set()
@@ -90,3 +63,40 @@ async def audit(
         "\n".join(lines), Header(f"Audit log (latest {len(rows)})"), Section("\n".join(lines))
     )
     return replace(reply, people={**dict.fromkeys(gone, FORGOTTEN), **people_of(people)})
+
+
+def _statement() -> Select[Any]:
+    """The entries, and the names and accounts of everyone they name (the actor and the
+    members their summaries mention), a row per entry and person; so the reply needs no
+    second query to write their mentions. Each person is looked up by key in subqueries
+    of their own rather than joined: PostgreSQL guesses a hundred elements per JSON
+    list, and for that many would scan every member to join them."""
+    latest = (
+        select(AuditEvent).order_by(AuditEvent.id.desc()).limit(bindparam("count")).cte("latest")
+    )
+    items = json_items(latest.c.mentioned).table_valued("value")
+    named = union_all(
+        select(latest.c.id.label("event_id"), latest.c.actor_id.label("member_id")),
+        select(latest.c.id, cast(items.c.value, Integer)).select_from(latest.join(items, true())),
+    ).subquery("named")
+    name = select(Member.name).where(Member.id == named.c.member_id).scalar_subquery()
+    accounts = (
+        select(json_rows(Identity.platform, Identity.external_id))
+        .where(Identity.member_id == named.c.member_id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *(latest.c.id, latest.c.at, latest.c.actor_id, latest.c.summary),
+            named.c.member_id,
+            name.label("member_name"),
+            accounts.label("accounts"),
+        )
+        .select_from(latest)
+        .outerjoin(named, named.c.event_id == latest.c.id)
+        .order_by(latest.c.id.desc())
+    )
+
+
+_STATEMENT = _statement()
+"""Built once: composing it costs more than running it."""
