@@ -6,7 +6,20 @@ from dataclasses import replace
 from datetime import UTC
 from typing import Annotated, Any
 
-from sqlalchemy import Integer, Select, bindparam, cast, select, true, union_all
+from sqlalchemy import (
+    JSON,
+    CompoundSelect,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    null,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 
 from bot.context import Context
 from bot.declarations import Arg
@@ -41,17 +54,18 @@ async def audit(
     people: list[PersonRow] = []
     gone: set[int] = set()
     for row in listed:
-        if not rows or rows[-1].id != row.id:
+        if row.id is not None:
             rows.append(row)
-        if row.member_id is None:
-            continue
-        if row.member_name is None:
+        elif row.member_name is None:
             gone.add(row.member_id)  # forgotten since: written as the tokens of the gone are
-            continue
-        accounts: list[tuple[str | None, str | None]] = [
-            (str(platform), str(handle)) for platform, handle in row.accounts or ()
-        ]
-        people += [(row.member_id, row.member_name, p, h) for p, h in accounts or [(None, None)]]
+        else:
+            accounts: list[tuple[str | None, str | None]] = [
+                (str(platform), str(handle)) for platform, handle in row.accounts or ()
+            ]
+            people += [
+                (row.member_id, row.member_name, p, h) for p, h in accounts or [(None, None)]
+            ]
+    rows.sort(key=lambda e: e.id, reverse=True)
     if not rows:
         return Reply.private("The audit log is empty.")
     lines = [
@@ -65,36 +79,49 @@ async def audit(
     return replace(reply, people={**dict.fromkeys(gone, FORGOTTEN), **people_of(people)})
 
 
-def _statement() -> Select[Any]:
-    """The entries, and the names and accounts of everyone they name (the actor and the
-    members their summaries mention), a row per entry and person; so the reply needs no
-    second query to write their mentions. Each person is looked up by key in subqueries
-    of their own rather than joined: PostgreSQL guesses a hundred elements per JSON
-    list, and for that many would scan every member to join them."""
+def _statement() -> CompoundSelect[Any]:
+    """The entries, then everyone they name (the actors and the members their summaries
+    mention) with their names and accounts, each once; so the reply needs no second
+    query to write their mentions.
+
+    Each person is looked up by key in subqueries of their own rather than joined, and
+    only once: PostgreSQL guesses a hundred elements per JSON list, and for that many
+    would scan every member to join them, or plan costs high enough to compile the
+    query to machine code first, which takes longer than running it.
+    """
     latest = (
-        select(AuditEvent).order_by(AuditEvent.id.desc()).limit(bindparam("count")).cte("latest")
+        select(AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.summary)
+        .add_columns(AuditEvent.mentioned)
+        .order_by(AuditEvent.id.desc())
+        .limit(bindparam("count"))
+        .cte("latest")
     )
     items = json_items(latest.c.mentioned).table_valued("value")
-    named = union_all(
-        select(latest.c.id.label("event_id"), latest.c.actor_id.label("member_id")),
-        select(latest.c.id, cast(items.c.value, Integer)).select_from(latest.join(items, true())),
-    ).subquery("named")
+    either = union_all(
+        select(latest.c.actor_id.label("member_id")),
+        select(cast(items.c.value, Integer)).select_from(latest.join(items, true())),
+    ).subquery("either")
+    named = select(either.c.member_id).distinct().cte("named")
     name = select(Member.name).where(Member.id == named.c.member_id).scalar_subquery()
     accounts = (
         select(json_rows(Identity.platform, Identity.external_id))
         .where(Identity.member_id == named.c.member_id)
         .scalar_subquery()
     )
-    return (
+    return union_all(
         select(
             *(latest.c.id, latest.c.at, latest.c.actor_id, latest.c.summary),
+            type_coerce(null(), Integer).label("member_id"),
+            type_coerce(null(), String).label("member_name"),
+            type_coerce(null(), JSON).label("accounts"),
+        ),
+        select(
+            *(type_coerce(null(), c.type) for c in (latest.c.id, latest.c.at, latest.c.actor_id)),
+            type_coerce(null(), Text),
             named.c.member_id,
-            name.label("member_name"),
-            accounts.label("accounts"),
-        )
-        .select_from(latest)
-        .outerjoin(named, named.c.event_id == latest.c.id)
-        .order_by(latest.c.id.desc())
+            name,
+            accounts,
+        ).where(named.c.member_id.is_not(None)),
     )
 
 
