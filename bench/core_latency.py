@@ -108,6 +108,7 @@ from bench.replay import (
 )
 from bot.app import App
 from bot.context import Place, Request
+from bot.mentions import mention
 from chapterhouse.bootstrap import bootstrap
 from chapterhouse.cli import settle_heap
 from storage.engine import safe_url
@@ -408,8 +409,14 @@ async def _seed(
         {
             "at": now - timedelta(minutes=5000 - i),
             "actor_id": admin_id if i % 3 else rng.choice(list(presidents.values()) or [admin_id]),
-            "action": "chapter meeting",
-            "summary": f"/chapter meeting seeded entry {i}",
+            "action": "role grant" if i % 4 == 0 else "chapter meeting",
+            # Every fourth names a member, as a grant does: /audit writes their mentions.
+            "summary": (
+                f"/role grant {mention(i * 7919 % members + 1)} moderator"
+                if i % 4 == 0
+                else f"/chapter meeting seeded entry {i}"
+            ),
+            "mentioned": [i * 7919 % members + 1] if i % 4 == 0 else [],
         }
         for i in range(2000)
     ]

@@ -42,7 +42,7 @@ from bot.identity import (
     resolve,
     society_has_hq,
 )
-from bot.mentions import mention
+from bot.mentions import member_ids, mention
 from bot.metrics import command_counted, command_timed
 from bot.parser import ParseEnv, bind_values, parse
 from bot.people import with_people
@@ -365,7 +365,8 @@ class Dispatcher:
                 if spec.privileged(args):
                     # After the handler: the mentions it resolved are audited as members.
                     shown = await _known_members(uow, args)
-                    uow.audit(context.member.id, spec.path, canonical(spec, shown))
+                    summary = canonical(spec, shown)
+                    uow.audit(context.member.id, spec.path, summary, mentioned=member_ids(summary))
             active: list[int] = []
             for (index, context, _), reply in zip(ready, results, strict=True):
                 if reply.ok and stale(context.member, now):  # a refusal changes nothing

@@ -247,6 +247,9 @@ class AuditEvent(Base):
     )
     action: Mapped[str] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(Text)
+    mentioned: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    """The members the summary's tokens name, so the log reads them with its entries in
+    one statement. Nothing the tokens do not already say; None where not recorded."""
 
 
 class OutboxEvent(Base):

@@ -9,7 +9,7 @@ work is committed and delivered.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -140,5 +140,17 @@ class UnitOfWork:
             raise RuntimeError("a unit of work takes one follow-up")
         self.follow_up = follow_up
 
-    def audit(self, actor_id: int | None, action: str, summary: str) -> None:
-        self.session.add(AuditEvent(at=self.now, actor_id=actor_id, action=action, summary=summary))
+    def audit(
+        self, actor_id: int | None, action: str, summary: str, *, mentioned: Iterable[int] = ()
+    ) -> None:
+        """Log a privileged action; `mentioned` are the members the summary's tokens name
+        (kept beside it so the log is read with them in one statement)."""
+        self.session.add(
+            AuditEvent(
+                at=self.now,
+                actor_id=actor_id,
+                action=action,
+                summary=summary,
+                mentioned=sorted(set(mentioned)),
+            )
+        )

@@ -97,3 +97,15 @@ async def test_a_refusal_runs_no_more_statements_than_it_needs(
 @pytest.mark.parametrize(("command", "as_", "most"), READS)
 async def test_a_read_commits_nothing(demo: TestBot, command: str, as_: str, most: int) -> None:
     assert "COMMIT" not in await statements(demo, command, as_=as_)
+
+
+async def test_the_audit_log_reads_the_members_it_mentions_with_its_entries(
+    demo: TestBot,
+) -> None:
+    """Entries naming members (one since forgotten) are written without asking for them
+    again: the caller, the entries with everyone they name, the log's own row, COMMIT."""
+    await demo.ok("/role grant @grace moderator", as_="alice")
+    await demo.ok("/role grant @erin moderator", as_="alice")
+    await demo.ok("/member forget --confirm", as_="erin")
+    seen = await statements(demo, "/audit 20", as_="alice")
+    assert len(seen) <= 4, "\n".join(seen)

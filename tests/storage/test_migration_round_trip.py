@@ -19,7 +19,7 @@ from bot.scheduler import run_due
 from storage.migrate import current_revision, downgrade, upgrade
 from tests.support import TestBot
 
-REVISIONS = ["0005", "0004", "0003", "0002", "0001"]
+REVISIONS = ["0016", "0005", "0004", "0003", "0002", "0001"]
 MUST_HOLD_ROWS = (
     "members",
     "identities",

@@ -84,6 +84,8 @@ async def test_member_option_resolves_to_the_member(discord_app: DiscordHarness)
     assert f"<@{BEA}>" in text_of(granted), text_of(granted)
     audit = await discord_app.reply(DORA, "/audit", {"n": 5})
     assert "role grant" in text_of(audit)
+    # The member the entry names is a Discord mention, as in the command's own answer.
+    assert f"/role grant <@{BEA}> moderator" in text_of(audit), text_of(audit)
     assert "<t:" in text_of(audit), "each reader should see the audit's times in their own zone"
 
 

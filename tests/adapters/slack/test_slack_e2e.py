@@ -99,6 +99,8 @@ async def test_role_and_audit_with_a_slack_mention(slack: SlackHarness) -> None:
     assert "<@U0BEA>" in granted.params["text"]
     audit = await slack.command(ALICE, "/audit 5")
     assert "role grant" in json.dumps(audit.params)
+    # The member the entry names is a Slack mention, as in the command's own answer.
+    assert "/role grant <@U0BEA> moderator" in audit.params["text"], audit.params["text"]
 
 
 async def test_escaped_text_reaches_the_parser_unescaped(slack: SlackHarness) -> None:
