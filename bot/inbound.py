@@ -19,6 +19,7 @@ still decided alone: a repeat claims nothing, however its batch goes.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from weakref import WeakKeyDictionary
 
@@ -228,3 +229,49 @@ async def prune(session: AsyncSession, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim_first(
+    session: AsyncSession, deliveries: Sequence[Sequence[Claim]], now: datetime
+) -> list[bool]:
+    """Claim each delivery's keys inside the caller's transaction: whether each is a first.
+
+    The dispatcher's way (`Request.claims`): the claim is the first statement of
+    the command's own unit of work, so a delivery passes the writer's gate once and
+    its claim commits, or rolls back, with what its command did. A repeat claims
+    nothing: a delivery with several keys (a Slack click) of which one is a repeat
+    gives back the others it had taken. One INSERT per window, its keys sorted so
+    that two transactions claiming overlapping keys lock them in the same order. On
+    PostgreSQL a key another transaction has claimed but not committed waits for it,
+    then counts as a repeat if that one committed; on SQLite the gate serialises them.
+    """
+    firsts = [True] * len(deliveries)
+    owner: dict[str, int] = {}
+    windows: dict[timedelta, list[str]] = {}
+    for i, claims in enumerate(deliveries):
+        keys = [(key[:MAX_KEY], within) for key, within in claims]
+        if any(key in owner for key, _ in keys) or len({k for k, _ in keys}) < len(keys):
+            firsts[i] = False  # met earlier in this batch: the earlier copy runs
+            continue
+        for key, within in keys:
+            owner[key] = i
+            windows.setdefault(within, []).append(key)
+    if not owner:
+        return firsts
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    got: set[str] = set()
+    for within, window in windows.items():
+        rows = insert(InboundClaim).values([{"key": k, "claimed_at": now} for k in sorted(window)])
+        statement = rows.on_conflict_do_update(
+            index_elements=[InboundClaim.key],
+            set_={"claimed_at": rows.excluded.claimed_at},
+            where=InboundClaim.claimed_at < now - within,
+        ).returning(InboundClaim.key)
+        got.update((await session.execute(statement)).scalars())
+    for key, i in owner.items():
+        if key not in got:
+            firsts[i] = False
+    returned = [key for key, i in owner.items() if key in got and not firsts[i]]
+    if returned:  # part of a repeat: a repeat claims nothing
+        await session.execute(delete(InboundClaim).where(InboundClaim.key.in_(returned)))
+    return firsts
