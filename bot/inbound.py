@@ -19,11 +19,12 @@ still decided alone: a repeat claims nothing, however its batch goes.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, delete, exists
+from sqlalchemy import ColumnElement, TextClause, bindparam, delete, exists, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -31,7 +32,7 @@ from bot.config import Settings
 from bot.due import At, Tick
 from storage.engine import transaction_gate
 from storage.models import InboundClaim
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, wrote
 
 RETENTION = timedelta(hours=1)
 """How long a delivery is remembered: Slack retries within minutes, Discord never late."""
@@ -203,14 +204,9 @@ async def claim_all(
     connection: AsyncConnection, keys: list[str], now: datetime, within: timedelta
 ) -> set[str]:
     """`claim` for several distinct keys in one statement; the keys this call got."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    rows = insert(InboundClaim).values([{"key": key, "claimed_at": now} for key in keys])
-    statement = rows.on_conflict_do_update(
-        index_elements=[InboundClaim.key],
-        set_={"claimed_at": rows.excluded.claimed_at},
-        where=InboundClaim.claimed_at < now - within,
-    ).returning(InboundClaim.key)
-    return set((await connection.execute(statement)).scalars())
+    values: dict[str, object] = {f"key_{i}": key for i, key in enumerate(sorted(keys))}
+    values.update(now=now, stale=now - within)
+    return set((await connection.execute(_claims_statement(len(keys)), values)).scalars())
 
 
 def _stale(before: At) -> ColumnElement[bool]:
@@ -258,20 +254,36 @@ async def claim_first(
             windows.setdefault(within, []).append(key)
     if not owner:
         return firsts
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # On the session's connection, not through the ORM: an ORM-enabled INSERT … RETURNING
+    # is compiled again at every execution, this one is compiled once per shape.
+    connection = await session.connection()
     got: set[str] = set()
     for within, window in windows.items():
-        rows = insert(InboundClaim).values([{"key": k, "claimed_at": now} for k in sorted(window)])
-        statement = rows.on_conflict_do_update(
-            index_elements=[InboundClaim.key],
-            set_={"claimed_at": rows.excluded.claimed_at},
-            where=InboundClaim.claimed_at < now - within,
-        ).returning(InboundClaim.key)
-        got.update((await session.execute(statement)).scalars())
+        got.update(await claim_all(connection, window, now, within))
+    wrote(session)  # the unit of work commits it, even if the command only reads
     for key, i in owner.items():
         if key not in got:
             firsts[i] = False
     returned = [key for key, i in owner.items() if key in got and not firsts[i]]
     if returned:  # part of a repeat: a repeat claims nothing
-        await session.execute(delete(InboundClaim).where(InboundClaim.key.in_(returned)))
+        await connection.execute(delete(InboundClaim).where(InboundClaim.key.in_(returned)))
     return firsts
+
+
+@functools.cache
+def _claims_statement(rows: int) -> TextClause:
+    """`rows` claims in one INSERT (the same SQL on PostgreSQL and SQLite), every value
+    bound: one compiled statement per number of rows. SQLAlchemy's multi-row `values()`
+    cannot be cached, so built that way it would be compiled again at every execution."""
+    table = InboundClaim.__tablename__
+    rows_sql = ", ".join(f"(:key_{i}, :now)" for i in range(rows))
+    stamp = InboundClaim.claimed_at.type
+    return text(
+        f"INSERT INTO {table} (key, claimed_at) VALUES {rows_sql} "
+        f"ON CONFLICT (key) DO UPDATE SET claimed_at = excluded.claimed_at "
+        f"WHERE {table}.claimed_at < :stale RETURNING {table}.key"
+    ).bindparams(
+        bindparam("now", type_=stamp),
+        bindparam("stale", type_=stamp),
+        *(bindparam(f"key_{i}", type_=InboundClaim.key.type) for i in range(rows)),
+    )
