@@ -97,11 +97,11 @@ app answers, and any rate the core cannot reach shows as queueing, not as loss.
 Where our time to callback goes is printed by stage for each interaction (p50/p99):
 gateway → handler (the frame read and parsed by discord.py, the interaction built,
 its command found and options transformed, and any wait for the event loop), the
-claim of the interaction's id (`bot.inbound`: a transaction of its own, batched
-with the claims that arrive while one is written), the dispatch (the core), and
-reply → callback (rendering, the callback POST, the fake receiving it). On SQLite
-every transaction waits its turn at one gate, so the claim and the command queue
-there one after the other and take about equal shares. The event loop's lag (how
+claim of the interaction's id (`bot.inbound.claim_first`: the first statement of
+the command's own transaction, so this stage holds the wait for that transaction's
+turn — on SQLite, at the one writer's gate), the rest of the dispatch (the core),
+and reply → callback (rendering, the callback POST, the fake receiving it). The
+core-alone phase below sends its requests without claims. The event loop's lag (how
 late a 5 ms timer fires) shows stalls: synchronous work in the loop, a garbage
 collection, or this process waiting for a CPU on a busy machine.
 
@@ -157,7 +157,7 @@ from discord.http import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-import adapters.discord.app as discord_app
+import bot.dispatcher as dispatcher_module
 from adapters.discord.app import DiscordAdapter, point_at
 from adapters.discord.commands import as_text, option_name
 from bench import chat_load
@@ -561,8 +561,9 @@ STAGES = (
 """Where an interaction's time to callback goes: from the fake's gateway dispatch to
 our handler (the frame read and parsed by discord.py, the interaction built, its
 command found and options transformed, and any wait for the event loop), the
-claim of its id (`bot.inbound`), the core's dispatch, then the reply rendered,
-posted as the callback and received by the fake."""
+claim of its id (the first statement of the command's transaction, after its turn
+at the gate), the rest of the core's dispatch, then the reply rendered, posted as
+the callback and received by the fake."""
 HERE: contextvars.ContextVar[int | None] = contextvars.ContextVar("interaction", default=None)
 
 
@@ -571,7 +572,8 @@ class Stages:
     instants are on the same clock), and how late the event loop ran a timer.
 
     The hooks are a few dictionary writes per interaction; they wrap the adapter's
-    `answer`, the claim and the dispatcher's `handle`, and change none of them.
+    `answer`, the dispatcher's claim (`claim_first`) and its `handle_once`, and change
+    none of them.
     """
 
     LAG_EVERY = 0.005
@@ -580,35 +582,42 @@ class Stages:
         self.marks: dict[int, dict[str, float]] = {}
         self.lags: list[float] = []
 
-    def mark(self, stage: str) -> None:
-        interaction = HERE.get()
+    def mark(self, stage: str, interaction: int | None = None) -> None:
+        interaction = interaction if interaction is not None else HERE.get()
         if interaction is not None:
             self.marks.setdefault(interaction, {})[stage] = time.monotonic()
 
     @contextlib.contextmanager
     def hooked(self, adapter: StagedAdapter) -> Iterator[None]:
-        claim = discord_app.first_delivery
-        handle = adapter.core.dispatcher.handle
+        claim = dispatcher_module.claim_first
+        handle = adapter.core.dispatcher.handle_once
 
-        async def first_delivery(*args: Any, **kwargs: Any) -> bool:
-            first = await claim(*args, **kwargs)
-            self.mark("claimed")
-            return first
+        async def claim_first(
+            session: Any, deliveries: Sequence[Sequence[tuple[str, Any]]], now: Any
+        ) -> list[bool]:
+            """Marks every interaction the statement claimed: a batch of votes is claimed
+            by one statement, in the task of whichever vote started the batch."""
+            firsts = await claim(session, deliveries, now)
+            for claims in deliveries:
+                for key, _ in claims:
+                    if key.startswith("discord:"):
+                        self.mark("claimed", int(key.removeprefix("discord:")))
+            return firsts
 
-        async def dispatch(request: Request) -> Reply:
+        async def dispatch(request: Request) -> Reply | None:
             reply = await handle(request)
             self.mark("dispatched")
             return reply
 
         adapter.stages = self
-        discord_app.first_delivery = first_delivery
-        adapter.core.dispatcher.handle = dispatch  # type: ignore[method-assign]
+        dispatcher_module.claim_first = claim_first
+        adapter.core.dispatcher.handle_once = dispatch  # type: ignore[method-assign]
         try:
             yield
         finally:
             adapter.stages = None
-            discord_app.first_delivery = claim
-            adapter.core.dispatcher.handle = handle  # type: ignore[method-assign]
+            dispatcher_module.claim_first = claim
+            adapter.core.dispatcher.handle_once = handle  # type: ignore[method-assign]
 
     @contextlib.contextmanager
     def watching_the_loop(self) -> Iterator[None]:

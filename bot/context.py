@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,10 @@ class Request:
     values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     profile: PlatformProfile | None = None
     """What the platform sent about the account with the command (Discord's names)."""
+    claims: tuple[tuple[str, timedelta], ...] = ()
+    """The delivery's identity as the platform gives it, with how long a repeat of each
+    key is one (`bot.inbound.Claim`): claimed inside the command's own transaction, so a
+    repeat runs nothing and is not answered (`Dispatcher.handle_once`)."""
 
 
 MemberHook = Callable[["Context", Member, Member | None], Awaitable[None]]

@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -42,6 +42,7 @@ from bot.identity import (
     resolve,
     society_has_hq,
 )
+from bot.inbound import claim_first, first_delivery
 from bot.mentions import member_ids, mention
 from bot.metrics import command_counted, command_timed
 from bot.parser import ParseEnv, bind_values, parse
@@ -55,6 +56,9 @@ from storage.models import Identity, Member
 from storage.uow import FollowUp, UnitOfWork
 
 log = logging.getLogger("chapterhouse.dispatcher")
+
+ALREADY_ANSWERED = "That was already answered."
+"""What `handle` says of a repeated delivery; adapters use `handle_once`, which answers nothing."""
 
 RETRIES = 3
 """Attempts for a command that lost a race (unique constraint, serialisation failure)."""
@@ -72,7 +76,8 @@ MAX_BATCH = 250
 class _Outcome:
     """What one transaction leaves for after its commit."""
 
-    replies: list[Reply]
+    replies: list[Reply | None]
+    """None for a repeated delivery (`Request.claims`): nothing ran, nothing to answer."""
     work: tuple[frozenset[str], bool] | None
     """For `after_commit`: live subjects touched, and whether posts wait to be delivered."""
     follow_up: FollowUp | None = None
@@ -86,7 +91,7 @@ class _Outcome:
 class _Pending:
     request: Request
     values: dict[str, Any]
-    reply: asyncio.Future[Reply]
+    reply: asyncio.Future[Reply | None]
 
 
 class Dispatcher:
@@ -112,11 +117,28 @@ class Dispatcher:
         self._drainers: dict[tuple[str, str | None], asyncio.Task[None]] = {}
 
     async def handle(self, request: Request) -> Reply:
+        """The command's reply; for a request that carries no claims (`handle_once`)."""
+        reply = await self.handle_once(request)
+        return reply if reply is not None else Reply.private(ALREADY_ANSWERED)
+
+    async def handle_once(self, request: Request) -> Reply | None:
+        """The command's reply, or None for a repeated delivery: nothing ran, answer nothing.
+
+        A request's `claims` are written as the first statement of the command's
+        own transaction (`bot.inbound.claim_first`), so the claim costs neither a
+        transaction nor a turn at SQLite's writer gate of its own, and commits with
+        the command's work (a command that only reads commits it alone). A command
+        refused or failed rolls its transaction back, claim included; its claim is
+        then written apart (`_refused`), so a re-delivery is still dropped.
+        """
         now = self.clock.now()
         env = ParseEnv(request.platform, now, self.settings.tz)
         try:
             spec, values = self._parse(request, env)
         except UserError as error:
+            [first] = await self._claim_apart([request])
+            if not first:
+                return None
             command_counted(request.platform, "unparsed", "refused").inc()
             return Reply.error(str(error))
         started = time.perf_counter()
@@ -124,6 +146,8 @@ class Dispatcher:
             reply = await self._join_batch(spec, request, values)
         else:
             reply = (await self._attempt(spec, [(request, values)]))[0]
+        if reply is None:
+            return None
         command_timed(spec.path).observe(time.perf_counter() - started)
         if self.profiles is not None:
             self.profiles.noticed(request.platform, request.user_id, request.profile)
@@ -156,14 +180,14 @@ class Dispatcher:
 
     async def _join_batch(
         self, spec: CommandSpec, request: Request, values: dict[str, Any]
-    ) -> Reply:
+    ) -> Reply | None:
         """Queue a request of a batched command; one drainer per command runs the queue.
 
         Requests that arrive while a batch is running wait for the next one, so a
         burst is served in a few transactions instead of one each.
         """
         key = (spec.group, spec.name)
-        reply: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        reply: asyncio.Future[Reply | None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(key, []).append(_Pending(request, values, reply))
         if key not in self._drainers:
             self._drainers[key] = asyncio.create_task(self._drain(spec, key))
@@ -189,21 +213,25 @@ class Dispatcher:
 
     async def _attempt(
         self, spec: CommandSpec, items: list[tuple[Request, dict[str, Any]]]
-    ) -> list[Reply]:
-        """Run requests in one transaction, retrying lost races; a reply for each."""
+    ) -> list[Reply | None]:
+        """Run requests in one transaction, retrying lost races; a reply for each.
+
+        A retry claims its deliveries again in its own transaction: the lost
+        attempt's claims were rolled back with it, so it cannot meet them.
+        """
         now = self.clock.now()
         for attempt in range(1, RETRIES + 1):
             try:
                 outcome = await self._run(spec, items, now)
             except UserError as error:
-                return [Reply.error(str(error))] * len(items)
+                return await self._refused(items, Reply.error(str(error)))
             except (IntegrityError, DBAPIError) as error:
                 if _is_race(error) and attempt < RETRIES:
                     log.info("retrying /%s after a conflict (attempt %d)", spec.path, attempt)
                     continue
-                return [self._crash(spec, error)] * len(items)
+                return await self._refused(items, self._crash(spec, error))
             except Exception as error:
-                return [self._crash(spec, error)] * len(items)
+                return await self._refused(items, self._crash(spec, error))
             if outcome.active or outcome.renames:
                 try:
                     await self.activity.note(outcome.active, outcome.renames)
@@ -216,9 +244,39 @@ class Dispatcher:
                     log.exception("delivering events after /%s failed; they stay queued", spec.path)
             if outcome.follow_up is not None:
                 [reply] = outcome.replies
+                assert reply is not None  # a repeat runs nothing, so leaves no follow-up
                 return [await self._follow_up(spec, outcome.follow_up, reply)]
             return outcome.replies
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _refused(
+        self, items: list[tuple[Request, dict[str, Any]]], reply: Reply
+    ) -> list[Reply | None]:
+        """`reply` for each first delivery among requests whose transaction rolled back."""
+        firsts = await self._claim_apart([request for request, _ in items])
+        return [reply if first else None for first in firsts]
+
+    async def _claim_apart(self, requests: list[Request]) -> list[bool]:
+        """The claims of requests that ran nothing, each in a transaction of its own.
+
+        The rare path: a refusal or a failure rolled the command's transaction back,
+        its claim with it, and a re-delivery must still be dropped rather than
+        answered twice. A copy that came meanwhile and claimed first was answered
+        (or will be): this one then answers nothing. If the claim itself cannot be
+        written, the refusal is answered anyway: the member hears what happened.
+        """
+        claimed = [r for r in requests if r.claims]
+        if not claimed:
+            return [True] * len(requests)
+        try:
+            firsts = await asyncio.gather(
+                *(first_delivery(self.sessions, list(r.claims)) for r in claimed)
+            )
+        except Exception:
+            log.exception("claiming a refused delivery failed; answering it anyway")
+            return [True] * len(requests)
+        found = dict(zip(map(id, claimed), firsts, strict=True))
+        return [found.get(id(r), True) for r in requests]
 
     async def _follow_up(self, spec: CommandSpec, follow_up: FollowUp, reply: Reply) -> Reply:
         """The follow-up's reply instead of the handler's; the handler's if it fails.
@@ -274,7 +332,11 @@ class Dispatcher:
         except Exception:
             await self._unregister(set(created.values()), now)
             raise
-        kept = {member for index, member in created.items() if outcome.replies[index].ok}
+        kept = {  # a repeat ran nothing: the member its first copy registered stays
+            member
+            for index, member in created.items()
+            if (reply := outcome.replies[index]) is None or reply.ok
+        }
         await self._unregister(set(created.values()) - kept, now)
         return outcome
 
@@ -318,69 +380,105 @@ class Dispatcher:
         a request refused before its handler gets its one line and the rest go on.
         Follow-ups belong to single commands: a batch's replies are not replaced.
         """
-        batch = self.registry.batch_for(spec)
         async with UnitOfWork(self.sessions, now) as uow:
-            accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
-            # One statement: identity, member and roles, and the accounts the commands
-            # mention. Without `register` a newcomer comes back None and nothing is
-            # written (they are registered apart).
-            mentions = [m for _, values in items for m in _mentions(spec, values)]
-            looked, seen = await enter_with(
-                uow,
-                accounts,
-                mentions,
-                self.settings,
-                register=register,
-                preload=self._preload(spec, items),
-            )
-            if any(f is None for f in looked):
+            firsts = await self._claim(uow, items)
+            fresh = [item for item, first in zip(items, firsts, strict=True) if first]
+            if not fresh:  # rolled back on leaving: a repeat leaves nothing
+                return _Outcome([None] * len(items), None)
+            outcome = await self._work(uow, spec, fresh, now, register=register)
+            if outcome is None:
                 return None
-            found = [f for f in looked if f is not None]
-            renames = [  # written later with the activity stamps, never in this transaction
-                (f[1].id, name)
-                for f, (_, _, display) in zip(found, accounts, strict=True)
-                if not isinstance(f, BadArgument) and (name := renamed(f[1], display)) is not None
-            ]
-            replies: dict[int, Reply] = {}
-            ready: list[tuple[int, Context, dict[str, Any]]] = []
-            for index, ((request, values), account) in enumerate(zip(items, found, strict=True)):
-                try:
-                    if isinstance(account, BadArgument):
-                        raise account
-                    member, identity, roles = account
-                    context = self._context(uow, request, member, identity, roles)
-                    args = await self._resolve_members(uow, spec, values, seen)
-                    await self._authorize(context, spec, args)
-                except UserError as error:
-                    if batch is None:
-                        raise
-                    replies[index] = Reply.error(str(error))
-                    continue
-                ready.append((index, context, args))
-            if batch is not None:  # never privileged: the registry refuses it
-                results = await batch([(c, a) for _, c, a in ready]) if ready else []
-            else:
-                [(_, context, args)] = ready
-                results = [await spec.handler(context, **args)]
-                if spec.privileged(args):
-                    # After the handler: the mentions it resolved are audited as members.
-                    shown = await _known_members(uow, args)
-                    summary = canonical(spec, shown)
-                    uow.audit(context.member.id, spec.path, summary, mentioned=member_ids(summary))
-            active: list[int] = []
-            for (index, context, _), reply in zip(ready, results, strict=True):
-                if reply.ok and stale(context.member, now):  # a refusal changes nothing
-                    active.append(context.member.id)
-                replies[index] = (await with_people(uow.session, reply)).for_reader(
-                    context.member.timezone
-                )
-            deliver = bool(uow.events or uow.queued)
-            work = (frozenset(uow.touched), deliver) if uow.has_work else None
-            follow_up = uow.follow_up
-            if follow_up is not None and batch is not None:
-                log.error("/%s is batched; its follow-up is ignored", spec.path)
-                follow_up = None
             await uow.commit()
+        if len(fresh) < len(items):
+            replies = iter(outcome.replies)
+            outcome.replies = [next(replies) if first else None for first in firsts]
+        return outcome
+
+    async def _claim(
+        self, uow: UnitOfWork, items: list[tuple[Request, dict[str, Any]]]
+    ) -> list[bool]:
+        """The requests' delivery claims, as the first statement of their transaction.
+
+        Deliveries happen in real time, so a claim is stamped with the wall clock,
+        not the dispatcher's (which a test may set anywhere).
+        """
+        if not any(request.claims for request, _ in items):
+            return [True] * len(items)
+        return await claim_first(
+            uow.session, [request.claims for request, _ in items], datetime.now(UTC)
+        )
+
+    async def _work(
+        self,
+        uow: UnitOfWork,
+        spec: CommandSpec,
+        items: list[tuple[Request, dict[str, Any]]],
+        now: datetime,
+        *,
+        register: bool,
+    ) -> _Outcome | None:
+        """The body of `_run_once`, in its unit of work, up to the commit."""
+        batch = self.registry.batch_for(spec)
+        accounts = [(r.platform, r.user_id, r.user_name) for r, _ in items]
+        # One statement: identity, member and roles, and the accounts the commands
+        # mention. Without `register` a newcomer comes back None and nothing is
+        # written (they are registered apart).
+        mentions = [m for _, values in items for m in _mentions(spec, values)]
+        looked, seen = await enter_with(
+            uow,
+            accounts,
+            mentions,
+            self.settings,
+            register=register,
+            preload=self._preload(spec, items),
+        )
+        if any(f is None for f in looked):
+            return None
+        found = [f for f in looked if f is not None]
+        renames = [  # written later with the activity stamps, never in this transaction
+            (f[1].id, name)
+            for f, (_, _, display) in zip(found, accounts, strict=True)
+            if not isinstance(f, BadArgument) and (name := renamed(f[1], display)) is not None
+        ]
+        replies: dict[int, Reply] = {}
+        ready: list[tuple[int, Context, dict[str, Any]]] = []
+        for index, ((request, values), account) in enumerate(zip(items, found, strict=True)):
+            try:
+                if isinstance(account, BadArgument):
+                    raise account
+                member, identity, roles = account
+                context = self._context(uow, request, member, identity, roles)
+                args = await self._resolve_members(uow, spec, values, seen)
+                await self._authorize(context, spec, args)
+            except UserError as error:
+                if batch is None:
+                    raise
+                replies[index] = Reply.error(str(error))
+                continue
+            ready.append((index, context, args))
+        if batch is not None:  # never privileged: the registry refuses it
+            results = await batch([(c, a) for _, c, a in ready]) if ready else []
+        else:
+            [(_, context, args)] = ready
+            results = [await spec.handler(context, **args)]
+            if spec.privileged(args):
+                # After the handler: the mentions it resolved are audited as members.
+                shown = await _known_members(uow, args)
+                summary = canonical(spec, shown)
+                uow.audit(context.member.id, spec.path, summary, mentioned=member_ids(summary))
+        active: list[int] = []
+        for (index, context, _), reply in zip(ready, results, strict=True):
+            if reply.ok and stale(context.member, now):  # a refusal changes nothing
+                active.append(context.member.id)
+            replies[index] = (await with_people(uow.session, reply)).for_reader(
+                context.member.timezone
+            )
+        deliver = bool(uow.events or uow.queued)
+        work = (frozenset(uow.touched), deliver) if uow.has_work else None
+        follow_up = uow.follow_up
+        if follow_up is not None and batch is not None:
+            log.error("/%s is batched; its follow-up is ignored", spec.path)
+            follow_up = None
         return _Outcome(
             [replies[index] for index in range(len(items))],
             work,

@@ -19,10 +19,12 @@ still decided alone: a repeat claims nothing, however its batch goes.
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, delete, exists
+from sqlalchemy import ColumnElement, TextClause, bindparam, delete, exists, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,7 +32,7 @@ from bot.config import Settings
 from bot.due import At, Tick
 from storage.engine import transaction_gate
 from storage.models import InboundClaim
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, wrote
 
 RETENTION = timedelta(hours=1)
 """How long a delivery is remembered: Slack retries within minutes, Discord never late."""
@@ -202,14 +204,9 @@ async def claim_all(
     connection: AsyncConnection, keys: list[str], now: datetime, within: timedelta
 ) -> set[str]:
     """`claim` for several distinct keys in one statement; the keys this call got."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    rows = insert(InboundClaim).values([{"key": key, "claimed_at": now} for key in keys])
-    statement = rows.on_conflict_do_update(
-        index_elements=[InboundClaim.key],
-        set_={"claimed_at": rows.excluded.claimed_at},
-        where=InboundClaim.claimed_at < now - within,
-    ).returning(InboundClaim.key)
-    return set((await connection.execute(statement)).scalars())
+    values: dict[str, object] = {f"key_{i}": key for i, key in enumerate(sorted(keys))}
+    values.update(now=now, stale=now - within)
+    return set((await connection.execute(_claims_statement(len(keys)), values)).scalars())
 
 
 def _stale(before: At) -> ColumnElement[bool]:
@@ -228,3 +225,65 @@ async def prune(session: AsyncSession, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim_first(
+    session: AsyncSession, deliveries: Sequence[Sequence[Claim]], now: datetime
+) -> list[bool]:
+    """Claim each delivery's keys inside the caller's transaction: whether each is a first.
+
+    The dispatcher's way (`Request.claims`): the claim is the first statement of
+    the command's own unit of work, so a delivery passes the writer's gate once and
+    its claim commits, or rolls back, with what its command did. A repeat claims
+    nothing: a delivery with several keys (a Slack click) of which one is a repeat
+    gives back the others it had taken. One INSERT per window, its keys sorted so
+    that two transactions claiming overlapping keys lock them in the same order. On
+    PostgreSQL a key another transaction has claimed but not committed waits for it,
+    then counts as a repeat if that one committed; on SQLite the gate serialises them.
+    """
+    firsts = [True] * len(deliveries)
+    owner: dict[str, int] = {}
+    windows: dict[timedelta, list[str]] = {}
+    for i, claims in enumerate(deliveries):
+        keys = [(key[:MAX_KEY], within) for key, within in claims]
+        if any(key in owner for key, _ in keys) or len({k for k, _ in keys}) < len(keys):
+            firsts[i] = False  # met earlier in this batch: the earlier copy runs
+            continue
+        for key, within in keys:
+            owner[key] = i
+            windows.setdefault(within, []).append(key)
+    if not owner:
+        return firsts
+    # On the session's connection, not through the ORM: an ORM-enabled INSERT … RETURNING
+    # is compiled again at every execution, this one is compiled once per shape.
+    connection = await session.connection()
+    got: set[str] = set()
+    for within, window in windows.items():
+        got.update(await claim_all(connection, window, now, within))
+    wrote(session)  # the unit of work commits it, even if the command only reads
+    for key, i in owner.items():
+        if key not in got:
+            firsts[i] = False
+    returned = [key for key, i in owner.items() if key in got and not firsts[i]]
+    if returned:  # part of a repeat: a repeat claims nothing
+        await connection.execute(delete(InboundClaim).where(InboundClaim.key.in_(returned)))
+    return firsts
+
+
+@functools.cache
+def _claims_statement(rows: int) -> TextClause:
+    """`rows` claims in one INSERT (the same SQL on PostgreSQL and SQLite), every value
+    bound: one compiled statement per number of rows. SQLAlchemy's multi-row `values()`
+    cannot be cached, so built that way it would be compiled again at every execution."""
+    table = InboundClaim.__tablename__
+    rows_sql = ", ".join(f"(:key_{i}, :now)" for i in range(rows))
+    stamp = InboundClaim.claimed_at.type
+    return text(
+        f"INSERT INTO {table} (key, claimed_at) VALUES {rows_sql} "
+        f"ON CONFLICT (key) DO UPDATE SET claimed_at = excluded.claimed_at "
+        f"WHERE {table}.claimed_at < :stale RETURNING {table}.key"
+    ).bindparams(
+        bindparam("now", type_=stamp),
+        bindparam("stale", type_=stamp),
+        *(bindparam(f"key_{i}", type_=InboundClaim.key.type) for i in range(rows)),
+    )

@@ -42,6 +42,12 @@ def _executed(state: ORMExecuteState) -> None:
         state.session.info[_WROTE] = True
 
 
+def wrote(session: AsyncSession) -> None:
+    """Note a write sent on the session's connection directly (Core, not the ORM), which
+    the listeners above do not see, so that `UnitOfWork.commit` commits it."""
+    session.info[_WROTE] = True
+
+
 @dataclass
 class UnitOfWork:
     factory: async_sessionmaker[AsyncSession]

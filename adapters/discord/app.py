@@ -15,6 +15,7 @@ import io
 import logging
 import re
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Self
 
@@ -38,7 +39,7 @@ from adapters.discord.render import (
 from bot.app import App, quiet_libraries
 from bot.context import Place, Request
 from bot.declarations import CommandSpec
-from bot.inbound import RETENTION, first_delivery
+from bot.inbound import RETENTION
 from bot.metrics import DROPPED_PAYLOADS, DUPLICATES, INBOUND, RESTARTS
 from bot.mirror import Happening
 from bot.notifier import DeliveryFailed
@@ -270,13 +271,14 @@ class DiscordAdapter:
 
         `private`: the answer is for the one who clicked, never the channel (buttons).
         An interaction another instance (or this one) already took is dropped: its
-        id is claimed in the database first (`bot.inbound`).
+        id is claimed in the database by the command's own transaction (`bot.inbound`,
+        `Dispatcher.handle_once`), and a repeat runs nothing and is not answered.
         """
-        claim = [(f"discord:{interaction.id}", RETENTION)]
-        if not await first_delivery(self.core.sessions, claim):
+        request = replace(request, claims=((f"discord:{interaction.id}", RETENTION),))
+        reply = await self._within_patience(interaction, self.core.dispatcher.handle_once(request))
+        if reply is None:
             DUPLICATES.labels(PLATFORM, "retry").inc()
             return
-        reply = await self._within_patience(interaction, self.core.dispatcher.handle(request))
         if reply.ok and reply.form is not None and not interaction.response.is_done():
             await interaction.response.send_modal(PrefilledModal(self, reply.form))
             return
@@ -289,8 +291,8 @@ class DiscordAdapter:
 
     @staticmethod
     async def _within_patience(
-        interaction: discord.Interaction[Any], work: Coroutine[Any, Any, Reply]
-    ) -> Reply:
+        interaction: discord.Interaction[Any], work: Coroutine[Any, Any, Reply | None]
+    ) -> Reply | None:
         """The work's reply; Discord is told to wait (a deferral) only if it outlasts
         `DEFER_AFTER`, so a command that finishes sooner is answered by its callback.
 
@@ -305,12 +307,20 @@ class DiscordAdapter:
             )
 
         timer = asyncio.get_running_loop().call_later(DEFER_AFTER, defer)
+        reply: Reply | None = None
         try:
-            return await work
+            reply = await work
+            return reply
         finally:
             timer.cancel()
             for deferral in deferrals:  # answered by a follow-up once Discord was told
-                await deferral
+                if reply is not None:
+                    await deferral
+                    continue
+                # A repeat that waited for its first copy's claim: the first copy
+                # answers, and Discord may have refused this copy's deferral.
+                with contextlib.suppress(discord.HTTPException):
+                    await deferral
 
     async def run_text(self, interaction: discord.Interaction[Any], text: str) -> None:
         """A component's command, answered privately."""

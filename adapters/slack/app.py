@@ -29,7 +29,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -45,6 +45,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.slack import forms
 from adapters.slack.acks import AckSlot, Respond
@@ -77,6 +78,9 @@ DOUBLE_CLICK = timedelta(seconds=2)
 """Within this, the same member clicking the same button again is a double click."""
 ARRIVED = "chapterhouse_arrived"
 """The request's context key: when it reached the adapter (the event loop's clock)."""
+CLAIMS = "chapterhouse_claims"
+"""The request's context key: its delivery claims, left for the command's own transaction
+(`Folded`), for the payloads whose listener runs a command at once."""
 ACK_BUDGET = 2.0
 """Seconds a slash command may take for its reply to be its acknowledgement's body;
 well under Slack's three, so a busy moment or a slow network still leaves room."""
@@ -137,7 +141,7 @@ class SlackAdapter:
         # each one's arguments, so a command should not walk past a dozen of them.
         groups = "|".join(re.escape(group) for group in self.core.registry.group_names())
         bolt.command(re.compile(f"^/(?:{groups})$"))(self._on_slash_command)
-        bolt.action({"action_id": _prefixed("run:")})(self._later(self._on_button))
+        bolt.action({"action_id": _prefixed("run:")})(self._on_run_action)
         bolt.action({"action_id": _prefixed("ask:")})(self._later(self._on_ask_button))
         # A modal's answer is its acknowledgement (errors shown on its fields): run first.
         bolt.view("form")(self._on_form)
@@ -208,7 +212,7 @@ class SlackAdapter:
         spent = loop.time() - float(context.get(ARRIVED, loop.time()))
         slot = AckSlot(self.ack_budget - spent)
         respond = slot.responder(self._responder(body.get("response_url", "")))
-        task = self._spawn(self._on_command(body, respond))
+        task = self._spawn(self._on_command(body, respond, context.get(CLAIMS)))
         task.add_done_callback(lambda _: slot.settle(None))
         try:
             message = await slot.settled
@@ -233,6 +237,11 @@ class SlackAdapter:
         payloads, so it is recognised by who clicked which button on which message.
         Only a payload routed to us is claimed: one we ignore leaves no trace, and its
         re-deliveries are ignored just the same.
+
+        A slash command and a `run:` click are claimed by the command they run,
+        inside its own transaction (`Dispatcher.handle_once`): the claims wait in the
+        request's context (`CLAIMS`). Everything else is claimed here, in a
+        transaction of its own, before its listener runs.
         """
         req.context[ARRIVED] = asyncio.get_running_loop().time()
         if not self._ours(req.body):
@@ -243,9 +252,11 @@ class SlackAdapter:
         if click is not None:
             digest = hashlib.sha256(click.encode()).hexdigest()
             claims.append((f"slack:click:{digest}", DOUBLE_CLICK))
-        if not await first_delivery(self.core.sessions, claims):
-            retry = bool(req.headers.get("x-slack-retry-num")) or click is None
-            DUPLICATES.labels(PLATFORM, "retry" if retry else "double_click").inc()
+        retry = bool(req.headers.get("x-slack-retry-num")) or click is None
+        folded = Folded(tuple(claims), "retry" if retry else "double_click")
+        if _runs_at_once(req.body):
+            req.context[CLAIMS] = folded
+        elif not await folded.first(self.core.sessions):
             return BoltResponse(status=200, body="")
         await next()
         return None
@@ -270,16 +281,26 @@ class SlackAdapter:
 
     # -- slash commands -------------------------------------------------------
 
-    async def _on_command(self, command: Mapping[str, Any], respond: Respond) -> None:
-        """A slash command; its body is the form Slack posted (`command`, `text`, …)."""
+    async def _on_command(
+        self, command: Mapping[str, Any], respond: Respond, folded: Folded | None = None
+    ) -> None:
+        """A slash command; its body is the form Slack posted (`command`, `text`, …).
+
+        `folded`: its claims, for the command's transaction; a command that opens a
+        dialog instead runs nothing yet, so it claims them apart first.
+        """
         INBOUND.labels(PLATFORM, "command").inc()
+        folded = folded or Folded()
         text = f"{command['command']} {from_slack(command.get('text') or '')}".strip()
         place = slack_place(command.get("channel_id", ""), command.get("channel_name", ""))
         spec = self._spec(text)
         if spec is not None and spec.form and _bare(text, spec):
-            await self._open(command["trigger_id"], self._form_view(spec, place), respond)
+            if await folded.first(self.core.sessions):
+                await self._open(command["trigger_id"], self._form_view(spec, place), respond)
             return
         if spec is not None and spec.confirm and self._parses(text):
+            if not await folded.first(self.core.sessions):
+                return
             view = forms.confirm_view(
                 _confirm_text(spec),
                 command=text,
@@ -290,9 +311,17 @@ class SlackAdapter:
             return
         text = str((await self._named({"text": text}))["text"])
         request = Request(
-            PLATFORM, command["user_id"], command.get("user_name", ""), place, text=text
+            PLATFORM,
+            command["user_id"],
+            command.get("user_name", ""),
+            place,
+            text=text,
+            claims=folded.claims,
         )
-        reply = await self.core.dispatcher.handle(request)
+        reply = await self.core.dispatcher.handle_once(request)
+        if reply is None:
+            folded.repeated()
+            return
         if reply.ok and reply.form is not None:
             await self._open_form(command["trigger_id"], reply, place, respond)
             return
@@ -382,13 +411,21 @@ class SlackAdapter:
 
     # -- buttons --------------------------------------------------------------
 
-    async def _on_button(self, body: Mapping[str, Any]) -> None:
+    async def _on_run_action(
+        self, ack: AsyncAck, body: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> None:
+        """A `run:` click: acknowledged at once, its command run in a task with its claims."""
+        await ack()
+        self._spawn(self._on_button(body, context.get(CLAIMS)))
+
+    async def _on_button(self, body: Mapping[str, Any], folded: Folded | None = None) -> None:
         respond = self._responder(body.get("response_url", ""))
         INBOUND.labels(PLATFORM, "action").inc()
         action = body["actions"][0]
         if action.get("type", "button") != "button" or not action.get("value"):
             log.debug("ignored a %s action with our prefix", action.get("type"))
             return
+        folded = folded or Folded()
         user = body["user"]
         place = _place(body)
         request = Request(
@@ -397,8 +434,12 @@ class SlackAdapter:
             user.get("username") or user.get("name", ""),
             place,
             text=str(action.get("value", "")),
+            claims=folded.claims,
         )
-        reply = await self.core.dispatcher.handle(request)
+        reply = await self.core.dispatcher.handle_once(request)
+        if reply is None:
+            folded.repeated()
+            return
         if reply.ok and reply.form is not None and body.get("trigger_id"):
             await self._open_form(body["trigger_id"], reply, place, respond)
             return
@@ -630,6 +671,35 @@ def _delivery_key(body: Mapping[str, Any], raw_body: str) -> str:
     if kind == "view_submission" and view.get("id"):
         return f"slack:view:{view['id']}:{view.get('hash', '')}"
     return "slack:body:" + hashlib.sha256(raw_body.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A delivery's claims, and why a repeat of it would be one (for `DUPLICATES`)."""
+
+    claims: tuple[Claim, ...] = ()
+    reason: str = "retry"
+
+    async def first(self, sessions: async_sessionmaker[AsyncSession]) -> bool:
+        """Claimed apart, before anything runs (`bot.inbound.first_delivery`)."""
+        if not self.claims or await first_delivery(sessions, list(self.claims)):
+            return True
+        self.repeated()
+        return False
+
+    def repeated(self) -> None:
+        DUPLICATES.labels(PLATFORM, self.reason).inc()
+
+
+def _runs_at_once(body: Mapping[str, Any]) -> bool:
+    """A payload of ours whose listener hands it to the dispatcher first (as `_ours` says):
+    a slash command, or a `run:` button's click. Its claims go with the command."""
+    if body.get("command"):
+        return True
+    if body.get("type") != "block_actions":
+        return False
+    action_id = str((body.get("actions") or [{}])[0].get("action_id", ""))
+    return action_id.startswith("run:")
 
 
 def _click_key(body: Mapping[str, Any]) -> str | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chapterhouse.testing.discord import BOSTON_ID
-from storage.models import Poll
-from tests.adapters.discord.harness import DORA, DiscordHarness
+from storage.models import Chapter, Poll
+from tests.adapters.discord.harness import BEA, DORA, DiscordHarness
 from tests.adapters.slack.multi_instance import dropped, until
 
 
@@ -19,3 +21,40 @@ async def test_an_interaction_delivered_twice_runs_once(discord_app: DiscordHarn
     call = await discord_app.fake.answer_for(payload)
     assert "Poll" in str(call.json)
     assert await discord_app.bot.count(Poll) == polls + 1
+
+
+def callbacks(discord_app: DiscordHarness, payload: dict[str, Any]) -> int:
+    return len(discord_app.fake.calls_to("POST", rf"/interactions/{payload['id']}/[^/]+/callback"))
+
+
+async def test_a_refused_interaction_delivered_twice_is_answered_once(
+    discord_app: DiscordHarness,
+) -> None:
+    """The refusal rolls the command back, its claim with it; the claim is kept apart."""
+    chapters = await discord_app.bot.count(Chapter)
+    options = {"name": "Paris", "region": "Europe", "tz": "Europe/Paris"}
+    payload = discord_app.fake.slash_command(
+        BEA, "chapter", "create", options, channel_id=BOSTON_ID
+    )
+    before = dropped("discord")
+    await discord_app.fake.send_interaction(payload)
+    call = await discord_app.fake.answer_for(payload)
+    assert "Only HQ may" in str(call.json)
+    await discord_app.fake.send_interaction(dict(payload))
+    await until(lambda: dropped("discord") == before + 1)
+    assert callbacks(discord_app, payload) == 1
+    assert await discord_app.bot.count(Chapter) == chapters
+
+
+async def test_a_read_only_interaction_delivered_twice_is_answered_once(
+    discord_app: DiscordHarness,
+) -> None:
+    """A command that writes nothing still commits its claim."""
+    payload = discord_app.fake.slash_command(BEA, "chapter", "list", None, channel_id=BOSTON_ID)
+    before = dropped("discord")
+    await discord_app.fake.send_interaction(payload)
+    call = await discord_app.fake.answer_for(payload)
+    assert "Boston" in str(call.json)
+    await discord_app.fake.send_interaction(dict(payload))
+    await until(lambda: dropped("discord") == before + 1)
+    assert callbacks(discord_app, payload) == 1

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack import app
+from bot import dispatcher
 from bot.context import Request
 from bot.reply import Reply
 from tests.adapters.slack.harness import SlackHarness
@@ -85,13 +85,14 @@ async def test_a_refusal_is_answered_in_the_acknowledgement_too(slack: SlackHarn
 async def test_the_time_a_claim_takes_is_spent_from_the_budget(
     slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    claim = app.first_delivery
+    # The claim is the first statement of the command's own transaction.
+    claim = dispatcher.claim_first
 
-    async def slow_claim(*args: Any, **kwargs: Any) -> bool:
+    async def slow_claim(*args: Any, **kwargs: Any) -> list[bool]:
         await asyncio.sleep(0.2)  # longer than the whole budget below
         return await claim(*args, **kwargs)
 
-    monkeypatch.setattr(app, "first_delivery", slow_claim)
+    monkeypatch.setattr(dispatcher, "claim_first", slow_claim)
     slack.adapter.ack_budget = 0.1
     body, token = slack.command_body(BEA, "/member join Boston", user_name="bea")
     posted = await slack.post(body)
