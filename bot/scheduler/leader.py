@@ -108,7 +108,7 @@ class PostgresLeadership:
         that ended the session (and so freed the lock) has closed it. Confirmed, the
         connection is asked, which also finds a path cut without a word."""
         if self._connection is not None:
-            if not confirm and not self._closed():
+            if not confirm and not self.closed:
                 return True
             try:
                 await self._connection.execute(text("SELECT 1"))
@@ -118,7 +118,9 @@ class PostgresLeadership:
                 await self._drop()
         return await self._try()
 
-    def _closed(self) -> bool:
+    @property
+    def closed(self) -> bool:
+        """The lock's connection is gone, as far as the driver knows (no round trip)."""
         driver = self._driver
         return driver is None or bool(driver.is_closed())
 

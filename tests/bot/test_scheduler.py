@@ -251,6 +251,10 @@ async def test_on_postgresql_a_tick_trusts_the_lock_until_its_connection_closes(
                 break
             await asyncio.sleep(0.05)
         assert standby.leading
+        for _ in range(100):  # the leader's side of the connection closes too
+            if leader.leadership.closed:
+                break
+            await asyncio.sleep(0.05)
         assert await leader.tick() is None  # it stands by: no work done twice
         assert leader.status().as_json()["role"] == "standby"
         await standby.stop()
