@@ -64,8 +64,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiolimiter import AsyncLimiter
 from cachetools import LRUCache
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -202,6 +213,17 @@ class _Lane:
             self.last[channel] = asyncio.get_running_loop().time()
 
 
+def _constant(column: InstrumentedAttribute[Any], value: Any) -> BindParameter[Any]:
+    """A value written into the SQL, not sent as a parameter.
+
+    PostgreSQL plans a statement run often once for all its parameters (a generic
+    plan). Not knowing the status asked for, it estimated every delivery a match and
+    counted the unsent ones by reading the whole ledger, which only grows; knowing
+    it is `pending`, it reads the index on (platform, status).
+    """
+    return bindparam(None, value, type_=column.type, literal_execute=True)
+
+
 class Notifier:
     def __init__(
         self,
@@ -334,14 +356,16 @@ class Notifier:
             select(func.count())
             .select_from(Delivery)
             .where(
-                Delivery.platform.in_(sorted(self.posters)),
+                Delivery.platform.in_(
+                    [_constant(Delivery.platform, p) for p in sorted(self.posters)]
+                ),
                 or_(
                     and_(
-                        Delivery.status == DeliveryStatus.PENDING,
+                        Delivery.status == _constant(Delivery.status, DeliveryStatus.PENDING),
                         or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
                     ),
                     and_(
-                        Delivery.status == DeliveryStatus.SENDING,
+                        Delivery.status == _constant(Delivery.status, DeliveryStatus.SENDING),
                         Delivery.claimed_at <= abandoned_before,
                     ),
                 ),

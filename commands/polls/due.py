@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Integer, Select, exists, literal_column, select
 
 from bot.config import Settings
 from bot.due import At, DueRun, Tick
@@ -56,7 +56,7 @@ def closing_due(tick: Tick, _settings: Settings) -> ColumnElement[bool]:
         select(Poll.closes_at)
         .where(Poll.closed_at.is_(None))
         .order_by(Poll.closed_at, Poll.closes_at)
-        .limit(1)
+        .limit(literal_column("1", Integer))  # a bound limit would be planned as unknown
         .scalar_subquery()
     )
     return earliest <= tick.at()
