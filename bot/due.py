@@ -11,7 +11,9 @@ one round of `BEGIN … COMMIT`, not one per job, and a job that fails is undone
 alone. A job may also declare a probe: a cheap test of whether anything could be
 due. The scheduler asks every probe in one statement and runs only the jobs whose
 probe says yes, so a quiet minute costs one query, not a savepoint and a query per
-job, however many features the society adds.
+job, however many features the society adds. (The same statement counts what
+earlier runs left unsent; on PostgreSQL it runs in autocommit before any
+transaction, so a quiet minute is one round trip.)
 
 That statement is built once per set of jobs and settings, not every minute:
 a probe is a function of a `Tick` (and the settings), and wherever it needs the
@@ -19,6 +21,13 @@ time it asks the tick for a parameter (`tick.at(offset)`, or `tick.value(...)`
 for a claim key naming today's date) that is filled in each time it is asked.
 A quiet minute then costs executing a compiled statement, not rebuilding and
 compiling a score of expressions.
+
+PostgreSQL plans a statement it runs often once for any parameters (a generic
+plan), so a probe must stay cheap when the planner does not know the time: a
+range it cannot see may be guessed to match a third of the table, and `exists`
+then scans it all. Prefer a shape whose plan does not depend on the value (the
+first row of an index, compared with the tick), and write constants into the SQL
+rather than as parameters.
 """
 
 from __future__ import annotations

@@ -64,8 +64,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiolimiter import AsyncLimiter
 from cachetools import LRUCache
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -202,6 +213,17 @@ class _Lane:
             self.last[channel] = asyncio.get_running_loop().time()
 
 
+def _constant(column: InstrumentedAttribute[Any], value: Any) -> BindParameter[Any]:
+    """A value written into the SQL, not sent as a parameter.
+
+    PostgreSQL plans a statement run often once for all its parameters (a generic
+    plan). Not knowing the status asked for, it estimated every delivery a match and
+    counted the unsent ones by reading the whole ledger, which only grows; knowing
+    it is `pending`, it reads the index on (platform, status).
+    """
+    return bindparam(None, value, type_=column.type, literal_execute=True)
+
+
 class Notifier:
     def __init__(
         self,
@@ -308,33 +330,49 @@ class Notifier:
 
         `within`: a transaction already open (a quiet tick's), rather than a new one.
         """
-        if not self.posters:
-            return 0
         now = self.clock.now()
+        count = self.waiting_count(now, now - self.abandoned_after)
+        if count is None:
+            return 0
         async with nullcontext(within) if within is not None else self.sessions() as session:
-            events = await session.scalar(
-                select(func.count())
-                .select_from(OutboxEvent)
-                .where(OutboxEvent.dispatched_at.is_(None))
-            )
-            deliveries = await session.scalar(
-                select(func.count())
-                .select_from(Delivery)
-                .where(
-                    Delivery.platform.in_(list(self.posters)),
-                    or_(
-                        and_(
-                            Delivery.status == DeliveryStatus.PENDING,
-                            or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
-                        ),
-                        and_(
-                            Delivery.status == DeliveryStatus.SENDING,
-                            Delivery.claimed_at <= now - self.abandoned_after,
-                        ),
+            return int(await session.scalar(select(count)) or 0)
+
+    def waiting_count(
+        self,
+        now: datetime | ColumnElement[datetime],
+        abandoned_before: datetime | ColumnElement[datetime],
+    ) -> ColumnElement[int] | None:
+        """What `waiting` counts, as one SQL expression (None: no poster here, nothing
+        can go out): a quiet tick asks it in the statement that asks the probes."""
+        if not self.posters:
+            return None
+        events = (
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.dispatched_at.is_(None))
+            .scalar_subquery()
+        )
+        deliveries = (
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.platform.in_(
+                    [_constant(Delivery.platform, p) for p in sorted(self.posters)]
+                ),
+                or_(
+                    and_(
+                        Delivery.status == _constant(Delivery.status, DeliveryStatus.PENDING),
+                        or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
                     ),
-                )
+                    and_(
+                        Delivery.status == _constant(Delivery.status, DeliveryStatus.SENDING),
+                        Delivery.claimed_at <= abandoned_before,
+                    ),
+                ),
             )
-        return int(events or 0) + int(deliveries or 0)
+            .scalar_subquery()
+        )
+        return events + deliveries
 
     async def send_pending(self) -> int:
         """Post one batch of what is pending for the platforms here; how many were sent."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 from sqlalchemy import text
@@ -35,8 +35,12 @@ class Leadership(Protocol):
         """What is held, for logs and health checks."""
         ...
 
-    async def hold(self) -> bool:
-        """Take the lead if it is free, or confirm it is still ours; True while leading."""
+    async def hold(self, confirm: bool = True) -> bool:
+        """Take the lead if it is free, or confirm it is still ours; True while leading.
+
+        `confirm=False` (every tick): trust what is known without asking the database,
+        when that costs a round trip; the periodic election confirms.
+        """
         ...
 
     async def release(self) -> None: ...
@@ -47,7 +51,7 @@ class Always:
 
     where = "no lock (nothing else can share this database)"
 
-    async def hold(self) -> bool:
+    async def hold(self, confirm: bool = True) -> bool:
         return True
 
     async def release(self) -> None:
@@ -65,7 +69,7 @@ class FileLeadership:
     def where(self) -> str:
         return f"file lock {self.path}"
 
-    async def hold(self) -> bool:
+    async def hold(self, confirm: bool = True) -> bool:
         if self._lock.is_locked:
             return True
         try:
@@ -88,6 +92,7 @@ class PostgresLeadership:
         self.key = key
         self._connection: AsyncConnection | None = None
         self._pid: int | None = None
+        self._driver: Any = None
 
     @property
     def where(self) -> str:
@@ -98,8 +103,13 @@ class PostgresLeadership:
         """The server process holding the lock for us (tests cut it to simulate a crash)."""
         return self._pid
 
-    async def hold(self) -> bool:
+    async def hold(self, confirm: bool = True) -> bool:
+        """Unconfirmed, the lock is ours while its connection's socket is open: a server
+        that ended the session (and so freed the lock) has closed it. Confirmed, the
+        connection is asked, which also finds a path cut without a word."""
         if self._connection is not None:
+            if not confirm and not self.closed:
+                return True
             try:
                 await self._connection.execute(text("SELECT 1"))
                 return True
@@ -107,6 +117,12 @@ class PostgresLeadership:
                 log.warning("scheduler: the leader's connection failed (%s)", type(error).__name__)
                 await self._drop()
         return await self._try()
+
+    @property
+    def closed(self) -> bool:
+        """The lock's connection is gone, as far as the driver knows (no round trip)."""
+        driver = self._driver
+        return driver is None or bool(driver.is_closed())
 
     async def _try(self) -> bool:
         try:
@@ -129,10 +145,12 @@ class PostgresLeadership:
             await connection.close()
             return False
         self._connection, self._pid = connection, int(row[1])
+        self._driver = (await connection.get_raw_connection()).driver_connection
         return True
 
     async def _drop(self) -> None:
         connection, self._connection, self._pid = self._connection, None, None
+        self._driver = None
         if connection is not None:
             await _discard(connection)
 

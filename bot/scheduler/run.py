@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Executable, event, select
+from sqlalchemy import ColumnElement, Executable, event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -27,7 +27,8 @@ from bot.due import DueJob, DueProbe, DueRun, Tick
 from bot.formatting import plural
 from bot.notifier import Notifier
 from bot.reply import Reply
-from storage.models import ChannelBinding, Delivery, Identity
+from storage.engine import transaction_gate
+from storage.models import ChannelBinding, Delivery, Identity, UTCDateTime
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("chapterhouse.scheduler")
@@ -163,16 +164,24 @@ async def run_due(parts: DueParts, now: datetime, *, preview: bool = False) -> D
     work = False
     first = True
     waiting: int | None = None
+    engine = parts.sessions.kw.get("bind")
+    if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+        # Asked before any transaction, in autocommit: a quiet minute is one statement
+        # and one round trip, with no BEGIN and no ROLLBACK around it.
+        idle, waiting = await _ask_outside(engine, parts, pending, now, preview)
+        pending, first = [(n, j) for n, j in pending if n not in idle], False
+        if pending:
+            waiting = None  # the jobs may queue more: counted again once they ran
     while pending:
         again: list[tuple[str, DueJob]] = []
         async with UnitOfWork(parts.sessions, now) as uow:
             if first:
-                idle = await _idle(uow.session, parts, pending, now)
+                # SQLite sends its BEGIN with this first statement: asked in the
+                # transaction the jobs then use, it costs no extra trip.
+                idle, waiting = await _ask(uow.session, parts, pending, now, preview)
                 pending, first = [(n, j) for n, j in pending if n not in idle], False
-                if not pending and not preview:
-                    # A quiet minute: what earlier runs left unsent is counted in the
-                    # same transaction, not a second one.
-                    waiting = await parts.notifier.waiting(uow.session)
+                if pending:
+                    waiting = None
             for name, job in pending:
                 if await _run_one(parts, uow, name, job, entries[name]):
                     again.append((name, job))
@@ -207,17 +216,35 @@ class _Probes:
     """Jobs whose probe answers a plain no, whatever the time."""
     asked: tuple[str, ...]
     """Jobs with an SQL test, in the order of the statement's columns."""
+    counts: bool
+    """The statement's last column counts what earlier runs left unsent (`waiting`)."""
     statement: Executable | None
     tick: Tick
 
 
-_BUILT: OrderedDict[tuple[int, tuple[tuple[str, DueProbe | None], ...]], _Probes] = OrderedDict()
+_ProbesKey = tuple[int, tuple[tuple[str, DueProbe | None], ...], tuple[Any, ...]]
+_BUILT: OrderedDict[_ProbesKey, _Probes] = OrderedDict()
 BUILT_KEPT = 16
-"""Probe statements kept (one per application, in practice; tests build many)."""
+"""Probe statements kept (one or two per application, in practice; tests build many)."""
 
 
-def _probes(settings: Settings, probes: dict[str, DueProbe], names: list[str]) -> _Probes:
-    key = (id(settings), tuple((name, probes.get(name)) for name in names))
+def _probes(
+    settings: Settings,
+    probes: dict[str, DueProbe],
+    names: list[str],
+    notifier: Notifier | None,
+) -> _Probes:
+    """The statement for these jobs; with `notifier`, it also counts what is waiting.
+
+    The count depends on which platforms this process posts to, so those are part
+    of the key: a poster added later builds the statement again, once.
+    """
+    where = (
+        (id(notifier), tuple(sorted(notifier.posters)), notifier.abandoned_after)
+        if notifier is not None
+        else ()
+    )
+    key = (id(settings), tuple((name, probes.get(name)) for name in names), where)
     found = _BUILT.get(key)
     if found is not None and found.settings is settings:
         _BUILT.move_to_end(key)
@@ -232,31 +259,78 @@ def _probes(settings: Settings, probes: dict[str, DueProbe], names: list[str]) -
             tests[name] = verdict
         elif not verdict:
             idle.add(name)
-    statement = (
-        select(*(test.label(f"probe_{i}") for i, test in enumerate(tests.values())))
-        if tests
-        else None
-    )
-    built = _Probes(settings, frozenset(idle), tuple(tests), statement, tick)
+    columns: list[ColumnElement[Any]] = [
+        test.label(f"probe_{i}") for i, test in enumerate(tests.values())
+    ]
+    count = None
+    if notifier is not None:
+        count = _waiting_count(notifier, tick)
+    if count is not None:
+        columns.append(count.label("waiting"))
+    statement = select(*columns) if columns else None
+    built = _Probes(settings, frozenset(idle), tuple(tests), count is not None, statement, tick)
     _BUILT[key] = built
     while len(_BUILT) > BUILT_KEPT:
         _BUILT.popitem(last=False)
     return built
 
 
-async def _idle(
-    session: AsyncSession,
+def _waiting_count(notifier: Notifier, tick: Tick) -> ColumnElement[int] | None:
+    """`notifier.waiting()`'s count, as of the notifier's clock (as `waiting` reads it)."""
+    return notifier.waiting_count(
+        tick.value(lambda _at: notifier.clock.now(), UTCDateTime()),
+        tick.value(lambda _at: notifier.clock.now() - notifier.abandoned_after, UTCDateTime()),
+    )
+
+
+async def _ask(
+    session: AsyncSession | AsyncConnection,
     parts: DueParts,
     jobs: list[tuple[str, DueJob]],
     now: datetime,
-) -> set[str]:
-    """The jobs whose probes find nothing due, every SQL probe asked in one statement."""
-    probes = _probes(parts.settings, parts.registry.due_probes, [name for name, _ in jobs])
+    preview: bool,
+) -> tuple[set[str], int | None]:
+    """The jobs whose probes find nothing due, and (unless previewing) how much
+    earlier runs left unsent: every SQL probe and the count asked in one statement."""
+    probes = _probes(
+        parts.settings,
+        parts.registry.due_probes,
+        [name for name, _ in jobs],
+        None if preview else parts.notifier,
+    )
     idle = set(probes.idle)
+    waiting = None if preview else 0
     if probes.statement is not None:
-        row = (await session.execute(probes.statement, probes.tick.params(now))).one()
+        row = tuple((await session.execute(probes.statement, probes.tick.params(now))).one())
+        if probes.counts:
+            waiting, row = int(row[-1] or 0), row[:-1]
         idle |= {name for name, found in zip(probes.asked, row, strict=True) if not found}
-    return idle
+    return idle, waiting
+
+
+async def _ask_outside(
+    engine: AsyncEngine,
+    parts: DueParts,
+    jobs: list[tuple[str, DueJob]],
+    now: datetime,
+    preview: bool,
+) -> tuple[set[str], int | None]:
+    """`_ask` on a connection of its own in autocommit, before any transaction.
+
+    Nothing is lost by leaving the jobs' transaction: on PostgreSQL (read committed)
+    each statement sees its own snapshot anyway, and a job re-reads what it acts on.
+    The connection waits its turn at the same gate a unit of work does.
+    """
+    gate = transaction_gate(engine)
+    if gate is not None:
+        await gate.acquire()
+    try:
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return await _ask(connection, parts, jobs, now, preview)
+    finally:
+        if gate is not None:
+            gate.release()
 
 
 async def _run_one(

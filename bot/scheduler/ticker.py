@@ -116,11 +116,15 @@ class Scheduler:
             self.leading = False
             self._said = None
 
-    async def elect(self) -> bool:
-        """One election step: take the lead if free, or check it is still ours."""
+    async def elect(self, confirm: bool = True) -> bool:
+        """One election step: take the lead if free, or check it is still ours.
+
+        A tick elects unconfirmed (no round trip while the lock's connection is
+        open); the election every `election_seconds` confirms.
+        """
         async with self._electing:
             try:
-                leading = await self.leadership.hold()
+                leading = await self.leadership.hold(confirm)
             except Exception:
                 log.exception("scheduler: election failed; standing by until the next one")
                 leading = False
@@ -140,7 +144,7 @@ class Scheduler:
     async def tick(self) -> DueReport | None:
         """If this process leads, run what is due now; None when standing by."""
         async with self._ticking:
-            if not await self.elect():
+            if not await self.elect(confirm=False):
                 return None
             now = self.app.clock.now()
             try:

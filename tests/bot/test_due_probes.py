@@ -190,3 +190,22 @@ async def test_quiet_minutes_ask_probes_built_once(bot: TestBot) -> None:
         report = await run_due(bot.app, bot.clock.now() + timedelta(minutes=10 * minute))
         assert report.quiet
     assert sorted(calls) == sorted(probes)
+
+
+async def test_the_closing_probe_reads_the_first_open_deadline_not_a_closed_one(
+    demo: TestBot,
+) -> None:
+    """A closed poll's deadline comes first; the probe asks about the open ones
+    only, and finds the earliest of them once it passes."""
+    await demo.ok('/poll create "Early?" Yes No --closes 1h --audience society', as_="alice")
+    await demo.ok('/poll create "Later?" Yes No --closes 3d --audience society', as_="alice")
+    start = demo.clock.now()
+    demo.clock.set(start + timedelta(hours=2))
+    assert await probe_says(demo, "polls.close") and await job_finds_work(demo, "polls.close")
+    await run_due(demo.app, demo.clock.now())  # closes the early poll
+    for hours in (3, 24, 71):
+        demo.clock.set(start + timedelta(hours=hours))
+        assert not await probe_says(demo, "polls.close")
+        assert not await job_finds_work(demo, "polls.close")
+    demo.clock.set(start + timedelta(days=3, minutes=1))
+    assert await probe_says(demo, "polls.close") and await job_finds_work(demo, "polls.close")

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot.due import DueJob, DueRun
 from bot.reply import Reply
@@ -215,6 +216,48 @@ async def test_on_postgresql_a_standby_takes_over_when_the_leaders_connection_di
         await standby.stop()  # steps down cleanly: the lock is free at once
         assert await leader.elect()
         await leader.stop()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_DATABASE_URL")
+async def test_on_postgresql_a_tick_trusts_the_lock_until_its_connection_closes(
+    templates: TemplateDatabases,
+) -> None:
+    """A tick does not ask the lock's connection (the election every 30 s does); a
+    leader whose connection the server ended stands by at its next tick."""
+    url = await templates.postgres_url()
+    async with another_process(url) as first, another_process(url) as second:
+        first.app.registry.due_jobs = second.app.registry.due_jobs = {"test.post": posting(1)}
+        leader, standby = Scheduler(first.app), Scheduler(second.app)
+        assert isinstance(leader.leadership, PostgresLeadership)
+        assert await leader.elect() and not await standby.elect()
+        asked: list[str] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            asked.append(" ".join(statement.split()))
+
+        engine = first.app.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert await leader.tick() is not None and first.posts == [("room0", "item 0")]
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert "SELECT 1" not in asked
+        pid = leader.leadership.backend_pid
+        async with second.app.engine.connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await admin.commit()
+        for _ in range(100):
+            if await standby.elect():
+                break
+            await asyncio.sleep(0.05)
+        assert standby.leading
+        for _ in range(100):  # the leader's side of the connection closes too
+            if leader.leadership.closed:
+                break
+            await asyncio.sleep(0.05)
+        assert await leader.tick() is None  # it stands by: no work done twice
+        assert leader.status().as_json()["role"] == "standby"
+        await standby.stop()
 
 
 async def test_the_scheduler_starts_ticking_and_stops_cleanly(bot: TestBot) -> None:
