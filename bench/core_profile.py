@@ -23,7 +23,6 @@ Usage
 
 from __future__ import annotations
 
-import os
 import argparse
 import asyncio
 import cProfile
@@ -78,7 +77,7 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
         areas(backend, stats, len(profiled))
-        stats.sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.match, args.top)
+        stats.sort_stats(args.sort).print_stats(args.match, args.top)
         if args.callers:
             stats.print_callers(args.callers)
         if args.cumulative:
@@ -126,6 +125,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--callers", metavar="REGEX", help="also who calls these functions")
     parser.add_argument("--cumulative", action="store_true", help="also by cumulative time")
+    parser.add_argument(
+        "--sort",
+        default="tottime",
+        choices=("tottime", "ncalls", "cumulative"),
+        help="order of the functions printed; ncalls does not depend on the machine's load",
+    )
     parser.add_argument("--seed", type=int, default=20261123, help="random seed")
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
     parser.add_argument("--cpu", type=int, metavar="N", help="pin this process to CPU N")

@@ -11,6 +11,11 @@ restart, a terminated backend, an idle timeout) has seen its socket closed, and 
 replaced. Only one idle for `PING_IDLE_SECONDS` is pinged, since a quiet network
 path may have been cut without a word. (SQLAlchemy's `pool_pre_ping` would cost
 every checkout three round trips: BEGIN, a ping, ROLLBACK.)
+
+PostgreSQL's JIT compilation is turned off for our connections: it is meant for
+long analytical queries, and a command's short statement whose plan is merely
+estimated to be costly (a JSON list is guessed to hold a hundred items) would
+otherwise spend hundreds of milliseconds compiling what runs in one.
 """
 
 from __future__ import annotations
@@ -84,7 +89,9 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_use_lifo", True)
-    engine = create_async_engine(url, **kwargs)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    connect_args["server_settings"] = {"jit": "off", **connect_args.get("server_settings", {})}
+    engine = create_async_engine(url, connect_args=connect_args, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _check_on_checkout(engine)
     room = kwargs["pool_size"] + kwargs["max_overflow"] - POOL_HEADROOM

@@ -70,3 +70,15 @@ async def test_a_long_idle_connection_is_pinged_and_replaced_if_it_is_gone(
         assert await _backend(engine) not in (0, pid)
     finally:
         await engine.dispose()
+
+
+async def test_our_connections_never_compile_a_plan_first() -> None:
+    """A short statement estimated costly must not pay for JIT compilation (see
+    `storage.engine`), whatever the server's own default."""
+    assert POSTGRES_URL is not None
+    engine = create_engine(POSTGRES_URL)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SHOW jit")) == "off"
+    finally:
+        await engine.dispose()
