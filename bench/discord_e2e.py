@@ -561,8 +561,9 @@ STAGES = (
 """Where an interaction's time to callback goes: from the fake's gateway dispatch to
 our handler (the frame read and parsed by discord.py, the interaction built, its
 command found and options transformed, and any wait for the event loop), the
-claim of its id (the first statement of the command's transaction, after its turn
-at the gate), the rest of the core's dispatch, then the reply rendered, posted as
+claim of its id (on SQLite the first statement of the command's transaction, after
+its turn at the gate; on PostgreSQL a statement with the others arriving meanwhile,
+before the command), the rest of the core's dispatch, then the reply rendered, posted as
 the callback and received by the fake."""
 HERE: contextvars.ContextVar[int | None] = contextvars.ContextVar("interaction", default=None)
 
@@ -572,7 +573,8 @@ class Stages:
     instants are on the same clock), and how late the event loop ran a timer.
 
     The hooks are a few dictionary writes per interaction; they wrap the adapter's
-    `answer`, the dispatcher's claim (`claim_first`) and its `handle_once`, and change
+    `answer`, the dispatcher's claims (`claim_first`, `first_delivery`) and its
+    `handle_once`, and change
     none of them.
     """
 
@@ -590,6 +592,7 @@ class Stages:
     @contextlib.contextmanager
     def hooked(self, adapter: StagedAdapter) -> Iterator[None]:
         claim = dispatcher_module.claim_first
+        apart = dispatcher_module.first_delivery
         handle = adapter.core.dispatcher.handle_once
 
         async def claim_first(
@@ -604,6 +607,16 @@ class Stages:
                         self.mark("claimed", int(key.removeprefix("discord:")))
             return firsts
 
+        async def first_delivery(
+            sessions: Any, claims: list[tuple[str, Any]], now: Any = None
+        ) -> bool:
+            """Marks the interaction claimed before its command (PostgreSQL's way)."""
+            first = await apart(sessions, claims, now)
+            interaction = HERE.get()
+            if interaction is not None and "claimed" not in self.marks.get(interaction, {}):
+                self.mark("claimed")  # not a refusal's claim, written after its command
+            return first
+
         async def dispatch(request: Request) -> Reply | None:
             reply = await handle(request)
             self.mark("dispatched")
@@ -611,12 +624,14 @@ class Stages:
 
         adapter.stages = self
         dispatcher_module.claim_first = claim_first
+        dispatcher_module.first_delivery = first_delivery
         adapter.core.dispatcher.handle_once = dispatch  # type: ignore[method-assign]
         try:
             yield
         finally:
             adapter.stages = None
             dispatcher_module.claim_first = claim
+            dispatcher_module.first_delivery = apart
             adapter.core.dispatcher.handle_once = handle  # type: ignore[method-assign]
 
     @contextlib.contextmanager
