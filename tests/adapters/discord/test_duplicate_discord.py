@@ -27,6 +27,18 @@ def callbacks(discord_app: DiscordHarness, payload: dict[str, Any]) -> int:
     return len(discord_app.fake.calls_to("POST", rf"/interactions/{payload['id']}/[^/]+/callback"))
 
 
+async def answered_once(discord_app: DiscordHarness, payload: dict[str, Any]) -> str:
+    """Deliver the interaction twice: the second copy is dropped, with no second callback;
+    the first copy's answer."""
+    before = dropped("discord")
+    await discord_app.fake.send_interaction(payload)
+    call = await discord_app.fake.answer_for(payload)
+    await discord_app.fake.send_interaction(dict(payload))
+    await until(lambda: dropped("discord") == before + 1)
+    assert callbacks(discord_app, payload) == 1
+    return str(call.json)
+
+
 async def test_a_refused_interaction_delivered_twice_is_answered_once(
     discord_app: DiscordHarness,
 ) -> None:
@@ -36,13 +48,8 @@ async def test_a_refused_interaction_delivered_twice_is_answered_once(
     payload = discord_app.fake.slash_command(
         BEA, "chapter", "create", options, channel_id=BOSTON_ID
     )
-    before = dropped("discord")
-    await discord_app.fake.send_interaction(payload)
-    call = await discord_app.fake.answer_for(payload)
-    assert "Only HQ may" in str(call.json)
-    await discord_app.fake.send_interaction(dict(payload))
-    await until(lambda: dropped("discord") == before + 1)
-    assert callbacks(discord_app, payload) == 1
+    answer = await answered_once(discord_app, payload)
+    assert "Only HQ may" in answer
     assert await discord_app.bot.count(Chapter) == chapters
 
 
@@ -51,10 +58,4 @@ async def test_a_read_only_interaction_delivered_twice_is_answered_once(
 ) -> None:
     """A command that writes nothing still commits its claim."""
     payload = discord_app.fake.slash_command(BEA, "chapter", "list", None, channel_id=BOSTON_ID)
-    before = dropped("discord")
-    await discord_app.fake.send_interaction(payload)
-    call = await discord_app.fake.answer_for(payload)
-    assert "Boston" in str(call.json)
-    await discord_app.fake.send_interaction(dict(payload))
-    await until(lambda: dropped("discord") == before + 1)
-    assert callbacks(discord_app, payload) == 1
+    assert "Boston" in await answered_once(discord_app, payload)
